@@ -1,0 +1,30 @@
+// critic: judges (query, response) pairs with a reward model (policies/nets.hpp),
+// writes a critique (the dimension most likely to fail, with its confidence), and
+// decides which items are worth a human label.
+//
+//   judge(queries, responses, candidates) -> judgment; when `candidates`, the rows join
+//                                            the pool the critic may ask about
+//   ask(tick)      -> at most `labels_per_tick` label requests from the pool (then
+//                     emptied): the most uncertain first (ensemble disagreement), plus an
+//                     `explore` share drawn at random, since a critic that is confidently
+//                     wrong would never ask where it matters
+//   learn(labels)  -> its trainer (own thread) adds them to its replay buffer and steps
+#pragma once
+
+#include <string>
+
+#include "policies/nets.hpp"
+#include "runtime/protocol.hpp"
+
+namespace oversight {
+
+struct critic_settings {
+  critic_config model;
+  int labels_per_tick = 16;
+  double explore = 0.25;         ///< share of requests drawn at random from the pool
+  std::string label_mode = "pointwise";  ///< pointwise | pairwise | mixed
+};
+
+critic_actor spawn_critic(caf::actor_system& sys, const critic_settings& cfg, uint64_t seed, const std::string& name);
+
+}  // namespace oversight

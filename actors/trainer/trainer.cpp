@@ -1,0 +1,23 @@
+#include "actors/trainer/trainer.hpp"
+
+namespace oversight {
+
+namespace {
+struct trainer_state {
+  std::shared_ptr<trainable> model;
+};
+
+trainer_actor::behavior_type trainer(trainer_actor::stateful_pointer<trainer_state> self,
+                                     std::shared_ptr<trainable> model) {
+  self->state.model = std::move(model);
+  return {
+      [=](step_atom, const train_batch& b) { return param_blob{self->state.model->step(b)}; },
+  };
+}
+}  // namespace
+
+trainer_actor spawn_trainer(caf::actor_system& sys, std::unique_ptr<trainable> model) {
+  return sys.spawn<caf::detached>(trainer, std::shared_ptr<trainable>(std::move(model)));
+}
+
+}  // namespace oversight

@@ -1,0 +1,156 @@
+#include "policies/attack.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <stdexcept>
+
+namespace oversight {
+
+namespace {
+
+class no_attack : public attack_strategy {
+ public:
+  std::vector<float> propose(size_t, rng&) override { return {}; }
+  void observe(const std::vector<float>&, const std::vector<float>&) override {}
+};
+
+class random_attack : public attack_strategy {
+ public:
+  random_attack(attack_config c, seed_sampler s) : cfg_(std::move(c)), seeds_(std::move(s)) {}
+  std::vector<float> propose(size_t n, rng& r) override {
+    std::vector<float> out(n * size_t(cfg_.dim));
+    for (size_t i = 0; i < n; ++i) {
+      float* row = out.data() + i * size_t(cfg_.dim);
+      seeds_(r, row);
+      for (int d = 0; d < cfg_.dim; ++d) row[d] += float(r.normal(0.0, cfg_.mutation));
+    }
+    return out;
+  }
+  void observe(const std::vector<float>&, const std::vector<float>&) override {}
+
+ private:
+  attack_config cfg_;
+  seed_sampler seeds_;
+};
+
+class evolutionary_attack : public attack_strategy {
+ public:
+  evolutionary_attack(attack_config c, seed_sampler s) : cfg_(std::move(c)), seeds_(std::move(s)) {}
+
+  std::vector<float> propose(size_t n, rng& r) override {
+    const size_t d = size_t(cfg_.dim);
+    std::vector<float> out(n * d);
+    for (size_t i = 0; i < n; ++i) {
+      float* row = out.data() + i * d;
+      if (pop_.empty() || r.bernoulli(cfg_.restart)) {
+        seeds_(r, row);
+        continue;
+      }
+      // Binary tournament, then Gaussian mutation.
+      const auto& p1 = pop_[r.below(pop_.size())];
+      const auto& p2 = pop_[r.below(pop_.size())];
+      const auto& parent = p1.fitness >= p2.fitness ? p1 : p2;
+      for (size_t k = 0; k < d; ++k) row[k] = parent.x[k] + float(r.normal(0.0, cfg_.mutation));
+    }
+    return out;
+  }
+
+  void observe(const std::vector<float>& x, const std::vector<float>& fitness) override {
+    const size_t d = size_t(cfg_.dim);
+    for (auto& m : pop_) m.fitness *= float(cfg_.decay);
+    for (size_t i = 0; i < fitness.size(); ++i)
+      pop_.push_back({std::vector<float>(x.begin() + i * d, x.begin() + (i + 1) * d), fitness[i]});
+    // Keep the fittest; ties keep the older member first (stable), so the order is exact.
+    std::stable_sort(pop_.begin(), pop_.end(), [](auto& a, auto& b) { return a.fitness > b.fitness; });
+    if (pop_.size() > size_t(cfg_.population)) pop_.resize(size_t(cfg_.population));
+  }
+
+ private:
+  struct member {
+    std::vector<float> x;
+    float fitness;
+  };
+  attack_config cfg_;
+  seed_sampler seeds_;
+  std::vector<member> pop_;
+};
+
+class bandit_attack : public attack_strategy {
+ public:
+  bandit_attack(attack_config c, seed_sampler s) : cfg_(std::move(c)), seeds_(std::move(s)) {}
+
+  std::vector<float> propose(size_t n, rng& r) override {
+    const size_t d = size_t(cfg_.dim);
+    if (arms_.empty()) {
+      arms_.resize(size_t(cfg_.arms));
+      for (auto& a : arms_) {
+        a.x.resize(d);
+        seeds_(r, a.x.data());
+      }
+    }
+    last_arm_.assign(n, 0);
+    std::vector<float> out(n * d);
+    for (size_t i = 0; i < n; ++i) {
+      size_t best = 0;
+      double best_v = -1e300;
+      for (size_t k = 0; k < arms_.size(); ++k) {
+        const auto& a = arms_[k];
+        double v = a.pulls == 0 ? 1e9 + double(arms_.size() - k)
+                                : a.sum / a.pulls + std::sqrt(2.0 * std::log(double(total_ + 1)) / a.pulls);
+        if (v > best_v) {
+          best_v = v;
+          best = k;
+        }
+      }
+      arms_[best].pulls += 1;  // optimistic count, so one batch spreads over arms
+      ++total_;
+      last_arm_[i] = best;
+      for (size_t k = 0; k < d; ++k) out[i * d + k] = arms_[best].x[k] + float(r.normal(0.0, cfg_.mutation));
+    }
+    return out;
+  }
+
+  void observe(const std::vector<float>& x, const std::vector<float>& fitness) override {
+    const size_t d = size_t(cfg_.dim);
+    for (size_t i = 0; i < fitness.size() && i < last_arm_.size(); ++i) {
+      auto& a = arms_[last_arm_[i]];
+      a.sum += fitness[i];
+      if (fitness[i] > a.best) {  // drift toward the best child
+        a.best = fitness[i];
+        a.x.assign(x.begin() + i * d, x.begin() + (i + 1) * d);
+      }
+    }
+    for (auto& a : arms_) a.best *= cfg_.decay;
+  }
+
+ private:
+  struct arm {
+    std::vector<float> x;
+    double sum = 0.0;
+    double pulls = 0.0;
+    double best = 0.0;
+  };
+  attack_config cfg_;
+  seed_sampler seeds_;
+  std::vector<arm> arms_;
+  std::vector<size_t> last_arm_;
+  uint64_t total_ = 0;
+};
+
+}  // namespace
+
+const std::vector<std::string>& attack_strategy_names() {
+  static const std::vector<std::string> names{"none", "random", "evolutionary", "bandit"};
+  return names;
+}
+
+std::unique_ptr<attack_strategy> make_attack_strategy(const attack_config& cfg, seed_sampler seeds) {
+  if (cfg.strategy == "none") return std::make_unique<no_attack>();
+  if (cfg.strategy == "random") return std::make_unique<random_attack>(cfg, std::move(seeds));
+  if (cfg.strategy == "evolutionary") return std::make_unique<evolutionary_attack>(cfg, std::move(seeds));
+  if (cfg.strategy == "bandit") return std::make_unique<bandit_attack>(cfg, std::move(seeds));
+  throw std::invalid_argument("unknown attack strategy '" + cfg.strategy + "'");
+}
+
+}  // namespace oversight

@@ -1,0 +1,51 @@
+// Attack strategies: how an attacker searches the query space for inputs that make the
+// learner misbehave. Plain C++; the attacker actor feeds them fitness (the critic's
+// judgment of failure, plus a novelty bonus for the critic's uncertainty: an attacker
+// that only trusted the critic would never look where the critic is confidently wrong).
+//
+//   none          proposes nothing (the attacker is switched off)
+//   random        perturbed samples from a seed corpus of natural queries
+//   evolutionary  a population kept by fitness; children by tournament and mutation,
+//                 with random restarts; old fitness decays, since the learner adapts
+//   bandit        UCB1 over anchors drawn from the seed corpus; arms drift to their
+//                 best child
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "runtime/rng.hpp"
+
+namespace oversight {
+
+struct attack_config {
+  std::string strategy = "evolutionary";
+  int dim = 8;
+  int population = 64;    ///< evolutionary: survivors kept
+  int arms = 32;          ///< bandit: anchors
+  double mutation = 0.4;  ///< sd of the Gaussian mutation
+  double restart = 0.2;   ///< evolutionary: share of children drawn fresh from the seed corpus
+  double decay = 0.8;     ///< evolutionary: fitness of survivors multiplied by this each round
+};
+
+/// Writes one natural query (dim floats) to `out`: the attacker's seed corpus.
+using seed_sampler = std::function<void(rng&, float* out)>;
+
+class attack_strategy {
+ public:
+  virtual ~attack_strategy() = default;
+  /// `n x dim` queries.
+  virtual std::vector<float> propose(size_t n, rng& r) = 0;
+  /// Fitness of the rows last proposed (higher: a more successful attack).
+  virtual void observe(const std::vector<float>& x, const std::vector<float>& fitness) = 0;
+};
+
+/// Throws std::invalid_argument on an unknown strategy name.
+std::unique_ptr<attack_strategy> make_attack_strategy(const attack_config& cfg, seed_sampler seeds);
+
+/// The names make_attack_strategy accepts.
+const std::vector<std::string>& attack_strategy_names();
+
+}  // namespace oversight

@@ -1,0 +1,31 @@
+// Plain value types shared by policies and the message protocol (runtime/protocol.hpp
+// adds their serialization). No libtorch, no CAF.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace oversight {
+
+/// Training data for a trainable policy: `rows x dim` inputs, per-row actions (a, b;
+/// -1 when unused) and `rows x width` targets. What they mean is the policy's business.
+struct train_batch {
+  int32_t dim = 0;
+  std::vector<float> x;
+  std::vector<int32_t> a;
+  std::vector<int32_t> b;
+  int32_t width = 0;
+  std::vector<float> target;
+  size_t rows() const { return dim == 0 ? 0 : x.size() / size_t(dim); }
+};
+
+/// Something a trainer actor can step: it owns its own copy of a model and optimizer,
+/// takes a batch, and returns the new flattened parameters. Implementations run on the
+/// trainer's thread only; nothing else touches them.
+class trainable {
+ public:
+  virtual ~trainable() = default;
+  virtual std::vector<float> step(const train_batch& batch) = 0;
+};
+
+}  // namespace oversight

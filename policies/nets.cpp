@@ -1,0 +1,296 @@
+// The only translation unit of the red-team brains that sees libtorch (see nets.hpp).
+#include "policies/nets.hpp"
+
+#include <torch/torch.h>
+
+#include "runtime/error.hpp"
+
+namespace oversight {
+
+const char* init_torch(int intra_op_threads) {
+  torch::set_num_threads(intra_op_threads);
+  return torch::cuda::is_available() ? "cuda" : "cpu";
+}
+
+namespace {
+
+torch::nn::Sequential make_mlp(int in, int hidden, int out) {
+  return torch::nn::Sequential(torch::nn::Linear(in, hidden), torch::nn::Tanh(), torch::nn::Linear(hidden, hidden),
+                               torch::nn::Tanh(), torch::nn::Linear(hidden, out));
+}
+
+/// PyTorch-style uniform(-1/sqrt(fan_in), 1/sqrt(fan_in)) initialization, from our stream.
+void init_params(torch::nn::Module& m, rng& r) {
+  torch::NoGradGuard ng;
+  for (auto& p : m.parameters()) {
+    const int64_t fan_in = p.dim() == 2 ? p.size(1) : p.size(0);
+    const double bound = 1.0 / std::sqrt(double(std::max<int64_t>(fan_in, 1)));
+    auto acc = p.data_ptr<float>();
+    for (int64_t i = 0; i < p.numel(); ++i) acc[i] = float(r.uniform(-bound, bound));
+  }
+}
+
+std::vector<float> flatten(torch::nn::Module& m) {
+  std::vector<float> out;
+  for (auto& p : m.parameters()) {
+    auto c = p.detach().contiguous();
+    out.insert(out.end(), c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
+  }
+  return out;
+}
+
+void unflatten(torch::nn::Module& m, const std::vector<float>& v) {
+  torch::NoGradGuard ng;
+  size_t off = 0;
+  for (auto& p : m.parameters()) {
+    OVERSIGHT_CHECK_LE(off + size_t(p.numel()), v.size());
+    std::memcpy(p.data_ptr<float>(), v.data() + off, sizeof(float) * size_t(p.numel()));
+    off += size_t(p.numel());
+  }
+  OVERSIGHT_CHECK_EQ(off, v.size());
+}
+
+torch::Tensor as_tensor(const std::vector<float>& x, int64_t cols) {
+  OVERSIGHT_CHECK_EQ(x.size() % size_t(cols), size_t(0));
+  // A copy: training graphs keep their inputs past the caller's vectors.
+  return torch::from_blob(const_cast<float*>(x.data()), {int64_t(x.size()) / cols, cols}, torch::kFloat32).clone();
+}
+
+/// Pairs every query row with every option as a one-hot: (rows*options) x (dim+options).
+torch::Tensor with_all_options(const torch::Tensor& x, int options) {
+  const int64_t rows = x.size(0);
+  auto xr = x.repeat_interleave(options, 0);
+  auto eye = torch::eye(options).repeat({rows, 1});
+  return torch::cat({xr, eye}, 1);
+}
+
+torch::Tensor with_options(const torch::Tensor& x, const std::vector<int32_t>& a, int options) {
+  auto idx = torch::from_blob(const_cast<int32_t*>(a.data()), {int64_t(a.size())}, torch::kInt32).to(torch::kLong);  // .to copies
+  return torch::cat({x, torch::one_hot(idx, options).to(torch::kFloat32)}, 1);
+}
+
+// ---- policy ------------------------------------------------------------------------
+
+struct policy_module : torch::nn::Module {
+  explicit policy_module(const policy_config& c) : net(register_module("net", make_mlp(c.dim, c.hidden, c.options))) {}
+  torch::Tensor forward(const torch::Tensor& x) { return torch::softmax(net->forward(x), 1); }
+  torch::nn::Sequential net;
+};
+
+class policy_trainer : public trainable {
+ public:
+  policy_trainer(const policy_config& cfg, const std::vector<float>& init)
+      : cfg_(cfg), model_(std::make_shared<policy_module>(cfg)), opt_(model_->parameters(), torch::optim::AdamOptions(cfg.lr)) {
+    unflatten(*model_, init);
+  }
+  std::vector<float> step(const train_batch& b) override {
+    if (b.rows() > 0) {
+      OVERSIGHT_CHECK_EQ(b.width, cfg_.options);
+      auto x = as_tensor(b.x, b.dim);
+      auto r = as_tensor(b.target, b.width);
+      for (int e = 0; e < cfg_.epochs; ++e) {
+        auto p = model_->forward(x);
+        auto expected = (p * r).sum(1);
+        auto entropy = -(p * torch::log(p + 1e-8)).sum(1);
+        auto loss = -(expected + cfg_.entropy * entropy).mean();
+        opt_.zero_grad();
+        loss.backward();
+        opt_.step();
+      }
+    }
+    return flatten(*model_);
+  }
+
+ private:
+  policy_config cfg_;
+  std::shared_ptr<policy_module> model_;
+  torch::optim::Adam opt_;
+};
+
+// ---- critic --------------------------------------------------------------------------
+
+/// An ensemble with randomized prior functions (Osband et al. 2018): each member's
+/// logits are a trained MLP plus a fixed, untrained random MLP scaled by prior_scale.
+/// The priors make members disagree where there is no data, so the ensemble's spread is
+/// a usable uncertainty far from the labels. Priors are not parameters: both copies of
+/// a critic build the same ones from cfg.prior_seed.
+struct critic_module : torch::nn::Module {
+  explicit critic_module(const critic_config& c) : prior_scale(c.prior_scale) {
+    rng prior_init(c.prior_seed, "critic-prior");
+    for (int i = 0; i < c.ensemble; ++i) {
+      members.push_back(register_module("m" + std::to_string(i), make_mlp(c.dim + c.options, c.hidden, 3)));
+      auto prior = make_mlp(c.dim + c.options, c.hidden, 3);
+      init_params(*prior, prior_init);
+      for (auto& p : prior->parameters()) p.set_requires_grad(false);
+      priors.push_back(prior);
+    }
+  }
+  torch::Tensor logits(size_t m, const torch::Tensor& in) {
+    if (prior_scale == 0.0) return members[m]->forward(in);
+    torch::Tensor p;
+    {
+      torch::NoGradGuard ng;
+      p = priors[m]->forward(in);
+    }
+    return members[m]->forward(in) + prior_scale * p;
+  }
+  double prior_scale;
+  std::vector<torch::nn::Sequential> members;
+  std::vector<torch::nn::Sequential> priors;
+};
+
+class critic_trainer : public trainable {
+ public:
+  critic_trainer(const critic_config& cfg, const std::vector<float>& init, uint64_t seed)
+      : cfg_(cfg), model_(std::make_shared<critic_module>(cfg)),
+        opt_(model_->parameters(), torch::optim::AdamOptions(cfg.lr)) {
+    unflatten(*model_, init);
+    for (int i = 0; i < cfg.ensemble; ++i) streams_.emplace_back(seed, "critic-bootstrap-" + std::to_string(i));
+  }
+
+  std::vector<float> step(const train_batch& b) override {
+    if (b.rows() > 0) {
+      OVERSIGHT_CHECK_EQ(b.dim, cfg_.dim);
+      for (size_t i = 0; i < b.rows(); ++i) {
+        item it;
+        it.x.assign(b.x.begin() + i * b.dim, b.x.begin() + (i + 1) * b.dim);
+        it.a = b.a[i];
+        it.b = b.b[i];
+        it.t.assign(b.target.begin() + i * b.width, b.target.begin() + i * b.width + 3);
+        (it.b < 0 ? point_ : pair_).push_back(std::move(it));
+      }
+    }
+    if (point_.empty() && pair_.empty()) return flatten(*model_);
+    for (int u = 0; u < cfg_.updates; ++u) {
+      torch::Tensor loss = torch::zeros({});
+      for (int m = 0; m < cfg_.ensemble; ++m) loss = loss + member_loss(m);
+      opt_.zero_grad();
+      loss.backward();
+      opt_.step();
+    }
+    return flatten(*model_);
+  }
+
+ private:
+  struct item {
+    std::vector<float> x;
+    int a, b;
+    std::vector<float> t;
+  };
+
+  /// A bootstrap minibatch for member m: point-wise BCE plus pair-wise Bradley-Terry.
+  torch::Tensor member_loss(int m) {
+    auto& r = streams_[size_t(m)];
+    torch::Tensor loss = torch::zeros({});
+    const int n = cfg_.minibatch;
+    if (!point_.empty()) {
+      std::vector<float> x, t;
+      std::vector<int32_t> a;
+      for (int i = 0; i < n; ++i) {
+        auto& it = point_[r.below(point_.size())];
+        x.insert(x.end(), it.x.begin(), it.x.end());
+        t.insert(t.end(), it.t.begin(), it.t.end());
+        a.push_back(it.a);
+      }
+      auto in = with_options(as_tensor(x, cfg_.dim), a, cfg_.options);
+      loss = loss + torch::binary_cross_entropy_with_logits(model_->logits(size_t(m), in), as_tensor(t, 3));
+    }
+    if (!pair_.empty()) {
+      std::vector<float> x, pref;
+      std::vector<int32_t> a, b;
+      for (int i = 0; i < n; ++i) {
+        auto& it = pair_[r.below(pair_.size())];
+        x.insert(x.end(), it.x.begin(), it.x.end());
+        a.push_back(it.a);
+        b.push_back(it.b);
+        pref.push_back(it.t[0]);
+      }
+      auto xt = as_tensor(x, cfg_.dim);
+      auto ua = torch::log_sigmoid(model_->logits(size_t(m), with_options(xt, a, cfg_.options))).sum(1);
+      auto ub = torch::log_sigmoid(model_->logits(size_t(m), with_options(xt, b, cfg_.options))).sum(1);
+      auto y = torch::from_blob(pref.data(), {int64_t(pref.size())}, torch::kFloat32).clone();
+      loss = loss + torch::binary_cross_entropy_with_logits(ua - ub, y);
+    }
+    return loss;
+  }
+
+  critic_config cfg_;
+  std::shared_ptr<critic_module> model_;
+  torch::optim::Adam opt_;
+  std::vector<rng> streams_;
+  std::vector<item> point_, pair_;
+};
+
+}  // namespace
+
+struct policy_net::impl {
+  policy_config cfg;
+  std::shared_ptr<policy_module> model;
+};
+
+policy_net::policy_net(const policy_config& cfg, rng& init) : impl_(std::make_unique<impl>()) {
+  impl_->cfg = cfg;
+  impl_->model = std::make_shared<policy_module>(cfg);
+  init_params(*impl_->model, init);
+}
+policy_net::~policy_net() = default;
+policy_net::policy_net(policy_net&&) noexcept = default;
+
+std::vector<float> policy_net::probs(const std::vector<float>& x) const {
+  if (x.empty()) return {};
+  torch::NoGradGuard ng;
+  auto p = impl_->model->forward(as_tensor(x, impl_->cfg.dim)).contiguous();
+  return {p.data_ptr<float>(), p.data_ptr<float>() + p.numel()};
+}
+std::vector<float> policy_net::params() const { return flatten(*impl_->model); }
+void policy_net::set_params(const std::vector<float>& p) { unflatten(*impl_->model, p); }
+const policy_config& policy_net::config() const { return impl_->cfg; }
+
+std::unique_ptr<trainable> make_policy_trainer(const policy_config& cfg, const std::vector<float>& init) {
+  return std::make_unique<policy_trainer>(cfg, init);
+}
+
+struct reward_model::impl {
+  critic_config cfg;
+  std::shared_ptr<critic_module> model;
+};
+
+reward_model::reward_model(const critic_config& cfg, rng& init) : impl_(std::make_unique<impl>()) {
+  impl_->cfg = cfg;
+  impl_->model = std::make_shared<critic_module>(cfg);
+  init_params(*impl_->model, init);
+}
+reward_model::~reward_model() = default;
+reward_model::reward_model(reward_model&&) noexcept = default;
+
+critic_view reward_model::judge(const std::vector<float>& x) const {
+  critic_view out;
+  if (x.empty()) return out;
+  torch::NoGradGuard ng;
+  const auto& c = impl_->cfg;
+  auto in = with_all_options(as_tensor(x, c.dim), c.options);
+  std::vector<torch::Tensor> pd, pok;
+  for (size_t m = 0; m < impl_->model->members.size(); ++m) {
+    auto p = torch::sigmoid(impl_->model->logits(m, in));
+    pd.push_back(p);
+    pok.push_back(p.prod(1));
+  }
+  auto stack = torch::stack(pok, 0);  // members x (rows*options)
+  auto mean = stack.mean(0).contiguous();
+  auto sd = (c.ensemble > 1 ? stack.std(0, /*unbiased=*/false) : torch::zeros_like(mean)).contiguous();
+  auto dims = torch::stack(pd, 0).mean(0).contiguous();
+  out.p_ok.assign(mean.data_ptr<float>(), mean.data_ptr<float>() + mean.numel());
+  out.uncertainty.assign(sd.data_ptr<float>(), sd.data_ptr<float>() + sd.numel());
+  out.p_dim.assign(dims.data_ptr<float>(), dims.data_ptr<float>() + dims.numel());
+  return out;
+}
+std::vector<float> reward_model::params() const { return flatten(*impl_->model); }
+void reward_model::set_params(const std::vector<float>& p) { unflatten(*impl_->model, p); }
+const critic_config& reward_model::config() const { return impl_->cfg; }
+
+std::unique_ptr<trainable> make_critic_trainer(const critic_config& cfg, const std::vector<float>& init,
+                                               uint64_t seed) {
+  return std::make_unique<critic_trainer>(cfg, init, seed);
+}
+
+}  // namespace oversight

@@ -1,0 +1,102 @@
+// Neural policies behind plain headers: libtorch stays inside nets.cpp.
+//
+//   policy_net    the learner's softmax policy over K responses to a query
+//   reward_model  the critic: an ensemble predicting, for (query, response), the
+//                 probability that each value dimension is acceptable
+// Each has an inference object (owned by an actor, used on its thread) and a trainer
+// (a `trainable` owned by a trainer actor on its own thread). They exchange weights as
+// flat float vectors, so the two never share a tensor and messages stay plain.
+//
+// Determinism: weights are initialized from the caller's rng stream, minibatches are
+// drawn from the trainer's own stream, and libtorch runs single-threaded
+// (init_torch), so the same inputs give bit-identical outputs on any scheduler.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "policies/batch.hpp"
+#include "runtime/rng.hpp"
+
+namespace oversight {
+
+/// Pins libtorch's intra-op threads (1 keeps results bit-identical) and returns the
+/// device trainers use: "cuda" when torch::cuda::is_available(), else "cpu".
+const char* init_torch(int intra_op_threads = 1);
+
+struct policy_config {
+  int dim = 8;
+  int options = 4;
+  int hidden = 64;
+  double lr = 3e-3;
+  double entropy = 0.01;  ///< entropy bonus weight
+  int epochs = 2;         ///< passes over each batch per trainer step
+};
+
+class policy_net {
+ public:
+  /// Weights drawn from `init`.
+  policy_net(const policy_config& cfg, rng& init);
+  ~policy_net();
+  policy_net(policy_net&&) noexcept;
+  /// `rows x options` probabilities for `rows x dim` queries.
+  std::vector<float> probs(const std::vector<float>& x) const;
+  std::vector<float> params() const;
+  void set_params(const std::vector<float>& p);
+  const policy_config& config() const;
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+/// Trains a policy_net copy to maximize the expected reward sum_a pi(a|x) r(x, a) plus
+/// an entropy bonus. Batch: x `rows x dim`, target `rows x options` rewards. This is
+/// the exact policy gradient over all K options (a baseline would not change it), so it
+/// has none of REINFORCE's sampling variance.
+std::unique_ptr<trainable> make_policy_trainer(const policy_config& cfg, const std::vector<float>& init);
+
+struct critic_config {
+  int dim = 8;
+  int options = 4;
+  int hidden = 64;
+  int ensemble = 3;        ///< members; their disagreement is the critic's uncertainty
+  double prior_scale = 1.0;  ///< weight of each member's fixed random prior function
+  uint64_t prior_seed = 0;   ///< the priors' stream (same for a critic's two copies)
+  double lr = 3e-3;
+  int updates = 20;        ///< minibatch steps per trainer step
+  int minibatch = 64;
+};
+
+/// What the critic thinks of (query, response) pairs, row-major `rows x options`.
+struct critic_view {
+  std::vector<float> p_ok;         ///< P(all three dimensions acceptable), ensemble mean
+  std::vector<float> uncertainty;  ///< ensemble standard deviation of p_ok
+  std::vector<float> p_dim;        ///< `rows x options x 3`: P(dimension acceptable)
+};
+
+class reward_model {
+ public:
+  reward_model(const critic_config& cfg, rng& init);
+  ~reward_model();
+  reward_model(reward_model&&) noexcept;
+  critic_view judge(const std::vector<float>& x) const;
+  std::vector<float> params() const;
+  void set_params(const std::vector<float>& p);
+  const critic_config& config() const;
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+/// Trains a reward_model copy on every label seen so far (kept in a replay buffer).
+/// Batch rows: x, a, b; point-wise (b < 0): target = 3 acceptability bits;
+/// pair-wise (b >= 0): target[0] = 1 when a is preferred (Bradley-Terry on the
+/// log-probability that a response is acceptable). Each ensemble member draws its own
+/// bootstrap minibatches from `seed`.
+std::unique_ptr<trainable> make_critic_trainer(const critic_config& cfg, const std::vector<float>& init,
+                                               uint64_t seed);
+
+}  // namespace oversight

@@ -1,0 +1,186 @@
+// The message protocol: every struct that crosses between actors, the atoms that name
+// requests, and the typed interface of each role. All types are serializable (inspect +
+// registration in register_protocol) so a later node can host any actor.
+//
+// Conventions
+//  - Hot-path messages carry batches: a query_batch is `rows x dim` floats, row-major.
+//  - Every request gets a reply, even when it carries no data (ack_atom): the director
+//    counts replies to close a tick.
+//  - A gatherer orders what it gathered by (tick, sender index) before acting on it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <caf/all.hpp>
+
+#include "policies/batch.hpp"  // train_batch
+
+namespace oversight {
+
+// ---- atoms (10 characters at most) -----------------------------------------------
+using act_atom = caf::atom_constant<caf::atom("act")>;          // learner: answer queries
+using learn_atom = caf::atom_constant<caf::atom("learn")>;      // learner/critic: train on feedback
+using judge_atom = caf::atom_constant<caf::atom("judge")>;      // critic: judge responses
+using ask_atom = caf::atom_constant<caf::atom("ask")>;          // critic: which items need a human label
+using label_atom = caf::atom_constant<caf::atom("label")>;      // expert: take label requests
+using deliver_atom = caf::atom_constant<caf::atom("deliver")>;  // expert: labels due by this tick
+using propose_atom = caf::atom_constant<caf::atom("propose")>;  // attacker: queries for this tick
+using feedback_atom = caf::atom_constant<caf::atom("feedback")>;  // attacker: how its queries fared
+using step_atom = caf::atom_constant<caf::atom("step")>;        // trainer: one optimizer step
+using record_atom = caf::atom_constant<caf::atom("record")>;    // recorder: metric rows
+using flush_atom = caf::atom_constant<caf::atom("flush")>;      // recorder: commit everything so far
+using ack_atom = caf::atom_constant<caf::atom("ack")>;          // a reply that carries no data
+using run_atom = caf::atom_constant<caf::atom("run")>;          // director: run every tick, reply at the end
+
+// ---- value structs ---------------------------------------------------------------
+
+/// Queries: `rows() x dim` features, row-major.
+struct query_batch {
+  int32_t dim = 0;
+  std::vector<float> x;
+  size_t rows() const { return dim == 0 ? 0 : x.size() / size_t(dim); }
+};
+
+/// The learner's answer to a query_batch: one option per row, and its whole
+/// distribution (`rows x options`) so overseers can see its confidence.
+struct response_batch {
+  int32_t options = 0;
+  std::vector<int32_t> action;
+  std::vector<float> prob;
+};
+
+/// The critic's judgment of (query, response) rows.
+struct judgment_batch {
+  int32_t options = 0;
+  std::vector<float> p_ok;         ///< estimated P(response acceptable), chosen response
+  std::vector<int32_t> fail_dim;   ///< critique: the dimension most likely to fail (0 helpful, 1 harmless, 2 honest)
+  std::vector<float> confidence;   ///< critique: estimated P(that dimension fails)
+  std::vector<float> uncertainty;  ///< disagreement within the critic about p_ok
+  std::vector<float> score;        ///< `rows x options`: estimated P(acceptable) of every option (the learner's reward)
+};
+
+/// A question for a human: point-wise (is response a acceptable, per dimension) or
+/// pair-wise (is a better than b).
+struct label_request {
+  int64_t id = 0;
+  int32_t kind = 0;  ///< 0 point-wise, 1 pair-wise
+  std::vector<float> x;
+  int32_t a = 0;
+  int32_t b = -1;
+};
+
+/// An expert's answer to a label_request.
+struct expert_label {
+  int64_t id = 0;
+  int32_t expert = 0;
+  int32_t kind = 0;
+  std::vector<float> x;
+  int32_t a = 0;
+  int32_t b = -1;
+  std::vector<int8_t> ok;  ///< point-wise: per dimension, 1 acceptable / 0 not
+  int8_t prefers_a = 0;    ///< pair-wise: 1 when a is preferred
+};
+
+struct label_batch {
+  std::vector<expert_label> labels;
+};
+
+/// A model's parameters, flattened in a fixed order.
+struct param_blob {
+  std::vector<float> values;
+};
+
+/// One row of the metrics table.
+struct metric_row {
+  int64_t tick = 0;
+  std::string actor;
+  std::string name;
+  double value = 0.0;
+};
+
+struct metric_batch {
+  std::vector<metric_row> rows;
+};
+
+// ---- inspection (serialization) ----------------------------------------------------
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, query_batch& x) {
+  return f(caf::meta::type_name("query_batch"), x.dim, x.x);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, response_batch& x) {
+  return f(caf::meta::type_name("response_batch"), x.options, x.action, x.prob);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, judgment_batch& x) {
+  return f(caf::meta::type_name("judgment_batch"), x.options, x.p_ok, x.fail_dim, x.confidence, x.uncertainty,
+           x.score);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, label_request& x) {
+  return f(caf::meta::type_name("label_request"), x.id, x.kind, x.x, x.a, x.b);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, expert_label& x) {
+  return f(caf::meta::type_name("expert_label"), x.id, x.expert, x.kind, x.x, x.a, x.b, x.ok, x.prefers_a);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, label_batch& x) {
+  return f(caf::meta::type_name("label_batch"), x.labels);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, train_batch& x) {
+  return f(caf::meta::type_name("train_batch"), x.dim, x.x, x.a, x.b, x.width, x.target);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, param_blob& x) {
+  return f(caf::meta::type_name("param_blob"), x.values);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, metric_row& x) {
+  return f(caf::meta::type_name("metric_row"), x.tick, x.actor, x.name, x.value);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, metric_batch& x) {
+  return f(caf::meta::type_name("metric_batch"), x.rows);
+}
+
+// ---- role interfaces -----------------------------------------------------------------
+
+/// Learner: answers queries (sampling, or greedy for evaluation) and learns from
+/// per-option rewards; replies to learn once the trainer's new weights are in place.
+using learner_actor = caf::typed_actor<
+    caf::replies_to<act_atom, query_batch, bool /*greedy*/>::with<response_batch>,
+    caf::replies_to<learn_atom, query_batch, std::vector<float> /*rows x options rewards*/>::with<ack_atom>>;
+
+/// Critic: judges responses, names the items it wants a human label for (within its
+/// per-tick quota), and learns from expert labels.
+using critic_actor = caf::typed_actor<
+    caf::replies_to<judge_atom, query_batch, response_batch, bool /*candidates for labels*/>::with<judgment_batch>,
+    caf::replies_to<ask_atom, int64_t /*tick*/>::with<std::vector<label_request>>,
+    caf::replies_to<learn_atom, label_batch>::with<ack_atom>>;
+
+/// Simulated human expert: takes label requests at a tick (replies how many it accepted
+/// within its budget) and hands over the labels due by a later tick.
+using expert_actor = caf::typed_actor<
+    caf::replies_to<label_atom, int64_t /*tick*/, std::vector<label_request>>::with<int32_t>,
+    caf::replies_to<deliver_atom, int64_t /*tick*/>::with<label_batch>>;
+
+/// Attacker: proposes queries each tick and hears how each fared (critic's judgment).
+using attacker_actor = caf::typed_actor<
+    caf::replies_to<propose_atom, int64_t /*tick*/>::with<query_batch>,
+    caf::replies_to<feedback_atom, query_batch, judgment_batch>::with<ack_atom>>;
+
+/// Trainer: runs optimizer steps on its own thread and returns the new parameters.
+using trainer_actor = caf::typed_actor<caf::replies_to<step_atom, train_batch>::with<param_blob>>;
+
+/// Recorder: appends metric rows; flush commits them and replies when durable.
+using recorder_actor = caf::typed_actor<caf::replies_to<record_atom, metric_batch>::with<ack_atom>,
+                                        caf::replies_to<flush_atom>::with<ack_atom>>;
+
+/// Registers every message type above with the actor system.
+void register_protocol(caf::actor_system_config& cfg);
+
+}  // namespace oversight

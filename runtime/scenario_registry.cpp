@@ -1,0 +1,33 @@
+#include "runtime/scenario_registry.hpp"
+
+#include <algorithm>
+#include <map>
+
+namespace oversight {
+
+namespace {
+std::map<std::string, scenario_info>& registry() {
+  static std::map<std::string, scenario_info> r;  // function-local: safe from static-init order
+  return r;
+}
+}  // namespace
+
+void register_scenario(scenario_info info) {
+  info.params.insert(info.params.begin(),
+                     param_decl::integer("seed", 1, 0, INT64_MAX, "run seed: every RNG stream derives from it"));
+  auto name = info.name;
+  registry()[name] = std::move(info);
+}
+
+const scenario_info* find_scenario(const std::string& name) {
+  auto i = registry().find(name);
+  return i == registry().end() ? nullptr : &i->second;
+}
+
+std::vector<const scenario_info*> all_scenarios() {
+  std::vector<const scenario_info*> out;
+  for (auto& [k, v] : registry()) out.push_back(&v);
+  return out;
+}
+
+}  // namespace oversight

@@ -1,0 +1,40 @@
+// Scenarios register themselves (one static `registrar` in each scenario's folder, the
+// OpenSpiel way): name, one-line doc, documented parameters, declared metrics, and the
+// function that wires its actors and runs it. `oversight list` and load_spec() read
+// this registry; nothing else needs to know which scenarios exist.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "runtime/spec.hpp"
+
+namespace oversight {
+
+class run_context;
+
+struct metric_decl {
+  std::string name;
+  std::string doc;
+};
+
+struct scenario_info {
+  std::string name;
+  std::string doc;
+  std::vector<param_decl> params;    ///< "seed" is added for every scenario
+  std::vector<metric_decl> metrics;  ///< every metric name it records
+  std::function<void(run_context&)> run;
+};
+
+void register_scenario(scenario_info info);
+/// nullptr when unknown.
+const scenario_info* find_scenario(const std::string& name);
+/// Sorted by name.
+std::vector<const scenario_info*> all_scenarios();
+
+struct registrar {
+  explicit registrar(scenario_info info) { register_scenario(std::move(info)); }
+};
+
+}  // namespace oversight

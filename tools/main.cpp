@@ -1,0 +1,99 @@
+// The `oversight` command: run, list, report. Bad input exits with status 2 and one line
+// naming the offending value; an internal failure exits with 1.
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "actors/director/run.hpp"
+#include "runtime/error.hpp"
+#include "runtime/run_store.hpp"
+#include "runtime/scenario_registry.hpp"
+#include "tools/report.hpp"
+
+using namespace oversight;
+
+namespace {
+
+int cmd_run(const std::string& file, const std::vector<std::string>& sets, std::optional<uint64_t> seed, int threads,
+            const std::string& out) {
+  auto spec = load_spec(file, sets, seed);
+  run_options opt;
+  opt.threads = threads;
+  opt.out = out;
+  opt.progress = true;
+  auto res = run_scenario(spec, opt);
+  write_report_html(res.dir / "report.html", spec.scenario + " (seed " + std::to_string(spec.seed) + ")", res.rows);
+  print_summary(std::cout, res.rows);
+  std::cout << res.dir.string() << std::endl;
+  return 0;
+}
+
+int cmd_list() {
+  for (auto* s : all_scenarios()) {
+    std::cout << s->name << ": " << s->doc << "\n  parameters:\n";
+    for (auto& p : s->params) {
+      std::cout << "    " << p.key << " (" << to_string(p.type) << ", default " << to_string(p.default_value);
+      if (p.min && p.max) std::cout << ", range [" << *p.min << ", " << *p.max << "]";
+      if (!p.choices.empty()) {
+        std::cout << ", one of:";
+        for (auto& c : p.choices) std::cout << " " << c;
+      }
+      std::cout << "): " << p.doc << "\n";
+    }
+    std::cout << "  metrics:\n";
+    for (auto& m : s->metrics) std::cout << "    " << m.name << ": " << m.doc << "\n";
+  }
+  return 0;
+}
+
+int cmd_report(const std::string& dir) {
+  std::filesystem::path d(dir);
+  if (!std::filesystem::exists(d / "run.sqlite"))
+    throw user_error(dir + ": no run.sqlite here (a failed or unfinished run?)");
+  auto rows = read_metrics(d / "run.sqlite");
+  write_report_html(d / "report.html", d.filename().string(), rows);
+  print_summary(std::cout, rows);
+  std::cout << (d / "report.html").string() << std::endl;
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"oversight: multi-agent simulations of superalignment"};
+  app.require_subcommand(1);
+
+  auto* run = app.add_subcommand("run", "run a scenario file; prints a summary and the run directory");
+  std::string file, out;
+  std::vector<std::string> sets;
+  std::optional<uint64_t> seed;
+  int threads = 0;
+  run->add_option("file", file, "scenario TOML file")->required();
+  run->add_option("--set", sets, "override a parameter: key.path=value (repeatable)");
+  run->add_option("--seed", seed, "run seed (overrides the file's)");
+  run->add_option("--threads", threads, "scheduler threads (default: one per core)")->check(CLI::Range(0, 1024));
+  run->add_option("--out", out, "run directory (default: runs/<scenario>-<seed>-<time>)");
+
+  auto* list = app.add_subcommand("list", "every scenario with its parameters and metrics");
+  auto* report = app.add_subcommand("report", "re-render report.html and the summary of a finished run");
+  std::string report_dir;
+  report->add_option("dir", report_dir, "run directory")->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : 2;
+  }
+  try {
+    if (run->parsed()) return cmd_run(file, sets, seed, threads, out);
+    if (list->parsed()) return cmd_list();
+    if (report->parsed()) return cmd_report(report_dir);
+  } catch (const user_error& e) {
+    std::cerr << "error: " << e.what() << std::endl;
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << std::endl;
+    return 1;
+  }
+  return 0;
+}
