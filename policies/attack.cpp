@@ -9,6 +9,30 @@ namespace oversight {
 
 namespace {
 
+/// The seed corpus's bounding box, widened by `margin` of its width on each side.
+class query_box {
+ public:
+  query_box(const attack_config& c, const seed_sampler& seeds) : lo_(size_t(c.dim), 1e30f), hi_(size_t(c.dim), -1e30f) {
+    rng r(0, "attack-box");  // fixed: the box is a property of the corpus, not of the run
+    std::vector<float> x(size_t(c.dim));
+    for (int i = 0; i < 4096; ++i) {
+      seeds(r, x.data());
+      for (size_t k = 0; k < x.size(); ++k) lo_[k] = std::min(lo_[k], x[k]), hi_[k] = std::max(hi_[k], x[k]);
+    }
+    for (size_t k = 0; k < x.size(); ++k) {
+      const float w = (hi_[k] - lo_[k]) * float(c.margin);
+      lo_[k] -= w;
+      hi_[k] += w;
+    }
+  }
+  void clip(float* x) const {
+    for (size_t k = 0; k < lo_.size(); ++k) x[k] = std::clamp(x[k], lo_[k], hi_[k]);
+  }
+
+ private:
+  std::vector<float> lo_, hi_;
+};
+
 class no_attack : public attack_strategy {
  public:
   std::vector<float> propose(size_t, rng&) override { return {}; }
@@ -17,13 +41,14 @@ class no_attack : public attack_strategy {
 
 class random_attack : public attack_strategy {
  public:
-  random_attack(attack_config c, seed_sampler s) : cfg_(std::move(c)), seeds_(std::move(s)) {}
+  random_attack(attack_config c, seed_sampler s) : cfg_(std::move(c)), seeds_(std::move(s)), box_(cfg_, seeds_) {}
   std::vector<float> propose(size_t n, rng& r) override {
     std::vector<float> out(n * size_t(cfg_.dim));
     for (size_t i = 0; i < n; ++i) {
       float* row = out.data() + i * size_t(cfg_.dim);
       seeds_(r, row);
       for (int d = 0; d < cfg_.dim; ++d) row[d] += float(r.normal(0.0, cfg_.mutation));
+      box_.clip(row);
     }
     return out;
   }
@@ -32,11 +57,12 @@ class random_attack : public attack_strategy {
  private:
   attack_config cfg_;
   seed_sampler seeds_;
+  query_box box_;
 };
 
 class evolutionary_attack : public attack_strategy {
  public:
-  evolutionary_attack(attack_config c, seed_sampler s) : cfg_(std::move(c)), seeds_(std::move(s)) {}
+  evolutionary_attack(attack_config c, seed_sampler s) : cfg_(std::move(c)), seeds_(std::move(s)), box_(cfg_, seeds_) {}
 
   std::vector<float> propose(size_t n, rng& r) override {
     const size_t d = size_t(cfg_.dim);
@@ -52,6 +78,7 @@ class evolutionary_attack : public attack_strategy {
       const auto& p2 = pop_[r.below(pop_.size())];
       const auto& parent = p1.fitness >= p2.fitness ? p1 : p2;
       for (size_t k = 0; k < d; ++k) row[k] = parent.x[k] + float(r.normal(0.0, cfg_.mutation));
+      box_.clip(row);
     }
     return out;
   }
@@ -73,12 +100,13 @@ class evolutionary_attack : public attack_strategy {
   };
   attack_config cfg_;
   seed_sampler seeds_;
+  query_box box_;
   std::vector<member> pop_;
 };
 
 class bandit_attack : public attack_strategy {
  public:
-  bandit_attack(attack_config c, seed_sampler s) : cfg_(std::move(c)), seeds_(std::move(s)) {}
+  bandit_attack(attack_config c, seed_sampler s) : cfg_(std::move(c)), seeds_(std::move(s)), box_(cfg_, seeds_) {}
 
   std::vector<float> propose(size_t n, rng& r) override {
     const size_t d = size_t(cfg_.dim);
@@ -107,6 +135,7 @@ class bandit_attack : public attack_strategy {
       ++total_;
       last_arm_[i] = best;
       for (size_t k = 0; k < d; ++k) out[i * d + k] = arms_[best].x[k] + float(r.normal(0.0, cfg_.mutation));
+      box_.clip(out.data() + i * d);
     }
     return out;
   }
@@ -133,6 +162,7 @@ class bandit_attack : public attack_strategy {
   };
   attack_config cfg_;
   seed_sampler seeds_;
+  query_box box_;
   std::vector<arm> arms_;
   std::vector<size_t> last_arm_;
   uint64_t total_ = 0;

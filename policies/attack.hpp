@@ -1,5 +1,7 @@
 // Attack strategies: how an attacker searches the query space for inputs that make the
-// learner misbehave. Plain C++; the attacker actor feeds them fitness (the critic's
+// learner misbehave. Every proposal stays inside the bounding box of the seed corpus
+// (slightly widened): a real attacker must still write a plausible query, and outside
+// the data any critic is a poor judge an attacker would only farm. Plain C++; the attacker actor feeds them fitness (the critic's
 // judgment of failure, plus a novelty bonus for the critic's uncertainty: an attacker
 // that only trusted the critic would never look where the critic is confidently wrong).
 //
@@ -25,9 +27,10 @@ struct attack_config {
   int dim = 8;
   int population = 64;    ///< evolutionary: survivors kept
   int arms = 32;          ///< bandit: anchors
-  double mutation = 0.4;  ///< sd of the Gaussian mutation
-  double restart = 0.2;   ///< evolutionary: share of children drawn fresh from the seed corpus
+  double mutation = 0.1;  ///< sd of the Gaussian mutation
+  double restart = 0.5;   ///< evolutionary: share of children drawn fresh from the seed corpus
   double decay = 0.8;     ///< evolutionary: fitness of survivors multiplied by this each round
+  double margin = 0.1;    ///< queries stay inside the seed corpus's bounding box, widened by this share
 };
 
 /// Writes one natural query (dim floats) to `out`: the attacker's seed corpus.

@@ -2,6 +2,9 @@
 //
 // Accuracy is 1 - noise up to the expert's capability, then falls linearly with the
 // query's difficulty beyond it (slope per unit of difficulty), never below chance.
+// A point-wise mistake misjudges one aspect, the most borderline dimension (the one
+// whose true value is closest to 0): humans err on the ambiguous part of a response,
+// not on everything at once.
 // Bias: a lenient expert reports a failing dimension as acceptable with probability
 // `leniency` (on top of noise). Pair-wise answers prefer the truly better response with
 // the same accuracy.
@@ -9,6 +12,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstdint>
 
 #include "policies/ground_truth.hpp"
@@ -31,12 +35,14 @@ inline double expert_accuracy(const expert_profile& e, double difficulty) {
 inline std::array<int8_t, 3> expert_point_label(const expert_profile& e, const true_value& t, rng& r) {
   const double acc = expert_accuracy(e, t.difficulty);
   std::array<int8_t, 3> out{};
-  for (int j = 0; j < 3; ++j) {
-    bool ok = t.v[size_t(j)] >= 0.f;
-    if (!r.bernoulli(acc)) ok = !ok;
-    if (!ok && r.bernoulli(e.leniency)) ok = true;
-    out[size_t(j)] = ok ? 1 : 0;
+  size_t borderline = 0;
+  for (size_t j = 0; j < 3; ++j) {
+    out[j] = t.v[j] >= 0.f ? 1 : 0;
+    if (std::abs(t.v[j]) < std::abs(t.v[borderline])) borderline = j;
   }
+  if (!r.bernoulli(acc)) out[borderline] = int8_t(1 - out[borderline]);
+  for (auto& o : out)
+    if (o == 0 && r.bernoulli(e.leniency)) o = 1;
   return out;
 }
 

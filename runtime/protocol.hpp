@@ -156,9 +156,11 @@ using learner_actor = caf::typed_actor<
     caf::replies_to<learn_atom, query_batch, std::vector<float> /*rows x options rewards*/>::with<ack_atom>>;
 
 /// Critic: judges responses, names the items it wants a human label for (within its
-/// per-tick quota), and learns from expert labels.
+/// per-tick quota, shared evenly among the label pools), and learns from expert labels.
+/// `pools` gives each row's label pool (e.g. 0 natural traffic, 1 attack findings);
+/// empty: no row is a candidate for a label.
 using critic_actor = caf::typed_actor<
-    caf::replies_to<judge_atom, query_batch, response_batch, bool /*candidates for labels*/>::with<judgment_batch>,
+    caf::replies_to<judge_atom, query_batch, response_batch, std::vector<int32_t> /*pools*/>::with<judgment_batch>,
     caf::replies_to<ask_atom, int64_t /*tick*/>::with<std::vector<label_request>>,
     caf::replies_to<learn_atom, label_batch>::with<ack_atom>>;
 

@@ -1,6 +1,7 @@
 #include "actors/critic/critic.hpp"
 
 #include <algorithm>
+#include <map>
 #include <numeric>
 
 #include "actors/trainer/trainer.hpp"
@@ -18,9 +19,30 @@ struct critic_state {
   std::unique_ptr<reward_model> model;
   trainer_actor trainer;
   rng picks;
-  std::vector<candidate> pool;
+  std::map<int32_t, std::vector<candidate>> pools;
   int64_t next_id = 0;
 };
+
+/// `want` items of a pool: the highest priority first, then an `explore` share at random.
+std::vector<size_t> choose_from(rng& picks, const std::vector<candidate>& pool, size_t want, double explore) {
+  const size_t random_n = size_t(std::lround(double(want) * explore));
+  std::vector<size_t> order(pool.size());
+  std::iota(order.begin(), order.end(), size_t(0));
+  std::stable_sort(order.begin(), order.end(), [&](size_t x, size_t y) { return pool[x].priority > pool[y].priority; });
+  std::vector<char> taken(pool.size(), 0);
+  std::vector<size_t> chosen;
+  for (size_t i = 0; i < order.size() && chosen.size() + random_n < want; ++i) {
+    taken[order[i]] = 1;
+    chosen.push_back(order[i]);
+  }
+  while (chosen.size() < want) {
+    const size_t j = picks.below(pool.size());
+    if (taken[j]) continue;
+    taken[j] = 1;
+    chosen.push_back(j);
+  }
+  return chosen;
+}
 
 critic_actor::behavior_type critic(critic_actor::stateful_pointer<critic_state> self, critic_settings cfg,
                                    uint64_t seed, std::string name) {
@@ -32,8 +54,11 @@ critic_actor::behavior_type critic(critic_actor::stateful_pointer<critic_state> 
   st.trainer = spawn_trainer(self->system(), make_critic_trainer(cfg.model, st.model->params(), seed ^ fnv1a(name)));
   self->link_to(st.trainer);
   const size_t k = size_t(cfg.model.options);
+  auto choose = [explore = cfg.explore](critic_state& st, const std::vector<candidate>& pool, size_t want) {
+    return choose_from(st.picks, pool, want, explore);
+  };
   return {
-      [=](judge_atom, const query_batch& q, const response_batch& r, bool candidates) {
+      [=](judge_atom, const query_batch& q, const response_batch& r, const std::vector<int32_t>& pools) {
         auto& st = self->state;
         auto view = st.model->judge(q.x);
         judgment_batch out;
@@ -49,51 +74,57 @@ critic_actor::behavior_type critic(critic_actor::stateful_pointer<critic_state> 
           const int32_t worst = int32_t(std::min_element(pd, pd + 3) - pd);
           out.fail_dim.push_back(worst);
           out.confidence.push_back(1.f - pd[worst]);
-          if (candidates) {
-            // Priority: disagreement within the ensemble, plus closeness to the boundary.
+          if (!pools.empty()) {
+            // Priority: disagreement within the ensemble, closeness to the boundary, and
+            // a judged failure to verify (training the learner on a false alarm is costly,
+            // and an attacker would farm it).
             const float p = view.p_ok[cell];
-            const float prio = view.uncertainty[cell] + 0.1f * (1.f - std::abs(2.f * p - 1.f));
-            st.pool.push_back({std::vector<float>(q.x.begin() + i * q.dim, q.x.begin() + (i + 1) * q.dim),
-                               int32_t(a), prio});
+            float spread = 0.f;  // the query's most uncertain option
+            for (size_t o = 0; o < k; ++o) spread = std::max(spread, view.uncertainty[i * k + o]);
+            const float prio = spread + 0.1f * (1.f - std::abs(2.f * p - 1.f)) +
+                               float(cfg.verify) * std::max(0.f, 0.5f - p);
+            // Ask about the option the critic is least sure of for this query: labels on
+            // the learner's own choice alone never teach the critic what it should do instead.
+            size_t ask = a;
+            for (size_t o = 0; o < k; ++o)
+              if (view.uncertainty[i * k + o] > view.uncertainty[i * k + ask]) ask = o;
+            st.pools[pools[i]].push_back({std::vector<float>(q.x.begin() + i * q.dim, q.x.begin() + (i + 1) * q.dim),
+                               int32_t(ask), prio});
           }
         }
         return out;
       },
       [=](ask_atom, int64_t) {
         auto& st = self->state;
+        // The quota is shared evenly among the pools (in pool order), so one prolific
+        // source cannot crowd out the rest; a pool's unused share passes on.
+        std::vector<std::vector<size_t>> picked;
+        size_t left = size_t(cfg.labels_per_tick), open = st.pools.size();
+        for (auto& [id, pool] : st.pools) {
+          const size_t want = std::min(pool.size(), (left + open - 1) / open);
+          picked.push_back(choose(st, pool, want));
+          left -= want;
+          --open;
+        }
         std::vector<label_request> out;
-        auto& pool = st.pool;
-        const size_t want = std::min(pool.size(), size_t(cfg.labels_per_tick));
-        const size_t random_n = size_t(std::lround(double(want) * cfg.explore));
-        std::vector<size_t> order(pool.size());
-        std::iota(order.begin(), order.end(), size_t(0));
-        std::stable_sort(order.begin(), order.end(),
-                         [&](size_t x, size_t y) { return pool[x].priority > pool[y].priority; });
-        std::vector<char> taken(pool.size(), 0);
-        std::vector<size_t> chosen;
-        for (size_t i = 0; i < order.size() && chosen.size() < want - random_n; ++i) {
-          taken[order[i]] = 1;
-          chosen.push_back(order[i]);
-        }
-        while (chosen.size() < want) {
-          size_t j = st.picks.below(pool.size());
-          if (taken[j]) continue;
-          taken[j] = 1;
-          chosen.push_back(j);
-        }
-        for (size_t j : chosen) {
-          label_request req;
-          req.id = st.next_id++;
-          req.x = pool[j].x;
-          req.a = pool[j].a;
-          const bool pair = cfg.label_mode == "pairwise" || (cfg.label_mode == "mixed" && st.picks.bernoulli(0.5));
-          if (pair) {
-            req.kind = 1;
-            req.b = int32_t((size_t(req.a) + 1 + st.picks.below(k - 1)) % k);
+        size_t pi = 0;
+        for (auto& [id, pool] : st.pools) {
+          for (size_t j : picked[pi]) {
+            label_request req;
+            req.id = st.next_id++;
+            req.x = pool[j].x;
+            req.a = pool[j].a;
+            const bool pair =
+                cfg.label_mode == "pairwise" || (cfg.label_mode == "mixed" && st.picks.bernoulli(0.5));
+            if (pair) {
+              req.kind = 1;
+              req.b = int32_t((size_t(req.a) + 1 + st.picks.below(k - 1)) % k);
+            }
+            out.push_back(std::move(req));
           }
-          out.push_back(std::move(req));
+          ++pi;
         }
-        pool.clear();
+        st.pools.clear();
         return out;
       },
       [=](learn_atom, const label_batch& lb) -> caf::result<ack_atom> {

@@ -5,7 +5,8 @@
 //   judge(queries, responses, candidates) -> judgment; when `candidates`, the rows join
 //                                            the pool the critic may ask about
 //   ask(tick)      -> at most `labels_per_tick` label requests from the pool (then
-//                     emptied): the most uncertain first (ensemble disagreement), plus an
+//                     emptied): the most uncertain first (ensemble disagreement, and
+//                     judged failures to verify, weighted by `verify`), plus an
 //                     `explore` share drawn at random, since a critic that is confidently
 //                     wrong would never ask where it matters
 //   learn(labels)  -> its trainer (own thread) adds them to its replay buffer and steps
@@ -22,6 +23,7 @@ struct critic_settings {
   critic_config model;
   int labels_per_tick = 16;
   double explore = 0.25;         ///< share of requests drawn at random from the pool
+  double verify = 1.0;           ///< priority weight for checking the critic's own judged failures
   std::string label_mode = "pointwise";  ///< pointwise | pairwise | mixed
 };
 

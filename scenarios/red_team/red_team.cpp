@@ -89,6 +89,7 @@ class red_team_program : public tick_program {
     cs.model.minibatch = int(p.integer("critic.minibatch"));
     cs.labels_per_tick = int(p.integer("critic.labels_per_tick"));
     cs.explore = p.real("critic.explore");
+    cs.verify = p.real("critic.verify");
     cs.label_mode = p.text("critic.label_mode");
     critic_ = spawn_critic(sys, cs, seed, "critic");
 
@@ -109,9 +110,14 @@ class red_team_program : public tick_program {
     as.attack.restart = p.real("attacker.restart");
     as.queries_per_tick = int(p.integer("attacker.queries_per_tick"));
     as.novelty = p.real("attacker.novelty");
-    // The attackers' seed corpus is natural traffic: what real red-teamers start from.
+    // The attackers' seed corpus: natural traffic, plus a share of known jailbreaks (the
+    // public corpora real red teams start from), which the learner never trained on.
     auto w = world_;
-    seed_sampler seeds = [w](rng& r, float* out) { w->sample_natural(r, out); };
+    const double known = p.real("attacker.known_jailbreaks");
+    seed_sampler seeds = [w, known](rng& r, float* out) {
+      if (r.bernoulli(known)) w->sample_pocket(r, out);
+      else w->sample_natural(r, out);
+    };
     if (as.attack.strategy != "none")
       for (int i = 0; i < p.integer("attacker.count"); ++i)
         attackers_.push_back(spawn_attacker(sys, as, seeds, seed, "attacker-" + std::to_string(i)));
@@ -165,7 +171,10 @@ class red_team_program : public tick_program {
 
   // Phase D and E: the critic judges; attackers, learner and critic act on it in parallel.
   void judge(caf::event_based_actor* self, int64_t t, std::shared_ptr<traffic> tr, response_batch r, tick_done done) {
-    self->request(critic_, caf::infinite, judge_atom::value, tr->all, r, true)
+    // Label pools: natural traffic (0) and attack findings (1) share the label quota.
+    std::vector<int32_t> pools(tr->all.rows(), 1);
+    std::fill(pools.begin(), pools.begin() + std::ptrdiff_t(tr->natural_rows), 0);
+    self->request(critic_, caf::infinite, judge_atom::value, tr->all, r, std::move(pools))
         .then(
             [=, this](judgment_batch& j) {
               auto rows = std::make_shared<std::vector<metric_row>>();
@@ -216,7 +225,7 @@ class red_team_program : public tick_program {
       self->request(learner_, caf::infinite, act_atom::value, q, true)
           .then(
               [=, this](response_batch& r) {
-                self->request(critic_, caf::infinite, judge_atom::value, q, r, false)
+                self->request(critic_, caf::infinite, judge_atom::value, q, r, std::vector<int32_t>{})
                     .then([=](judgment_batch& j) { k(r, std::move(j)); }, done.fail);
               },
               done.fail);
@@ -354,6 +363,7 @@ const registrar reg{scenario_info{
         P::integer("critic.minibatch", 64, 1, 100000, "critic minibatch size"),
         P::integer("critic.labels_per_tick", 16, 0, 100000, "label requests the critic sends each tick"),
         P::real("critic.explore", 0.25, 0.0, 1.0, "share of label requests drawn at random instead of by uncertainty"),
+        P::real("critic.verify", 1.0, 0.0, 100.0, "label priority for checking the critic's own judged failures"),
         P::text("critic.label_mode", "pointwise", {"pointwise", "pairwise", "mixed"}, "kind of labels asked for"),
         P::integer("expert.count", 2, 1, 100000, "simulated human experts"),
         P::real("expert.capability", 0.6, 0.0, 1.0, "difficulty up to which experts judge reliably"),
@@ -367,8 +377,9 @@ const registrar reg{scenario_info{
         P::integer("attacker.count", 2, 0, 100000, "attackers"),
         P::integer("attacker.queries_per_tick", 32, 0, 100000, "queries each attacker proposes each tick"),
         P::integer("attacker.population", 64, 1, 100000, "evolutionary: survivors kept"),
-        P::real("attacker.mutation", 0.4, 0.0, 10.0, "sd of the Gaussian mutation"),
-        P::real("attacker.restart", 0.2, 0.0, 1.0, "evolutionary: share of children drawn fresh"),
+        P::real("attacker.mutation", 0.1, 0.0, 10.0, "sd of the Gaussian mutation"),
+        P::real("attacker.restart", 0.5, 0.0, 1.0, "evolutionary: share of children drawn fresh"),
+        P::real("attacker.known_jailbreaks", 0.1, 0.0, 1.0, "share of known jailbreaks in the attackers' seed corpus"),
         P::real("attacker.novelty", 1.0, 0.0, 100.0, "fitness bonus per unit of critic uncertainty"),
     },
     {

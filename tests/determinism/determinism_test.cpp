@@ -1,0 +1,116 @@
+// A run is a function of its spec and seed: the scheduler's thread count must not change
+// a single bit of the metrics, and the seed must matter. Runs in-process through
+// run_scenario(), the path `oversight run` takes, and reads the stored run.sqlite back.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <set>
+#include <sstream>
+#include <tuple>
+
+#include "actors/director/run.hpp"
+#include "runtime/run_store.hpp"
+#include "runtime/spec.hpp"
+#include "tests/support/temp_dir.hpp"
+
+using namespace oversight;
+using oversight::testing::temp_dir;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr int64_t kTicks = 8;
+
+scenario_spec small_red_team(uint64_t seed) {
+  const auto file = fs::path(OVERSIGHT_SOURCE_DIR) / "scenarios/red_team/red_team.toml";
+  return load_spec(file, {"ticks=" + std::to_string(kTicks), "eval.queries=128", "eval.adversarial_queries=64"},
+                   seed);
+}
+
+/// Runs the spec into DIR/name and returns the metrics table as stored in run.sqlite.
+std::vector<metric_row> run_and_read(const scenario_spec& spec, int threads, const temp_dir& dir,
+                                     const std::string& name) {
+  run_options opt;
+  opt.threads = threads;
+  opt.out = (dir / name).string();
+  auto res = run_scenario(spec, opt);
+  REQUIRE(res.dir == dir / name);
+  REQUIRE(fs::is_regular_file(res.dir / "run.sqlite"));
+  REQUIRE_FALSE(fs::exists(res.dir / "FAILED"));
+  auto stored = read_metrics(res.dir / "run.sqlite");
+
+  // What was stored is exactly what the run produced (read_metrics sorts by tick, actor, name).
+  auto produced = res.rows;
+  std::stable_sort(produced.begin(), produced.end(), [](const metric_row& a, const metric_row& b) {
+    return std::tie(a.tick, a.actor, a.name) < std::tie(b.tick, b.actor, b.name);
+  });
+  REQUIRE(produced.size() == stored.size());
+  for (size_t i = 0; i < stored.size(); ++i) {
+    REQUIRE(produced[i].tick == stored[i].tick);
+    REQUIRE(produced[i].actor == stored[i].actor);
+    REQUIRE(produced[i].name == stored[i].name);
+    REQUIRE(produced[i].value == stored[i].value);
+  }
+
+  // Non-empty, and every tick is there.
+  REQUIRE(!stored.empty());
+  std::set<int64_t> ticks;
+  for (auto& r : stored) ticks.insert(r.tick);
+  REQUIRE(ticks.size() == size_t(kTicks));
+  REQUIRE(*ticks.begin() == 0);
+  REQUIRE(*ticks.rbegin() == kTicks - 1);
+  return stored;
+}
+
+std::string describe(const metric_row& r) {
+  std::ostringstream os;
+  os.precision(17);
+  os << "tick " << r.tick << " " << r.actor << "." << r.name << " = " << r.value;
+  return os.str();
+}
+
+/// "" when the tables are identical row by row (values compared with ==); else the first difference.
+std::string first_difference(const std::vector<metric_row>& a, const std::vector<metric_row>& b) {
+  if (a.size() != b.size())
+    return "row counts differ: " + std::to_string(a.size()) + " vs " + std::to_string(b.size());
+  for (size_t i = 0; i < a.size(); ++i) {
+    const bool same = a[i].tick == b[i].tick && a[i].actor == b[i].actor && a[i].name == b[i].name &&
+                      a[i].value == b[i].value;
+    if (!same) return "row " + std::to_string(i) + ": " + describe(a[i]) + " vs " + describe(b[i]);
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("determinism: 1 and 4 scheduler threads give bit-identical metrics", "[determinism]") {
+  temp_dir tmp("determinism");
+  const auto spec = small_red_team(7);
+  const auto one = run_and_read(spec, 1, tmp, "threads1");
+  const auto four = run_and_read(spec, 4, tmp, "threads4");
+  const auto diff = first_difference(one, four);
+  INFO("threads=1 vs threads=4: " << diff);
+  REQUIRE(diff.empty());
+}
+
+TEST_CASE("determinism: the same seed repeats exactly; another seed differs", "[determinism]") {
+  temp_dir tmp("determinism");
+  const auto a = run_and_read(small_red_team(11), 2, tmp, "seed11a");
+  const auto b = run_and_read(small_red_team(11), 2, tmp, "seed11b");
+  const auto c = run_and_read(small_red_team(12), 2, tmp, "seed12");
+  {
+    const auto diff = first_difference(a, b);
+    INFO("seed 11 twice: " << diff);
+    REQUIRE(diff.empty());
+  }
+  // Same shape (same ticks, actors and metric names), different values.
+  REQUIRE(a.size() == c.size());
+  bool values_differ = false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    REQUIRE(a[i].tick == c[i].tick);
+    REQUIRE(a[i].actor == c[i].actor);
+    REQUIRE(a[i].name == c[i].name);
+    values_differ |= a[i].value != c[i].value;
+  }
+  CHECK(values_differ);
+}

@@ -1,0 +1,78 @@
+// Runs a program to completion and captures its exit status, stdout and stderr.
+#pragma once
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <filesystem>
+#include <string>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "tests/support/temp_dir.hpp"
+
+namespace oversight::testing {
+
+struct process_result {
+  int status = -1;  ///< exit status; 128 + signal number when killed by a signal
+  std::string out;
+  std::string err;
+
+  /// stderr split into lines (without their '\n').
+  std::vector<std::string> err_lines() const { return lines(err); }
+  std::vector<std::string> out_lines() const { return lines(out); }
+
+  static std::vector<std::string> lines(const std::string& s) {
+    std::vector<std::string> v;
+    size_t b = 0;
+    while (b < s.size()) {
+      size_t e = s.find('\n', b);
+      if (e == std::string::npos) e = s.size();
+      v.push_back(s.substr(b, e - b));
+      b = e + 1;
+    }
+    return v;
+  }
+};
+
+/// Runs `program args...` with `cwd` as working directory and stdin from /dev/null.
+inline process_result run_process(const std::string& program, const std::vector<std::string>& args,
+                                  const std::filesystem::path& cwd) {
+  temp_dir capture("capture");
+  const auto out_file = capture / "stdout", err_file = capture / "stderr";
+  std::vector<std::string> argv_s{program};
+  argv_s.insert(argv_s.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : argv_s) argv.push_back(a.data());
+  argv.push_back(nullptr);
+
+  const pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    // Child: only async-signal-safe calls until exec.
+    int in = ::open("/dev/null", O_RDONLY);
+    int out = ::open(out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int err = ::open(err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (in < 0 || out < 0 || err < 0 || ::dup2(in, 0) < 0 || ::dup2(out, 1) < 0 || ::dup2(err, 2) < 0 ||
+        ::chdir(cwd.c_str()) != 0)
+      ::_exit(127);
+    ::execv(program.c_str(), argv.data());
+    ::_exit(127);
+  }
+  int wstatus = 0;
+  pid_t r;
+  do {
+    r = ::waitpid(pid, &wstatus, 0);
+  } while (r < 0 && errno == EINTR);
+  REQUIRE(r == pid);
+  process_result res;
+  res.status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
+  res.out = slurp(out_file);
+  res.err = slurp(err_file);
+  return res;
+}
+
+}  // namespace oversight::testing
