@@ -32,7 +32,12 @@ int cmd_list() {
     std::cout << s->name << ": " << s->doc << "\n  parameters:\n";
     for (auto& p : s->params) {
       std::cout << "    " << p.key << " (" << to_string(p.type) << ", default " << to_string(p.default_value);
-      if (p.min && p.max) std::cout << ", range [" << *p.min << ", " << *p.max << "]";
+      if (p.min && p.max) {
+        if (p.type == param_type::integer)
+          std::cout << ", range [" << int64_t(*p.min) << ", " << (*p.max >= 9.2e18 ? INT64_MAX : int64_t(*p.max)) << "]";
+        else
+          std::cout << ", range [" << *p.min << ", " << *p.max << "]";
+      }
       if (!p.choices.empty()) {
         std::cout << ", one of:";
         for (auto& c : p.choices) std::cout << " " << c;
