@@ -1,7 +1,10 @@
 #include "runtime/spec.hpp"
 
 #include <algorithm>
+#include <charconv>
+#include <climits>
 #include <cmath>
+#include <cstdint>
 #include <sstream>
 #include <toml++/toml.h>
 
@@ -78,6 +81,22 @@ size_t edit_distance(const std::string& a, const std::string& b) {
   return prev[b.size()];
 }
 
+/// Shortest text that reads back as exactly `v` (the default stream precision, 6 digits,
+/// would print 1.0000001 as "1" and make "1 is out of range [0, 1]").
+std::string format_real(double v) {
+  char buf[64];
+  auto res = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, res.ptr);
+}
+
+/// An integer parameter's bound, stored as a double, back as the integer it was declared
+/// as (INT64_MAX is stored as 2^63, which does not fit).
+int64_t integer_bound(double b) {
+  if (b >= 9223372036854775807.0) return INT64_MAX;
+  if (b <= -9223372036854775808.0) return INT64_MIN;
+  return int64_t(b);
+}
+
 std::string where(const std::string& file, const toml::source_region& r) {
   std::ostringstream os;
   os << file << ":" << r.begin.line << ":" << r.begin.column;
@@ -92,7 +111,11 @@ param_value convert(const toml::node& node, const param_decl& d, const std::stri
     if (auto s = node.value<std::string>()) os << "string \"" << *s << '"';
     else if (node.is_boolean()) os << "boolean " << (*node.value<bool>() ? "true" : "false");
     else if (node.is_integer()) os << "integer " << *node.value<int64_t>();
-    else if (node.is_floating_point()) os << "number " << *node.value<double>();
+    else if (node.is_floating_point()) {
+      // Keep a real recognisable as one: "got number 8.0", not "got number 8".
+      auto text = format_real(*node.value<double>());
+      os << "number " << text << (text.find_first_of(".eni") == std::string::npos ? ".0" : "");
+    }
     else if (node.is_table()) os << "a table";
     else if (node.is_array()) os << "an array";
     else os << "a value of another type";
@@ -102,26 +125,26 @@ param_value convert(const toml::node& node, const param_decl& d, const std::stri
     return user_error(origin + ": parameter '" + d.key + "' must be " + (d.type == param_type::integer ? "an " : "a ") +
                       to_string(d.type) + ", got " + describe());
   };
-  auto check_range = [&](double v) {
-    if ((d.min && v < *d.min) || (d.max && v > *d.max)) {
-      std::ostringstream os;
-      os << origin << ": parameter '" << d.key << "' = " << v << " is out of range [" << *d.min << ", " << *d.max
-         << "]";
-      throw user_error(os.str());
-    }
+  auto out_of_range = [&](const std::string& v, const std::string& lo, const std::string& hi) {
+    std::ostringstream os;
+    os << origin << ": parameter '" << d.key << "' = " << v << " is out of range [" << lo << ", " << hi << "]";
+    return user_error(os.str());
   };
   switch (d.type) {
     case param_type::integer: {
       if (!node.is_integer()) throw wrong_type();
       auto v = *node.value<int64_t>();
-      check_range(double(v));
+      // Compared as integers: as doubles, large values round and the message would print 2e+12.
+      const int64_t lo = d.min ? integer_bound(*d.min) : INT64_MIN, hi = d.max ? integer_bound(*d.max) : INT64_MAX;
+      if (v < lo || v > hi) throw out_of_range(std::to_string(v), std::to_string(lo), std::to_string(hi));
       return v;
     }
     case param_type::real: {
       if (!node.is_number()) throw wrong_type();
       auto v = *node.value<double>();
       if (!std::isfinite(v)) throw user_error(origin + ": parameter '" + d.key + "' must be a finite number");
-      check_range(v);
+      if ((d.min && v < *d.min) || (d.max && v > *d.max))
+        throw out_of_range(format_real(v), d.min ? format_real(*d.min) : "-inf", d.max ? format_real(*d.max) : "inf");
       return v;
     }
     case param_type::boolean: {

@@ -1,6 +1,8 @@
 // The `oversight` command: run, list, report. Bad input exits with status 2 and one line
 // naming the offending value; an internal failure exits with 1.
 #include <CLI/CLI.hpp>
+#include <charconv>
+#include <climits>
 #include <iostream>
 
 #include "actors/director/run.hpp"
@@ -13,9 +15,21 @@ using namespace oversight;
 
 namespace {
 
-int cmd_run(const std::string& file, const std::vector<std::string>& sets, std::optional<uint64_t> seed, int threads,
-            const std::string& out) {
-  auto spec = load_spec(file, sets, seed);
+/// --seed is read as text and converted here: CLI11 would wrap "-1" round to 2^64-1 and
+/// saturate "99999999999999999999", and the message would name a value nobody typed.
+std::optional<uint64_t> parse_seed(const std::optional<std::string>& text) {
+  if (!text) return std::nullopt;
+  uint64_t v = 0;
+  const char* end = text->data() + text->size();
+  auto [ptr, ec] = std::from_chars(text->data(), end, v);
+  if (text->empty() || ec != std::errc() || ptr != end || v > uint64_t(INT64_MAX))
+    throw user_error("--seed " + *text + ": must be a whole number in [0, " + std::to_string(INT64_MAX) + "]");
+  return v;
+}
+
+int cmd_run(const std::string& file, const std::vector<std::string>& sets, const std::optional<std::string>& seed_text,
+            int threads, const std::string& out) {
+  auto spec = load_spec(file, sets, parse_seed(seed_text));
   run_options opt;
   opt.threads = threads;
   opt.out = out;
@@ -66,11 +80,15 @@ int cmd_report(const std::string& dir) {
 int main(int argc, char** argv) {
   CLI::App app{"oversight: multi-agent simulations of superalignment"};
   app.require_subcommand(1);
+  // Flag errors too are one line, like every other bad input (CLI11's default adds a second).
+  app.failure_message([](const CLI::App*, const CLI::Error& e) {
+    return "error: " + std::string(e.what()) + " (see --help)\n";
+  });
 
   auto* run = app.add_subcommand("run", "run a scenario file; prints a summary and the run directory");
   std::string file, out;
   std::vector<std::string> sets;
-  std::optional<uint64_t> seed;
+  std::optional<std::string> seed;
   int threads = 0;
   run->add_option("file", file, "scenario TOML file")->required();
   run->add_option("--set", sets, "override a parameter: key.path=value (repeatable)");

@@ -84,8 +84,11 @@ location located(const std::string& msg, const fs::path& file) {
 
 std::string range_of(const param_decl& d) {
   REQUIRE(d.type == param_type::integer);
+  auto exact = [](double b) {  // the bounds are stored as doubles; INT64_MAX becomes 2^63
+    return b >= 9223372036854775807.0 ? INT64_MAX : b <= -9223372036854775808.0 ? INT64_MIN : int64_t(b);
+  };
   std::ostringstream os;  // (not "[" + std::to_string(...): GCC 12 warns falsely, -Wrestrict)
-  os << '[' << int64_t(*d.min) << ", " << int64_t(*d.max) << ']';
+  os << '[' << exact(*d.min) << ", " << exact(*d.max) << ']';
   return os.str();
 }
 
@@ -385,7 +388,9 @@ TEST_CASE("load_spec: a bad --set is reported as '--set KEY=VALUE: ...'", "[spec
   };
   for (const auto& c : cases) {
     SECTION(c.what) {
-      auto msg = spec_error(c.spec_test ? spec_file : file, {"ticks=3", c.set}, std::nullopt);
+      // A valid override first: the bad one is reported even when it is not the first.
+      const std::vector<std::string> sets{c.spec_test ? "count=3" : "ticks=3", c.set};
+      auto msg = spec_error(c.spec_test ? spec_file : file, sets, std::nullopt);
       INFO("message: " << msg);
       CHECK_THAT(msg, StartsWith(std::string("--set ") + c.set + ": "));
       for (auto& s : c.contains) CHECK_THAT(msg, Contains(s));

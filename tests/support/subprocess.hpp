@@ -17,7 +17,7 @@
 namespace oversight::testing {
 
 struct process_result {
-  int status = -1;  ///< exit status; 128 + signal number when killed by a signal
+  int status = -1;  ///< exit status; 128 + signal number when killed by a signal; 126/127: could not start
   std::string out;
   std::string err;
 
@@ -58,8 +58,10 @@ inline process_result run_process(const std::string& program, const std::vector<
     int err = ::open(err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (in < 0 || out < 0 || err < 0 || ::dup2(in, 0) < 0 || ::dup2(out, 1) < 0 || ::dup2(err, 2) < 0 ||
         ::chdir(cwd.c_str()) != 0)
-      ::_exit(127);
+      ::_exit(126);
     ::execv(program.c_str(), argv.data());
+    static const char msg[] = "run_process: execv failed (is the program built?)\n";
+    [[maybe_unused]] auto n = ::write(2, msg, sizeof msg - 1);
     ::_exit(127);
   }
   int wstatus = 0;
