@@ -7,6 +7,7 @@
 
 #include "actors/director/run.hpp"
 #include "runtime/error.hpp"
+#include "runtime/log.hpp"
 #include "runtime/run_store.hpp"
 #include "runtime/scenario_registry.hpp"
 #include "tools/report.hpp"
@@ -80,6 +81,8 @@ int cmd_report(const std::string& dir) {
 int main(int argc, char** argv) {
   CLI::App app{"oversight: multi-agent simulations of superalignment"};
   app.require_subcommand(1);
+  std::string log_level = "warn";
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off (default warn)");
   // Flag errors too are one line, like every other bad input (CLI11's default adds a second).
   app.failure_message([](const CLI::App*, const CLI::Error& e) {
     return "error: " + std::string(e.what()) + " (see --help)\n";
@@ -108,6 +111,7 @@ int main(int argc, char** argv) {
     return rc == 0 ? 0 : 2;
   }
   try {
+    set_log_level(log_level);
     if (run->parsed()) return cmd_run(file, sets, seed, threads, out);
     if (list->parsed()) return cmd_list();
     if (report->parsed()) return cmd_report(report_dir);

@@ -8,6 +8,7 @@
 #include "actors/recorder/recorder.hpp"
 #include "policies/nets.hpp"
 #include "runtime/error.hpp"
+#include "runtime/log.hpp"
 #include "runtime/run_context.hpp"
 #include "runtime/run_store.hpp"
 #include "runtime/scenario_registry.hpp"
@@ -27,6 +28,7 @@ run_result run_scenario(const scenario_spec& spec, const run_options& opt) {
 
   auto dir = make_run_dir(opt.out, spec);
   run_store store(dir, spec, threads);
+  log().info("run {} seed {} in {} with {} scheduler threads", spec.scenario, spec.seed, dir.string(), threads);
   try {
     caf::actor_system_config cfg;
     register_protocol(cfg);
@@ -56,10 +58,12 @@ run_result run_scenario(const scenario_spec& spec, const run_options& opt) {
     caf::anon_send_exit(recorder, caf::exit_reason::user_shutdown);
     if (failure) std::rethrow_exception(failure);
   } catch (const std::exception& e) {
+    log().error("run failed, {} marked FAILED: {}", dir.string(), e.what());
     store.fail(e.what());
     throw;
   }
   store.finish();
+  log().info("run complete: {} metric rows in {}", store.rows().size(), (dir / "run.sqlite").string());
   return {dir, store.rows()};
 }
 
