@@ -10,6 +10,7 @@
 #include "runtime/log.hpp"
 #include "runtime/run_store.hpp"
 #include "runtime/scenario_registry.hpp"
+#include "tools/bench.hpp"
 #include "tools/report.hpp"
 
 using namespace oversight;
@@ -104,6 +105,12 @@ int main(int argc, char** argv) {
   std::string report_dir;
   report->add_option("dir", report_dir, "run directory")->required();
 
+  auto* bench = app.add_subcommand("bench", "measure the fabric, red_team throughput and training overhead");
+  bool quick = false;
+  std::string json;
+  bench->add_flag("--quick", quick, "about a minute instead of several");
+  bench->add_option("--json", json, "also write the figures to this JSON file");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -115,6 +122,7 @@ int main(int argc, char** argv) {
     if (run->parsed()) return cmd_run(file, sets, seed, threads, out);
     if (list->parsed()) return cmd_list();
     if (report->parsed()) return cmd_report(report_dir);
+    if (bench->parsed()) return run_bench(quick, json);
   } catch (const user_error& e) {
     std::cerr << "error: " << e.what() << std::endl;
     return 2;

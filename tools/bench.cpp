@@ -1,0 +1,187 @@
+#include "tools/bench.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <vector>
+
+#include "actors/director/run.hpp"
+#include "actors/expert/expert.hpp"
+#include "actors/learner/learner.hpp"
+#include "policies/nets.hpp"
+#include "runtime/protocol.hpp"
+#include "runtime/spec.hpp"
+
+namespace oversight {
+
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+
+double seconds_since(clock_type::time_point t0) {
+  return std::chrono::duration<double>(clock_type::now() - t0).count();
+}
+
+using ping_atom = caf::atom_constant<caf::atom("ping")>;
+
+/// Drives `n` sequential request/reply round trips from a bare event-based actor and
+/// returns round trips per second. `send(self, done)` issues one request.
+double round_trips_per_s(caf::actor_system& sys, int n,
+                         std::function<void(caf::event_based_actor*, std::function<void()>)> send) {
+  caf::scoped_actor waiter{sys};
+  auto t0 = clock_type::now();
+  auto driver = sys.spawn([=](caf::event_based_actor* self) -> caf::behavior {
+    return {[=](caf::atom_value) -> caf::result<caf::atom_value> {
+      auto rp = self->make_response_promise<caf::atom_value>();
+      auto left = std::make_shared<int>(n);
+      auto step = std::make_shared<std::function<void()>>();
+      *step = [=]() mutable {
+        if ((*left)-- == 0) {
+          rp.deliver(caf::atom("done"));
+          return;
+        }
+        send(self, *step);
+      };
+      (*step)();
+      return caf::delegated<caf::atom_value>{};
+    }};
+  });
+  waiter->request(driver, caf::infinite, caf::atom("go")).receive([](caf::atom_value) {}, [](caf::error&) {});
+  const double s = seconds_since(t0);
+  caf::anon_send_exit(driver, caf::exit_reason::user_shutdown);
+  return n / s;
+}
+
+caf::actor_system_config make_config(int threads) {
+  caf::actor_system_config cfg;
+  register_protocol(cfg);
+  cfg.set("scheduler.max-threads", threads);
+  return cfg;
+}
+
+/// The best of `reps` measurements: on a shared machine noise only ever slows a run.
+double best_of(int reps, const std::function<double()>& f) {
+  double best = 0;
+  for (int i = 0; i < reps; ++i) best = std::max(best, f());
+  return best;
+}
+
+struct figure {
+  std::string name;
+  double value;
+  std::string note;
+};
+
+}  // namespace
+
+int run_bench(bool quick, const std::string& json_file) {
+  init_torch(1);
+  std::vector<figure> out;
+  const int n = quick ? 50000 : 300000;
+
+  // 1. fabric_ratio
+  {
+    auto cfg = make_config(2);
+    caf::actor_system sys{cfg};
+    auto pong = sys.spawn([]() -> caf::behavior { return {[](ping_atom, int32_t x) { return x + 1; }}; });
+    auto raw_once = [&] {
+      return round_trips_per_s(sys, n, [=](caf::event_based_actor* self, std::function<void()> k) {
+        self->request(pong, caf::infinite, ping_atom::value, int32_t(1)).then([=](int32_t) { k(); });
+      });
+    };
+    auto world = std::shared_ptr<const ground_truth>();  // deliver never reads the world
+    expert_settings es;
+    auto expert = spawn_expert(sys, es, 0, world, 1);
+    auto proto_once = [&] {
+      return round_trips_per_s(sys, n, [=](caf::event_based_actor* self, std::function<void()> k) {
+        self->request(expert, caf::infinite, deliver_atom::value, int64_t(0)).then([=](label_batch&) { k(); });
+      });
+    };
+    raw_once();  // warm up the scheduler and allocator before either figure counts
+    const double raw = best_of(3, raw_once), proto = best_of(3, proto_once);
+    caf::anon_send_exit(pong, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(expert, caf::exit_reason::user_shutdown);
+    out.push_back({"raw_caf_round_trips_per_s", raw, "two bare actors, request/then"});
+    out.push_back({"protocol_round_trips_per_s", proto, "director-style actor -> expert deliver"});
+    out.push_back({"fabric_ratio", proto / raw, "target >= 0.5"});
+  }
+
+  // 2. red_team_steps_per_s (tick mode)
+  for (int threads : {1, 2}) {
+    const int ticks = quick ? 10 : 40;
+    auto dir = std::filesystem::temp_directory_path() / ("oversight-bench-" + std::to_string(::getpid()));
+    std::filesystem::remove_all(dir);
+    auto spec = load_spec(std::filesystem::path(OVERSIGHT_SOURCE_DIR) / "scenarios/red_team/red_team.toml",
+                          {"ticks=" + std::to_string(ticks)}, std::nullopt);
+    run_options opt;
+    opt.threads = threads;
+    opt.out = dir.string();
+    auto t0 = clock_type::now();
+    run_scenario(spec, opt);
+    const double s = seconds_since(t0);
+    std::filesystem::remove_all(dir);
+    const double per_tick = double(spec.params.integer("traffic.queries_per_tick") +
+                                   spec.params.integer("attacker.count") * spec.params.integer("attacker.queries_per_tick"));
+    out.push_back({"red_team_steps_per_s_tick_threads" + std::to_string(threads), per_tick * ticks / s,
+                   "query answered + judged + fed back; includes evaluation each tick"});
+  }
+  out.push_back({"red_team_steps_per_s_free_running", 0.0, "not built: free-running mode does not exist yet"});
+
+  // 3. train_ratio
+  {
+    policy_config pc;
+    const int steps = quick ? 200 : 1000, rows = 192;
+    rng r(1, "bench");
+    train_batch b;
+    b.dim = pc.dim;
+    b.width = pc.options;
+    for (int i = 0; i < rows * pc.dim; ++i) b.x.push_back(float(r.normal()));
+    for (int i = 0; i < rows * pc.options; ++i) b.target.push_back(float(r.uniform()));
+    rng init(1, "init");
+    policy_net net(pc, init);
+    auto bare = make_policy_trainer(pc, net.params());
+    auto bare_once = [&] {
+      auto t0 = clock_type::now();
+      for (int i = 0; i < steps; ++i) net.set_params(bare->step(b));
+      return steps / seconds_since(t0);
+    };
+
+    auto cfg = make_config(2);
+    caf::actor_system sys{cfg};
+    auto learner = spawn_learner(sys, pc, 1, "learner");
+    query_batch q{pc.dim, b.x};
+    auto actor_once = [&] {
+      return round_trips_per_s(sys, steps, [=](caf::event_based_actor* self, std::function<void()> k) {
+        self->request(learner, caf::infinite, learn_atom::value, q, b.target).then([=](ack_atom) { k(); });
+      });
+    };
+    bare_once();  // warm up libtorch's allocator
+    const double bare_rate = best_of(3, bare_once), actor_rate = best_of(3, actor_once);
+    caf::anon_send_exit(learner, caf::exit_reason::user_shutdown);
+    out.push_back({"bare_train_steps_per_s", bare_rate, "policy trainer step + weight copy, no actors"});
+    out.push_back({"actor_train_steps_per_s", actor_rate, "learner -> trainer actor -> learner"});
+    out.push_back({"train_ratio", actor_rate / bare_rate, "target >= 0.9"});
+  }
+  out.push_back({"agent_step_ns", 0.0, "not built: needs the principal_agent scenario"});
+
+  std::printf("%-40s %14s  %s\n", "figure", "value", "note");
+  for (auto& f : out) std::printf("%-40s %14.4g  %s\n", f.name.c_str(), f.value, f.note.c_str());
+  if (!json_file.empty()) {
+    auto tmp = json_file + ".tmp";
+    {
+      std::ofstream j(tmp);
+      j << "{\n";
+      for (size_t i = 0; i < out.size(); ++i)
+        j << "  \"" << out[i].name << "\": " << out[i].value << (i + 1 < out.size() ? ",\n" : "\n");
+      j << "}\n";
+      if (!j) throw std::runtime_error("cannot write " + tmp);
+    }
+    std::filesystem::rename(tmp, json_file);
+  }
+  return 0;
+}
+
+}  // namespace oversight
