@@ -86,8 +86,25 @@ class evolutionary_attack : public attack_strategy {
   void observe(const std::vector<float>& x, const std::vector<float>& fitness) override {
     const size_t d = size_t(cfg_.dim);
     for (auto& m : pop_) m.fitness *= float(cfg_.decay);
-    for (size_t i = 0; i < fitness.size(); ++i)
-      pop_.push_back({std::vector<float>(x.begin() + i * d, x.begin() + (i + 1) * d), fitness[i]});
+    const double r2 = cfg_.niche_radius * cfg_.niche_radius;
+    for (size_t i = 0; i < fitness.size(); ++i) {
+      const float* child = x.data() + i * d;
+      // Deterministic crowding: a child competes with its nearest survivor when that one
+      // is within the niche radius, so one rich region cannot take the whole population
+      // and several failure modes are hunted at once.
+      size_t nearest = pop_.size();
+      double best = r2;
+      for (size_t m = 0; m < pop_.size() && r2 > 0; ++m) {
+        double dist = 0;
+        for (size_t k = 0; k < d; ++k) dist += double(child[k] - pop_[m].x[k]) * double(child[k] - pop_[m].x[k]);
+        if (dist < best) best = dist, nearest = m;
+      }
+      if (nearest < pop_.size()) {
+        if (fitness[i] > pop_[nearest].fitness) pop_[nearest] = {std::vector<float>(child, child + d), fitness[i]};
+      } else {
+        pop_.push_back({std::vector<float>(child, child + d), fitness[i]});
+      }
+    }
     // Keep the fittest; ties keep the older member first (stable), so the order is exact.
     std::stable_sort(pop_.begin(), pop_.end(), [](auto& a, auto& b) { return a.fitness > b.fitness; });
     if (pop_.size() > size_t(cfg_.population)) pop_.resize(size_t(cfg_.population));

@@ -8,7 +8,8 @@
 //   none          proposes nothing (the attacker is switched off)
 //   random        perturbed samples from a seed corpus of natural queries
 //   evolutionary  a population kept by fitness; children by tournament and mutation,
-//                 with random restarts; old fitness decays, since the learner adapts
+//                 with random restarts; old fitness decays, since the learner adapts;
+//                 deterministic crowding keeps several niches (failure modes) alive
 //   bandit        UCB1 over anchors drawn from the seed corpus; arms drift to their
 //                 best child
 #pragma once
@@ -30,6 +31,7 @@ struct attack_config {
   double mutation = 0.1;  ///< sd of the Gaussian mutation
   double restart = 0.5;   ///< evolutionary: share of children drawn fresh from the seed corpus
   double decay = 0.8;     ///< evolutionary: fitness of survivors multiplied by this each round
+  double niche_radius = 0.0;  ///< evolutionary: a child replaces a survivor this close only by beating it (0: off)
   double margin = 0.1;    ///< queries stay inside the seed corpus's bounding box, widened by this share
 };
 

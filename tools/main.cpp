@@ -37,7 +37,15 @@ int cmd_run(const std::string& file, const std::vector<std::string>& sets, const
   opt.out = out;
   opt.progress = true;
   auto res = run_scenario(spec, opt);
-  write_report_html(res.dir / "report.html", spec.scenario + " (seed " + std::to_string(spec.seed) + ")", res.rows);
+  // The run is complete once run.sqlite is in place; the report is derived from it, so a
+  // failure here is reported but leaves the run intact (`oversight report DIR` redoes it).
+  try {
+    write_report_html(res.dir / "report.html", spec.scenario + " (seed " + std::to_string(spec.seed) + ")",
+                      res.rows);
+  } catch (const std::exception& e) {
+    std::cerr << "warning: run complete, but report.html was not written (" << e.what()
+              << "); retry with: oversight report " << res.dir.string() << std::endl;
+  }
   print_summary(std::cout, res.rows);
   std::cout << res.dir.string() << std::endl;
   return 0;

@@ -108,6 +108,7 @@ class red_team_program : public tick_program {
     as.attack.population = int(p.integer("attacker.population"));
     as.attack.mutation = p.real("attacker.mutation");
     as.attack.restart = p.real("attacker.restart");
+    as.attack.niche_radius = p.real("attacker.niche_radius");
     as.queries_per_tick = int(p.integer("attacker.queries_per_tick"));
     as.novelty = p.real("attacker.novelty");
     // The attackers' seed corpus: natural traffic, plus a share of known jailbreaks (the
@@ -379,6 +380,8 @@ const registrar reg{scenario_info{
         P::integer("attacker.population", 64, 1, 100000, "evolutionary: survivors kept"),
         P::real("attacker.mutation", 0.1, 0.0, 10.0, "sd of the Gaussian mutation"),
         P::real("attacker.restart", 0.5, 0.0, 1.0, "evolutionary: share of children drawn fresh"),
+        P::real("attacker.niche_radius", 0.0, 0.0, 100.0,
+                "evolutionary: a child replaces a survivor this close only by beating it (0: no niches)"),
         P::real("attacker.known_jailbreaks", 0.1, 0.0, 1.0, "share of known jailbreaks in the attackers' seed corpus"),
         P::real("attacker.novelty", 1.0, 0.0, 100.0, "fitness bonus per unit of critic uncertainty"),
     },
