@@ -339,7 +339,7 @@ const registrar reg{scenario_info{
     "red-team self-play: attackers hunt for queries the learner fails; a critic trained on scarce expert labels "
     "judges and teaches",
     {
-        P::integer("ticks", 40, 1, 1000000, "ticks of simulated time"),
+        P::integer("ticks", 60, 1, 1000000, "ticks of simulated time"),
         P::integer("world.dim", 8, 2, 256, "query features"),
         P::integer("world.topics", 8, 3, 256, "topics in the natural query mixture"),
         P::real("world.harmful_share", 0.25, 0.0, 0.9, "share of topics that are harmful requests"),
