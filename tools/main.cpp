@@ -36,6 +36,9 @@ int cmd_run(const std::string& file, const std::vector<std::string>& sets, const
   opt.threads = threads;
   opt.out = out;
   opt.progress = true;
+  auto mode = spec.params.all().find("free_running");
+  if (mode != spec.params.all().end() && std::get<bool>(mode->second))
+    std::cerr << "note: free-running mode: metrics are reproducible in distribution, not bit for bit" << std::endl;
   auto res = run_scenario(spec, opt);
   // The run is complete once run.sqlite is in place; the report is derived from it, so a
   // failure here is reported but leaves the run intact (`oversight report DIR` redoes it).

@@ -67,6 +67,7 @@ class red_team_program : public tick_program {
     eval_ok_ = truth_table(eval_);
     eval_adv_ok_ = truth_table(eval_adv_);
     traffic_ = rng(seed, "traffic");
+    free_running_ = p.boolean("free_running");
 
     // ---- role actors ----
     policy_config pc;
@@ -143,8 +144,12 @@ class red_team_program : public tick_program {
           labels_received_ += int64_t(merged.labels.size());
           auto then = [=, this] { propose(self, t, done); };
           if (merged.labels.empty()) return then();
-          self->request(critic_, caf::infinite, learn_atom::value, std::move(merged)).then([=, this](ack_atom) { then(); },
-                                                                                         done.fail);
+          if (free_running_) {  // the critic trains while the tick goes on
+            self->request(critic_, caf::infinite, learn_atom::value, std::move(merged)).then([](ack_atom) {}, done.fail);
+            return then();
+          }
+          self->request(critic_, caf::infinite, learn_atom::value, std::move(merged))
+              .then([=, this](ack_atom) { then(); }, done.fail);
         },
         done.fail, deliver_atom::value, t);
   }
@@ -195,8 +200,12 @@ class red_team_program : public tick_program {
               }
               if (attackers_.empty()) after();
               // E2: the learner trains on the critic's score of every option.
+              // In free-running mode the tick does not wait for the step: the learner keeps
+              // serving with its current weights, and the next tick sees the new ones
+              // whenever they land (reproducible in distribution, not bit for bit).
               self->request(learner_, caf::infinite, learn_atom::value, tr->all, j.score)
-                  .then([=, this](ack_atom) { after(); }, done.fail);
+                  .then([=, this](ack_atom) { if (!free_running_) after(); }, done.fail);
+              if (free_running_) after();
               // E3: the critic's chosen items go round-robin to the experts.
               self->request(critic_, caf::infinite, ask_atom::value, t)
                   .then(
@@ -324,6 +333,7 @@ class red_team_program : public tick_program {
   critic_actor critic_;
   std::vector<expert_actor> experts_;
   std::vector<attacker_actor> attackers_;
+  bool free_running_ = false;
   int64_t labels_spent_ = 0;
   int64_t labels_received_ = 0;
 };
@@ -340,6 +350,8 @@ const registrar reg{scenario_info{
     "judges and teaches",
     {
         P::integer("ticks", 60, 1, 1000000, "ticks of simulated time"),
+        P::boolean("free_running", false,
+                   "do not wait for training steps at tick boundaries: faster, reproducible in distribution only"),
         P::integer("world.dim", 8, 2, 256, "query features"),
         P::integer("world.topics", 8, 3, 256, "topics in the natural query mixture"),
         P::real("world.harmful_share", 0.25, 0.0, 0.9, "share of topics that are harmful requests"),
