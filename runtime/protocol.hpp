@@ -36,6 +36,7 @@ using run_atom = caf::atom_constant<caf::atom("run")>;          // director: run
 using order_atom = caf::atom_constant<caf::atom("order")>;      // principal shard: this tick's purchase orders
 using decide_atom = caf::atom_constant<caf::atom("decide")>;    // agent shard: choose a product per order
 using audit_atom = caf::atom_constant<caf::atom("audit")>;      // auditor: inspect transactions
+using review_atom = caf::atom_constant<caf::atom("review")>;    // reviewer: human review of flagged items
 
 // ---- value structs ---------------------------------------------------------------
 
@@ -166,6 +167,24 @@ struct agent_report {
   double gain = 0;  ///< commission + fee - penalties (not the intrinsic alignment term)
 };
 
+// ---- scalable oversight by monitoring (scenarios/oversight_monitor) -------------------
+
+/// Learner responses as the monitors' and reviewers' perception models see them
+/// (policies/monitor_model.hpp): an id, whether it violates the policy (hidden truth,
+/// read only by those models and the evaluation) and how subtle it is.
+struct response_items {
+  std::vector<int64_t> id;
+  std::vector<int8_t> violation;
+  std::vector<float> subtlety;
+  size_t rows() const { return id.size(); }
+};
+
+/// One monitor's verdict on response_items: a suspicion score and a flag per row.
+struct flag_batch {
+  std::vector<float> suspicion;
+  std::vector<int8_t> flagged;
+};
+
 // ---- inspection (serialization) ----------------------------------------------------
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, query_batch& x) {
@@ -234,6 +253,14 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, agent_report& x) {
   return f(caf::meta::type_name("agent_report"), x.transactions, x.gain);
 }
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, response_items& x) {
+  return f(caf::meta::type_name("response_items"), x.id, x.violation, x.subtlety);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, flag_batch& x) {
+  return f(caf::meta::type_name("flag_batch"), x.suspicion, x.flagged);
+}
 
 // ---- role interfaces -----------------------------------------------------------------
 
@@ -284,6 +311,13 @@ using agent_shard_actor =
 
 /// Critic auditor: inspects a share of the transactions it is shown, at a cost each.
 using auditor_actor = caf::typed_actor<caf::replies_to<audit_atom, int64_t /*tick*/, decision_batch>::with<audit_report>>;
+
+/// Automated monitor (a critic model or rule checks): scores and flags responses.
+using monitor_actor = caf::typed_actor<caf::replies_to<judge_atom, int64_t /*tick*/, response_items>::with<flag_batch>>;
+
+/// Simulated human reviewer: reviews flagged responses, replies 1 per confirmed violation.
+using reviewer_actor =
+    caf::typed_actor<caf::replies_to<review_atom, int64_t /*tick*/, response_items>::with<std::vector<int8_t>>>;
 
 /// Registers every message type above with the actor system.
 void register_protocol(caf::actor_system_config& cfg);

@@ -36,6 +36,11 @@ scenario_spec small_principal_agent(uint64_t seed) {
                    seed);
 }
 
+scenario_spec small_oversight_monitor(uint64_t seed) {
+  const auto file = fs::path(OVERSIGHT_SOURCE_DIR) / "scenarios/oversight_monitor/oversight_monitor.toml";
+  return load_spec(file, {"ticks=" + std::to_string(kTicks), "human.count=3"}, seed);
+}
+
 /// Runs the spec into DIR/name and returns the metrics table as stored in run.sqlite.
 std::vector<metric_row> run_and_read(const scenario_spec& spec, int threads, const temp_dir& dir,
                                      const std::string& name) {
@@ -133,5 +138,17 @@ TEST_CASE("determinism: principal_agent gives bit-identical metrics with 1 and 4
   INFO("threads=1 vs threads=4: " << diff);
   REQUIRE(diff.empty());
   const auto other = run_and_read(small_principal_agent(8), 2, tmp, "seed8");
+  CHECK_FALSE(first_difference(one, other).empty());
+}
+
+TEST_CASE("determinism: oversight_monitor gives bit-identical metrics with 1 and 4 threads", "[determinism]") {
+  temp_dir tmp("determinism");
+  const auto spec = small_oversight_monitor(7);
+  const auto one = run_and_read(spec, 1, tmp, "threads1");
+  const auto four = run_and_read(spec, 4, tmp, "threads4");
+  const auto diff = first_difference(one, four);
+  INFO("threads=1 vs threads=4: " << diff);
+  REQUIRE(diff.empty());
+  const auto other = run_and_read(small_oversight_monitor(8), 2, tmp, "seed8");
   CHECK_FALSE(first_difference(one, other).empty());
 }
