@@ -11,6 +11,7 @@
 #include <string>
 
 #include "runtime/protocol.hpp"
+#include "runtime/rng.hpp"
 
 namespace oversight {
 

@@ -30,8 +30,8 @@ principal_shard_actor::behavior_type principal_shard(principal_shard_actor::stat
         const int c = b.candidates();
         std::vector<order_batch> out(size_t(agents.shards));
         for (auto& o : out) o.candidates = c;
-        std::vector<int32_t> products(size_t(c));
-        std::vector<float> utility(size_t(c));
+        std::vector<int32_t> products(static_cast<size_t>(c));
+        std::vector<float> utility(static_cast<size_t>(c));
         for (size_t i = 0; i < b.size(); ++i) {
           b.make_task(i, st.tasks, products.data(), utility.data());
           auto& o = out[size_t(agents.shard_of(st.delegate[i]))];

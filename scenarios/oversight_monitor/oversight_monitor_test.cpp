@@ -49,8 +49,14 @@ TEST_CASE("oversight_monitor: the catch rate rises with monitor quality and with
     INFO("seed " << seed << ": catch rate [quality 0.3, 0.9] x [budget 4, 30 per tick]: " << rate[0][0] << " "
                  << rate[0][1] << " / " << rate[1][0] << " " << rate[1][1] << "; queue " << queue[0][0] << " "
                  << queue[1][1] << "; load " << load[0][0] << " " << load[1][1]);
-    for (int b = 0; b < 2; ++b) CHECK(rate[1][b] > rate[0][b] + 0.1);  // better monitor, more caught
-    for (int q = 0; q < 2; ++q) CHECK(rate[q][1] > rate[q][0] + 0.05);  // more humans, more caught
+    // A better monitor catches more at either budget...
+    for (int b = 0; b < 2; ++b) CHECK(rate[1][b] > rate[0][b]);
+    // ...but the human budget caps what it can deliver: with 4 reviews a tick for about
+    // 10 violations a tick, at most ~38% can be caught however good the ranking is, so
+    // monitor quality pays several times more with the larger budget.
+    CHECK(rate[1][1] - rate[0][1] > 2 * (rate[1][0] - rate[0][0]));
+    CHECK(rate[1][1] - rate[0][1] > 0.2);
+    for (int q = 0; q < 2; ++q) CHECK(rate[q][1] > rate[q][0] + 0.1);  // more humans, more caught
     CHECK(load[0][0] == 1.0);  // the small budget is saturated: the queue is the bottleneck
     CHECK(queue[0][0] > queue[0][1]);
   }

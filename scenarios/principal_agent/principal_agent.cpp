@@ -75,7 +75,7 @@ class principal_agent_program : public tick_program {
 
     // Delegation: principal i's agent is perm[i], a seeded permutation (one principal
     // per agent), so every principal shard talks to every agent shard.
-    std::vector<int32_t> perm(size_t(n));
+    std::vector<int32_t> perm(static_cast<size_t>(n));
     std::iota(perm.begin(), perm.end(), 0);
     rng deleg(seed, "delegation");
     for (size_t i = perm.size(); i > 1; --i) std::swap(perm[i - 1], perm[deleg.below(i)]);
