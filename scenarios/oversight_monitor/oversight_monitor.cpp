@@ -62,7 +62,7 @@ class oversight_monitor_program : public tick_program {
       monitors_.push_back(spawn_monitor(sys, m, "rules", seed));
     }
     if (monitors_.empty())
-      throw user_error(spec.source + ": monitor.critic = false and monitor.rules = false: no monitor would flag "
+      throw user_error(spec.source + " (with any --set overrides): monitor.critic = false and monitor.rules = false: no monitor would flag "
                                      "anything (switch at least one on)");
     reviewer_profile h;
     h.accuracy = p.real("human.accuracy");

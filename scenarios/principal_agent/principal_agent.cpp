@@ -45,7 +45,7 @@ class principal_agent_program : public tick_program {
     const int64_t n = p.integer("population");
     const int shards = int(p.integer("shards"));
     if (shards > n)
-      throw user_error(spec.source + ": shards = " + std::to_string(shards) + " exceeds population = " +
+      throw user_error(spec.source + " (with any --set overrides): shards = " + std::to_string(shards) + " exceeds population = " +
                        std::to_string(n) + " (every shard needs at least one principal and one agent)");
 
     market_config mc;
