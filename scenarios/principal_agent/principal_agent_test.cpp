@@ -60,7 +60,7 @@ TEST_CASE("principal_agent: the override rate falls as the principal sees more (
   CHECK(mean[2] <= 0.5 * mean[0]);  // not a marginal effect: at least halved
 }
 
-TEST_CASE("principal_agent: auditors lower the override rate, at the cost they report",
+TEST_CASE("principal_agent: auditors lower the override rate at the cost they report",
           "[scenario][principal_agent]") {
   const int64_t population = 1000, ticks = 40;
   const double rate = 0.3, cost = 2.0;

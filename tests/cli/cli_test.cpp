@@ -231,7 +231,7 @@ TEST_CASE("cli: --out refuses a directory that already holds a finished run", "[
   CHECK_FALSE(fs::exists(out / "report.html"));
 }
 
-TEST_CASE("cli: list shows principal_agent and oversight_monitor; their shipped files load", "[cli]") {
+TEST_CASE("cli: list shows principal_agent and oversight_monitor and their shipped files load", "[cli]") {
   temp_dir tmp("cli");
   auto r = oversight_cmd({"list"}, tmp);
   INFO("stderr: " << r.err);

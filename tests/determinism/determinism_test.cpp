@@ -107,7 +107,7 @@ TEST_CASE("determinism: 1 and 4 scheduler threads give bit-identical metrics", "
   REQUIRE(diff.empty());
 }
 
-TEST_CASE("determinism: the same seed repeats exactly; another seed differs", "[determinism]") {
+TEST_CASE("determinism: the same seed repeats exactly and another seed differs", "[determinism]") {
   temp_dir tmp("determinism");
   const auto a = run_and_read(small_red_team(11), 2, tmp, "seed11a");
   const auto b = run_and_read(small_red_team(11), 2, tmp, "seed11b");

@@ -40,7 +40,7 @@ TEST_CASE("market: a task offers distinct products and remembers the principal's
   }
 }
 
-TEST_CASE("market: agents without private incentives never override; with them and no oversight they learn to",
+TEST_CASE("market: agents without private incentives never override and unwatched agents with them learn to",
           "[unit][market]") {
   market_config mc;
   rng r(2, "test");

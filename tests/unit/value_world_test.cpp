@@ -46,7 +46,7 @@ TEST_CASE("value_world: natural traffic punishes both blanket refusal and blanke
   CHECK(none / double(n) < 0.1);
 }
 
-TEST_CASE("value_world: same seed, same world; difficulty in [0, 1]", "[unit][world]") {
+TEST_CASE("value_world: same seed, same world, and difficulty in [0, 1]", "[unit][world]") {
   value_world a(value_world_config{}, 11), b(value_world_config{}, 11), c(value_world_config{}, 12);
   rng r(1, "q");
   auto x = a.sample_natural(r, 200);
