@@ -93,6 +93,10 @@ class principal_agent_program : public tick_program {
     as.false_flag = p.real("audit.false_flag");
     audit_cost_ = p.real("audit.cost");
     audit_penalty_ = float(p.real("audit.penalty"));
+    if (as.rate > 0 && p.integer("audit.auditors") == 0)
+      throw user_error(spec.source + " (with any --set overrides): audit.rate = " + to_string(param_value(as.rate)) +
+                       " but audit.auditors = 0: no auditor would inspect anything (set audit.rate = 0 to switch "
+                       "audits off)");
     if (as.rate > 0)
       for (int k = 0; k < p.integer("audit.auditors"); ++k) auditors_.push_back(spawn_auditor(sys, as, k, seed));
   }
