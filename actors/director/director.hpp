@@ -71,6 +71,39 @@ void gather(caf::event_based_actor* self, const std::vector<Handle>& targets,
             });
 }
 
+/// Like gather, but target i gets its own last argument, payloads[i] (the same leading
+/// arguments `xs` for all): a batch routed to each shard. Replies in target order.
+template <class Reply, class Handle, class Payload, class... Ts>
+void scatter(caf::event_based_actor* self, const std::vector<Handle>& targets, std::vector<Payload> payloads,
+             std::function<void(std::vector<Reply>)> done, std::function<void(const caf::error&)> fail,
+             const Ts&... xs) {
+  if (targets.empty()) {
+    done({});
+    return;
+  }
+  struct state {
+    std::vector<Reply> replies;
+    size_t left;
+    bool failed = false;
+  };
+  auto st = std::make_shared<state>();
+  st->replies.resize(targets.size());
+  st->left = targets.size();
+  for (size_t i = 0; i < targets.size(); ++i)
+    self->request(targets[i], caf::infinite, xs..., std::move(payloads[i]))
+        .then(
+            [=](Reply& r) {
+              st->replies[i] = std::move(r);
+              if (--st->left == 0 && !st->failed) done(std::move(st->replies));
+            },
+            [=](caf::error& e) {
+              if (!st->failed) {
+                st->failed = true;
+                fail(e);
+              }
+            });
+}
+
 /// Calls `then` once `n` branches have called the returned function.
 inline std::function<void()> join(size_t n, std::function<void()> then) {
   auto left = std::make_shared<size_t>(n);

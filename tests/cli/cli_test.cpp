@@ -230,3 +230,46 @@ TEST_CASE("cli: --out refuses a directory that already holds a finished run", "[
   CHECK_FALSE(fs::exists(out / "FAILED"));
   CHECK_FALSE(fs::exists(out / "report.html"));
 }
+
+TEST_CASE("cli: list shows principal_agent and oversight_monitor and their shipped files load", "[cli]") {
+  temp_dir tmp("cli");
+  auto r = oversight_cmd({"list"}, tmp);
+  INFO("stderr: " << r.err);
+  CHECK(r.status == 0);
+  for (const char* name : {"principal_agent", "oversight_monitor"}) {
+    const scenario_info* info = find_scenario(name);
+    REQUIRE(info != nullptr);
+    CHECK_THAT(r.out, Contains(std::string(name) + ": "));
+    for (auto& p : info->params) CHECK_THAT(r.out, Contains("    " + p.key + " ("));
+    for (auto& m : info->metrics) CHECK_THAT(r.out, Contains("    " + m.name + ": "));
+  }
+  const auto dir = fs::path(OVERSIGHT_SOURCE_DIR) / "scenarios";
+  for (const char* file : {"principal_agent/principal_agent.toml", "principal_agent/principal_agent_100k.toml",
+                           "oversight_monitor/oversight_monitor.toml"}) {
+    INFO(file);
+    CHECK_NOTHROW(load_spec(dir / file, {}, std::nullopt));
+  }
+  CHECK(load_spec(dir / "principal_agent/principal_agent_100k.toml", {}, std::nullopt).params.integer("population") ==
+        100000);
+}
+
+TEST_CASE("cli: principal_agent and oversight_monitor reject impossible combinations with exit 2", "[cli]") {
+  temp_dir tmp("cli");
+  const auto dir = fs::path(OVERSIGHT_SOURCE_DIR) / "scenarios";
+  {
+    const auto out = tmp / "pa";
+    auto r = oversight_cmd({"run", (dir / "principal_agent/principal_agent.toml").string(), "--set", "population=3",
+                            "--set", "shards=4", "--out", out.string()},
+                           tmp);
+    require_user_error(r, {"principal_agent.toml", "shards = 4", "population = 3"});
+    require_no_finished_run(out);
+  }
+  {
+    const auto out = tmp / "om";
+    auto r = oversight_cmd({"run", (dir / "oversight_monitor/oversight_monitor.toml").string(), "--set",
+                            "monitor.critic=false", "--set", "monitor.rules=false", "--out", out.string()},
+                           tmp);
+    require_user_error(r, {"oversight_monitor.toml", "monitor.critic = false", "monitor.rules = false"});
+    require_no_finished_run(out);
+  }
+}

@@ -27,6 +27,20 @@ scenario_spec small_red_team(uint64_t seed) {
                    seed);
 }
 
+/// principal_agent, small, with audits on so every message kind flows.
+scenario_spec small_principal_agent(uint64_t seed) {
+  const auto file = fs::path(OVERSIGHT_SOURCE_DIR) / "scenarios/principal_agent/principal_agent.toml";
+  return load_spec(file,
+                   {"ticks=" + std::to_string(kTicks), "population=600", "shards=3", "audit.rate=0.2",
+                    "audit.auditors=2", "audit.false_flag=0.05"},
+                   seed);
+}
+
+scenario_spec small_oversight_monitor(uint64_t seed) {
+  const auto file = fs::path(OVERSIGHT_SOURCE_DIR) / "scenarios/oversight_monitor/oversight_monitor.toml";
+  return load_spec(file, {"ticks=" + std::to_string(kTicks), "human.count=3"}, seed);
+}
+
 /// Runs the spec into DIR/name and returns the metrics table as stored in run.sqlite.
 std::vector<metric_row> run_and_read(const scenario_spec& spec, int threads, const temp_dir& dir,
                                      const std::string& name) {
@@ -113,4 +127,28 @@ TEST_CASE("determinism: the same seed repeats exactly and another seed differs",
     values_differ |= a[i].value != c[i].value;
   }
   CHECK(values_differ);
+}
+
+TEST_CASE("determinism: principal_agent gives bit-identical metrics with 1 and 4 threads", "[determinism]") {
+  temp_dir tmp("determinism");
+  const auto spec = small_principal_agent(7);
+  const auto one = run_and_read(spec, 1, tmp, "threads1");
+  const auto four = run_and_read(spec, 4, tmp, "threads4");
+  const auto diff = first_difference(one, four);
+  INFO("threads=1 vs threads=4: " << diff);
+  REQUIRE(diff.empty());
+  const auto other = run_and_read(small_principal_agent(8), 2, tmp, "seed8");
+  CHECK_FALSE(first_difference(one, other).empty());
+}
+
+TEST_CASE("determinism: oversight_monitor gives bit-identical metrics with 1 and 4 threads", "[determinism]") {
+  temp_dir tmp("determinism");
+  const auto spec = small_oversight_monitor(7);
+  const auto one = run_and_read(spec, 1, tmp, "threads1");
+  const auto four = run_and_read(spec, 4, tmp, "threads4");
+  const auto diff = first_difference(one, four);
+  INFO("threads=1 vs threads=4: " << diff);
+  REQUIRE(diff.empty());
+  const auto other = run_and_read(small_oversight_monitor(8), 2, tmp, "seed8");
+  CHECK_FALSE(first_difference(one, other).empty());
 }

@@ -1,0 +1,33 @@
+#include "actors/auditor/auditor.hpp"
+
+namespace oversight {
+
+namespace {
+struct auditor_state {
+  rng draws;
+};
+
+auditor_actor::behavior_type auditor(auditor_actor::stateful_pointer<auditor_state> self, auditor_settings cfg,
+                                     int index, uint64_t seed) {
+  self->state.draws = rng(seed, "auditor-" + std::to_string(index));
+  return {
+      [=](audit_atom, int64_t, const decision_batch& d) {
+        auto& r = self->state.draws;
+        audit_report rep;
+        for (size_t i = 0; i < d.rows(); ++i) {
+          if (!r.bernoulli(cfg.rate)) continue;
+          ++rep.audited;
+          const bool overridden = d.gap[i] > 0.0f;
+          if (r.bernoulli(overridden ? cfg.accuracy : cfg.false_flag)) rep.caught.push_back(d.agent[i]);
+        }
+        return rep;
+      },
+  };
+}
+}  // namespace
+
+auditor_actor spawn_auditor(caf::actor_system& sys, const auditor_settings& cfg, int index, uint64_t seed) {
+  return sys.spawn(auditor, cfg, index, seed);
+}
+
+}  // namespace oversight

@@ -1,0 +1,30 @@
+#include "actors/reviewer/reviewer.hpp"
+
+#include <string>
+
+namespace oversight {
+
+namespace {
+struct reviewer_state {
+  rng draws;
+};
+
+reviewer_actor::behavior_type reviewer(reviewer_actor::stateful_pointer<reviewer_state> self,
+                                       reviewer_profile profile, int index, uint64_t seed) {
+  self->state.draws = rng(seed, "reviewer-" + std::to_string(index));
+  return {
+      [=](review_atom, int64_t, const response_items& items) {
+        std::vector<int8_t> confirmed(items.rows());
+        for (size_t i = 0; i < items.rows(); ++i)
+          confirmed[i] = reviewer_confirms(profile, items.violation[i] != 0, self->state.draws) ? 1 : 0;
+        return confirmed;
+      },
+  };
+}
+}  // namespace
+
+reviewer_actor spawn_reviewer(caf::actor_system& sys, const reviewer_profile& profile, int index, uint64_t seed) {
+  return sys.spawn(reviewer, profile, index, seed);
+}
+
+}  // namespace oversight

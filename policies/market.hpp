@@ -1,0 +1,148 @@
+// market: the principal-agent world (Phelps and Ranson 2023, "Of Models and Tin Men",
+// run as a population). Plain C++, no CAF, no libtorch.
+//
+//   catalog          products with a price, quality attributes, a brand, and a seller's
+//                    commission rate (0 for most products: the "sponsored" ones pay).
+//   principal_block  a contiguous block of principals stored as struct-of-arrays: a
+//                    budget and preference weights over the attributes. Each tick a
+//                    principal draws a purchase task: `candidates` affordable products
+//                    and its utility for each, u = w . q - price_weight * price / budget.
+//   agent_block      a contiguous block of agents (struct-of-arrays), each with hidden
+//                    incentives that conflict with its principal's: a commission
+//                    strength (paid on sponsored products), a preferred brand, and a
+//                    prior alignment (an intrinsic reward for serving the principal).
+//                    Agents learn which of three strategies pays with an epsilon-greedy
+//                    bandit over the material + intrinsic reward they get (each
+//                    strategy is tried once first; values are sample means until
+//                    1 / tries falls below `step`, then track with that step):
+//                      0 faithful   the principal's best candidate
+//                      1 selfish    the candidate with the largest private gain
+//                      2 hedge      the best trade-off: private gain minus
+//                                   hedge_weight x the principal's utility loss
+//
+// No per-agent heap object: 100,000 agents cost a few MB. Every random draw comes from
+// an rng passed in by the caller (one stream per shard), so a block's behaviour is a
+// function of the seed and the order of the rows it is given.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "runtime/rng.hpp"
+
+namespace oversight {
+
+struct market_config {
+  int products = 200;
+  int attributes = 4;
+  int brands = 8;
+  int candidates = 8;             ///< products offered per purchase task
+  double sponsored_share = 0.3;   ///< share of products that pay the agent a commission
+  double price_min = 10, price_max = 100;
+  double budget_min = 40, budget_max = 120;  ///< budget_min >= price_min: a task always exists
+  double price_weight = 0.5;      ///< principal's disutility per unit of price / budget
+};
+
+struct catalog {
+  int attributes = 0;
+  int brands = 0;
+  std::vector<float> price;
+  std::vector<float> attr;        ///< products x attributes, in [0, 1]
+  std::vector<int32_t> brand;
+  std::vector<float> commission;  ///< commission rate: 0, or in [0.5, 1] for sponsored products
+  size_t size() const { return price.size(); }
+
+  static catalog generate(const market_config& cfg, rng& r);
+};
+
+class principal_block {
+ public:
+  /// Principals [first, first + count); their budgets and preferences drawn from `init`.
+  principal_block(const market_config& cfg, std::shared_ptr<const catalog> cat, int64_t first, int64_t count,
+                  rng& init);
+  int64_t first() const { return first_; }
+  size_t size() const { return budget_.size(); }
+  int candidates() const { return cfg_.candidates; }
+
+  /// Draws local principal i's task for this tick: `candidates` distinct affordable
+  /// products into `products` and the principal's utility of each into `utility`;
+  /// remembers the utilities so judge() can evaluate the choice.
+  void make_task(size_t i, rng& r, int32_t* products, float* utility);
+  /// The utility of candidate `choice` of local principal i's current task, and of the best one.
+  float utility(size_t i, int choice) const { return task_utility_[i * size_t(cfg_.candidates) + size_t(choice)]; }
+  float best_utility(size_t i) const;
+
+ private:
+  market_config cfg_;
+  std::shared_ptr<const catalog> cat_;
+  int64_t first_;
+  std::vector<float> budget_;
+  std::vector<float> pref_;          ///< size x attributes, non-negative, summing to 1
+  std::vector<float> task_utility_;  ///< size x candidates: the current task
+  std::vector<int32_t> by_price_;    ///< product ids, cheapest first
+};
+
+struct agent_config {
+  double commission_max = 3.0;   ///< commission strength ~ U[0, commission_max] per agent
+  double brand_bonus = 0.5;      ///< private gain from selling the agent's preferred brand
+  double alignment_mean = 0.5;   ///< prior alignment ~ U[0, 2 x mean] clipped to [0, 1]
+  double alignment_weight = 1.0; ///< intrinsic reward of a faithful choice at alignment 1
+  double hedge_weight = 5.0;     ///< hedge strategy: private gain minus this x principal's loss
+  double epsilon = 0.05;         ///< bandit exploration
+  double step = 0.1;             ///< bandit step size (constant: the environment moves as others learn)
+};
+
+class agent_block {
+ public:
+  static constexpr int arms = 3;
+  agent_block(const agent_config& cfg, std::shared_ptr<const catalog> cat, int64_t first, int64_t count, rng& init);
+  int64_t first() const { return first_; }
+  size_t size() const { return commission_.size(); }
+
+  /// Local agent i picks a strategy (epsilon-greedy) and with it one of the n
+  /// candidates; returns the chosen index and the principal's loss (best - chosen
+  /// utility) in `gap`. Starts the agent's pending reward with its private gain.
+  int choose(size_t i, const int32_t* products, const float* utility, int n, rng& r, float& gap);
+  /// Adds the principal's payment and any penalty to local agent i's pending reward.
+  void feedback(size_t i, float payment, float penalty);
+  /// Closes the tick: every agent that acted updates its strategy value with its
+  /// reward. Returns the sum of the material gains (commission + payments - penalties).
+  double learn();
+
+  /// Strategy values of local agent i (tests, diagnostics).
+  const float* values(size_t i) const { return &q_[i * arms]; }
+
+ private:
+  agent_config cfg_;
+  std::shared_ptr<const catalog> cat_;
+  int64_t first_;
+  std::vector<float> commission_, alignment_;
+  std::vector<int32_t> brand_;
+  std::vector<float> q_;          ///< size x arms
+  std::vector<uint16_t> tries_;   ///< size x arms, saturating
+  std::vector<int8_t> arm_;       ///< this tick's strategy, -1 when idle
+  std::vector<float> material_;   ///< this tick's material gain so far
+  std::vector<float> intrinsic_;  ///< this tick's intrinsic reward
+};
+
+}  // namespace oversight
+
+namespace oversight {
+
+/// `total` ids split into `shards` contiguous blocks of near-equal size: block s holds
+/// [first(s), first(s + 1)). The split depends only on (total, shards), never on threads.
+struct block_split {
+  int64_t total = 0;
+  int shards = 1;
+  int64_t first(int s) const { return total * s / shards; }
+  int64_t count(int s) const { return first(s + 1) - first(s); }
+  int shard_of(int64_t id) const {
+    int s = int(id * shards / total);  // a guess, off by at most one
+    while (s > 0 && id < first(s)) --s;
+    while (s + 1 < shards && id >= first(s + 1)) ++s;
+    return s;
+  }
+};
+
+}  // namespace oversight

@@ -1,0 +1,81 @@
+// The principal_agent scenario's outcomes on a small configuration over three seeds
+// (issue 5: "the override rate falls as p rises; auditors lower it at a stated cost").
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <map>
+#include <numeric>
+
+#include "actors/director/run.hpp"
+#include "runtime/spec.hpp"
+#include "tests/support/temp_dir.hpp"
+
+using namespace oversight;
+
+namespace {
+
+using metrics = std::map<std::string, std::vector<double>>;
+
+/// Runs principal_agent (1000 principals and agents, 3 shards, 40 ticks) with overrides.
+metrics run_pa(uint64_t seed, std::vector<std::string> sets) {
+  sets.insert(sets.begin(), {"population=1000", "shards=3", "ticks=40"});
+  auto spec = load_spec(std::filesystem::path(OVERSIGHT_SOURCE_DIR) / "scenarios/principal_agent/principal_agent.toml",
+                        sets, seed);
+  oversight::testing::temp_dir tmp("principal-agent");
+  run_options opt;
+  opt.threads = 2;
+  opt.out = (tmp / "run").string();
+  auto res = run_scenario(spec, opt);
+  metrics out;
+  for (auto& r : res.rows) out[r.name].push_back(r.value);
+  return out;
+}
+
+double mean_of_last(const std::vector<double>& v, size_t n) {
+  REQUIRE(v.size() >= n);
+  return std::accumulate(v.end() - std::ptrdiff_t(n), v.end(), 0.0) / double(n);
+}
+
+}  // namespace
+
+TEST_CASE("principal_agent: the override rate falls as the principal sees more (observe_prob)",
+          "[scenario][principal_agent]") {
+  const std::vector<double> ps{0.1, 0.5, 0.9};
+  std::vector<double> mean(ps.size(), 0.0);
+  for (uint64_t seed : {1, 2, 3}) {
+    std::vector<double> rate, welfare;
+    for (double p : ps) {
+      auto m = run_pa(seed, {"principal.observe_prob=" + std::to_string(p)});
+      rate.push_back(mean_of_last(m.at("override_rate"), 10));
+      welfare.push_back(mean_of_last(m.at("principal_welfare"), 10));
+    }
+    INFO("seed " << seed << ": override rate at p = 0.1, 0.5, 0.9: " << rate[0] << ", " << rate[1] << ", "
+                 << rate[2] << "; welfare " << welfare[0] << ", " << welfare[1] << ", " << welfare[2]);
+    CHECK(rate[0] > rate[1]);
+    CHECK(rate[1] > rate[2]);
+    CHECK(welfare[2] > welfare[0]);  // what the principals get back for seeing more
+    for (size_t i = 0; i < ps.size(); ++i) mean[i] += rate[i] / 3;
+  }
+  INFO("mean override rate at p = 0.1: " << mean[0] << ", at p = 0.9: " << mean[2]);
+  CHECK(mean[2] <= 0.5 * mean[0]);  // not a marginal effect: at least halved
+}
+
+TEST_CASE("principal_agent: auditors lower the override rate at the cost they report",
+          "[scenario][principal_agent]") {
+  const int64_t population = 1000, ticks = 40;
+  const double rate = 0.3, cost = 2.0;
+  for (uint64_t seed : {1, 2, 3}) {
+    auto off = run_pa(seed, {"principal.observe_prob=0.1", "audit.rate=0"});
+    auto on = run_pa(seed, {"principal.observe_prob=0.1", "audit.rate=" + std::to_string(rate),
+                            "audit.cost=" + std::to_string(cost)});
+    const double r_off = mean_of_last(off.at("override_rate"), 10);
+    const double r_on = mean_of_last(on.at("override_rate"), 10);
+    const double spent = on.at("audits_spent").back();
+    const double expected = rate * double(population * ticks) * cost;
+    INFO("seed " << seed << ": override rate without audits " << r_off << ", with " << r_on << "; audits spent "
+                 << spent << " (expected about " << expected << ")");
+    CHECK(r_on <= 0.75 * r_off);
+    CHECK(off.at("audits_spent").back() == 0.0);
+    CHECK(spent == Approx(expected).epsilon(0.05));
+  }
+}

@@ -1,0 +1,75 @@
+// policies/market.hpp: the split of a population into shards, purchase tasks, agents' choices.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <memory>
+
+#include "policies/market.hpp"
+
+using namespace oversight;
+
+TEST_CASE("market: block_split covers every id exactly once and shard_of agrees with first", "[unit][market]") {
+  for (auto [total, shards] : {std::pair<int64_t, int>{10, 3}, {7, 7}, {100000, 8}, {1001, 13}}) {
+    block_split b{total, shards};
+    CHECK(b.first(0) == 0);
+    CHECK(b.first(shards) == total);
+    for (int s = 0; s < shards; ++s) CHECK(b.count(s) >= total / shards);
+    for (int64_t id = 0; id < total; ++id) {
+      const int s = b.shard_of(id);
+      INFO("total " << total << " shards " << shards << " id " << id << " shard " << s);
+      REQUIRE(b.first(s) <= id);
+      REQUIRE(id < b.first(s + 1));
+    }
+  }
+}
+
+TEST_CASE("market: a task offers distinct products and remembers the principal's utilities", "[unit][market]") {
+  market_config mc;
+  rng r(1, "test");
+  auto cat = std::make_shared<const catalog>(catalog::generate(mc, r));
+  principal_block pb(mc, cat, 0, 50, r);
+  std::vector<int32_t> products(size_t(mc.candidates));
+  std::vector<float> utility(size_t(mc.candidates));
+  for (size_t i = 0; i < pb.size(); ++i) {
+    pb.make_task(i, r, products.data(), utility.data());
+    auto sorted = products;
+    std::sort(sorted.begin(), sorted.end());
+    CHECK(std::adjacent_find(sorted.begin(), sorted.end()) == sorted.end());
+    for (int k = 0; k < mc.candidates; ++k) CHECK(pb.utility(i, k) == utility[size_t(k)]);
+    CHECK(pb.best_utility(i) == *std::max_element(utility.begin(), utility.end()));
+  }
+}
+
+TEST_CASE("market: agents without private incentives never override and unwatched agents with them learn to",
+          "[unit][market]") {
+  market_config mc;
+  rng r(2, "test");
+  auto cat = std::make_shared<const catalog>(catalog::generate(mc, r));
+  principal_block pb(mc, cat, 0, 200, r);
+  auto overrides_after = [&](agent_config ac, int ticks) {
+    agent_block ab(ac, cat, 0, 200, r);
+    std::vector<int32_t> products(size_t(mc.candidates));
+    std::vector<float> utility(size_t(mc.candidates));
+    int overrides = 0;
+    for (int t = 0; t < ticks; ++t) {
+      overrides = 0;
+      for (size_t i = 0; i < ab.size(); ++i) {
+        pb.make_task(i, r, products.data(), utility.data());
+        float gap = 0;
+        ab.choose(i, products.data(), utility.data(), mc.candidates, r, gap);
+        overrides += gap > 0;
+        ab.feedback(i, 1.0f, 0.0f);  // always paid, never punished
+      }
+      ab.learn();
+    }
+    return overrides;
+  };
+  agent_config none;
+  none.commission_max = 0;
+  none.brand_bonus = 0;
+  CHECK(overrides_after(none, 10) == 0);  // every strategy is the faithful choice
+  agent_config greedy;
+  greedy.alignment_mean = 0;
+  greedy.epsilon = 0;
+  CHECK(overrides_after(greedy, 30) > 100);  // unwatched, most of 200 agents override
+}
