@@ -155,6 +155,16 @@ void run_store::fail(const std::string& reason) {
   std::ofstream(dir_ / "FAILED") << reason << "\n";
 }
 
+void run_store::discard() {
+  if (db_) {
+    sqlite3_close(db_);
+    db_ = nullptr;
+  }
+  std::error_code ec;
+  fs::remove(dir_ / "run.sqlite.partial", ec);
+  if (fs::is_empty(dir_, ec)) fs::remove(dir_, ec);
+}
+
 std::vector<metric_row> read_metrics(const fs::path& file) {
   sqlite3* db = nullptr;
   if (sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {

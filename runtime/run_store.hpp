@@ -40,6 +40,9 @@ class run_store {
   void finish();
   /// Marks the run failed: commits what there is and writes DIR/FAILED with the reason.
   void fail(const std::string& reason);
+  /// For bad input detected before anything ran: closes and deletes the partial file,
+  /// and the directory too when nothing else is in it.
+  void discard();
 
   const std::vector<metric_row>& rows() const { return rows_; }
   const std::filesystem::path& dir() const { return dir_; }

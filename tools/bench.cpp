@@ -8,6 +8,11 @@
 #include <map>
 #include <vector>
 
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <fcntl.h>
+
 #include "actors/director/run.hpp"
 #include "actors/expert/expert.hpp"
 #include "actors/learner/learner.hpp"
@@ -67,6 +72,32 @@ double best_of(int reps, const std::function<double()>& f) {
   double best = 0;
   for (int i = 0; i < reps; ++i) best = std::max(best, f());
   return best;
+}
+
+/// Runs `oversight run ARGS...` as a child (this very binary), so each population gets
+/// a process of its own: returns {wall seconds, peak RSS in bytes}.
+std::pair<double, double> run_child(const std::vector<std::string>& args) {
+  std::vector<std::string> argv_s{"/proc/self/exe", "run"};
+  argv_s.insert(argv_s.end(), args.begin(), args.end());
+  auto t0 = clock_type::now();
+  pid_t pid = fork();
+  if (pid == 0) {
+    std::vector<char*> argv;
+    for (auto& a : argv_s) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    int devnull = ::open("/dev/null", O_WRONLY);
+    dup2(devnull, 1);
+    dup2(devnull, 2);
+    execv("/proc/self/exe", argv.data());
+    _exit(127);
+  }
+  int status = 0;
+  rusage ru{};
+  wait4(pid, &status, 0, &ru);
+  const double s = seconds_since(t0);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    throw std::runtime_error("bench: child run failed (exit " + std::to_string(WEXITSTATUS(status)) + ")");
+  return {s, double(ru.ru_maxrss) * 1024.0};
 }
 
 struct figure {
@@ -165,7 +196,35 @@ int run_bench(bool quick, const std::string& json_file) {
     out.push_back({"actor_train_steps_per_s", actor_rate, "learner -> trainer actor -> learner"});
     out.push_back({"train_ratio", actor_rate / bare_rate, "target >= 0.9"});
   }
-  out.push_back({"agent_step_ns", 0.0, "not built: needs the principal_agent scenario"});
+  // 4. agent_step_ns and rss_per_agent_bytes in principal_agent (scripted agents, sharded)
+  {
+    const auto file = (std::filesystem::path(OVERSIGHT_SOURCE_DIR) / "scenarios/principal_agent/principal_agent.toml").string();
+    auto dir = std::filesystem::temp_directory_path() / ("oversight-bench-pa-" + std::to_string(::getpid()));
+    auto measure = [&](int population, int t) {
+      std::filesystem::remove_all(dir);
+      auto r = run_child({file, "--set", "population=" + std::to_string(population), "--set", "ticks=" + std::to_string(t),
+                          "--set", "shards=8", "--threads", "2", "--out", dir.string()});
+      std::filesystem::remove_all(dir);
+      return r;
+    };
+    // Step time: the difference between a long and a short run cancels start-up. Each
+    // population runs about the same number of agent-steps (2e6 quick, 6e6 full), so
+    // small populations get many ticks and their per-tick overhead shows, as it should.
+    auto step_ns = [&](int population) {
+      const int ticks = std::max(10, int((quick ? 2e6 : 6e6) / population));
+      auto shortr = measure(population, 1), longr = measure(population, 1 + ticks);
+      return (longr.first - shortr.first) / (double(ticks) * population) * 1e9;
+    };
+    const auto base = measure(8, 1);  // the process alone: libtorch, CAF, the binary
+    for (int population : {1000, 10000, 100000}) {
+      out.push_back({"agent_step_ns_" + std::to_string(population), step_ns(population),
+                     "principal_agent, per agent (and its principal) per tick"});
+    }
+    const auto big = measure(100000, 2);
+    out.push_back({"rss_per_agent_bytes_100000", (big.second - base.second) / 100000.0,
+                   "(peak RSS at 100,000 agents - RSS of an 8-agent run) / 100,000; target <= 2048"});
+    out.push_back({"process_baseline_rss_bytes", base.second, "an 8-agent run: libtorch + CAF + binary"});
+  }
 
   std::printf("%-40s %14s  %s\n", "figure", "value", "note");
   for (auto& f : out) std::printf("%-40s %14.4g  %s\n", f.name.c_str(), f.value, f.note.c_str());

@@ -57,6 +57,11 @@ run_result run_scenario(const scenario_spec& spec, const run_options& opt) {
     }
     caf::anon_send_exit(recorder, caf::exit_reason::user_shutdown);
     if (failure) std::rethrow_exception(failure);
+  } catch (const user_error&) {
+    // Bad input found while wiring the scenario (e.g. a combination of parameters no
+    // single declaration can rule out): nothing ran, so nothing is kept.
+    store.discard();
+    throw;
   } catch (const std::exception& e) {
     log().error("run failed, {} marked FAILED: {}", dir.string(), e.what());
     store.fail(e.what());
