@@ -38,7 +38,7 @@ struct debate_positions {
   std::vector<int32_t> liar;      ///< G: the liar's label
   int32_t revealed_count = 0;     ///< n
   std::vector<int32_t> revealed;  ///< G x n pixel indices, in reveal order
-  size_t games() const { return honest.size(); }
+  size_t games() const { return pixels == 0 ? 0 : images.size() / size_t(pixels); }
 };
 
 /// The next pixel of each game for the player to move (`honest_moves`), when

@@ -31,7 +31,11 @@ std::map<std::string, double> final_metrics(const fs::path& data, int k, uint64_
   auto spec = load_spec(fs::path(OVERSIGHT_SOURCE_DIR) / "scenarios/debate/debate.toml", small(data, k), seed);
   run_options opt;
   opt.threads = 2;
-  opt.out = (out / ("k" + std::to_string(k) + "-s" + std::to_string(seed))).string();
+  std::string name = "k";  // built up piecewise: "k" + to_string(...) trips GCC 12's -Wrestrict
+  name += std::to_string(k);
+  name += "-s";
+  name += std::to_string(seed);
+  opt.out = (out / name).string();
   auto res = run_scenario(spec, opt);
   std::map<std::string, double> last;
   for (auto& r : res.rows) last[r.name] = r.value;  // rows come in tick order: the last wins
