@@ -275,7 +275,7 @@ const registrar reg{scenario_info{
     "debate",
     "AI safety via debate: an honest and a lying debater reveal pixels to a weak sparse judge (fashion_mnist)",
     {
-        P::integer("ticks", 10, 1, 1000000, "evaluation batches; each takes eval.images_per_tick fresh test images"),
+        P::integer("ticks", 5, 1, 1000000, "evaluation batches; each takes eval.images_per_tick fresh test images"),
         P::integer("eval.images_per_tick", 100, 1, 100000, "test images judged (alone and with debate) per tick"),
         P::text("data.dir", "", {},
                 "directory of the IDX files (train/t10k images and labels); empty: Debian's "
@@ -284,8 +284,8 @@ const registrar reg{scenario_info{
         P::integer("judge.pixels", 6, 1, 100000, "k: pixels the judge sees (random alone, debated in a debate)"),
         P::integer("judge.hidden", 128, 4, 4096, "judge hidden width"),
         P::integer("judge.layers", 2, 1, 2, "judge hidden layers"),
-        P::real("judge.lr", 1e-3, 1e-6, 1.0, "judge Adam learning rate"),
-        P::integer("judge.steps", 3000, 1, 10000000, "judge training steps (minibatches of random k-pixel masks)"),
+        P::real("judge.lr", 3e-3, 1e-6, 1.0, "judge Adam learning rate"),
+        P::integer("judge.steps", 10000, 1, 10000000, "judge training steps (minibatches of random k-pixel masks)"),
         P::integer("judge.batch", 128, 1, 100000, "images per judge training step"),
         P::integer("search.width", 8, 1, 100000, "debaters' lookahead: moves kept per node"),
         P::integer("search.depth", 2, 1, 16, "debaters' lookahead: plies searched per move (1: greedy)"),

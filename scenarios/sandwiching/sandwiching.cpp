@@ -117,7 +117,7 @@ void run_sandwiching(run_context& ctx) {
 using P = param_decl;
 const registrar reg{scenario_info{
     "sandwiching",
-    "sandwiching: a non-expert overseer questions an unreliable strong model; expert labels only score",
+    "a non-expert overseer asks, re-asks and cross-examines an unreliable strong model (Bowman et al. 2022); expert labels only score",
     {
         P::integer("ticks", 20, 1, 1000000, "ticks; each brings questions_per_tick fresh questions"),
         P::integer("questions_per_tick", 100, 1, 1000000, "questions per tick"),
