@@ -60,7 +60,7 @@ std::vector<int32_t> choose_reveals(const sparse_judge& judge, const debate_posi
   OVERSIGHT_CHECK_LE(1, cfg.depth);
   const int classes = judge.config().classes;
   const int depth = std::min(cfg.depth, plies_left);
-  const size_t P = size_t(pos.pixels), n = size_t(pos.revealed_count);
+  const size_t P = size_t(pos.pixels);
 
   std::vector<std::vector<node>> levels(1);
   for (size_t g = 0; g < pos.games(); ++g) levels[0].push_back(node{int32_t(g), {}, -1, 0, -1});
@@ -147,7 +147,6 @@ std::vector<int32_t> choose_reveals(const sparse_judge& judge, const debate_posi
     OVERSIGHT_CHECK_LE(0, r.best_move);
     out.push_back(r.best_move);
   }
-  (void)n;
   return out;
 }
 

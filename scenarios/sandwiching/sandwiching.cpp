@@ -65,11 +65,26 @@ class sandwiching_program : public tick_program {
     auto got = std::make_shared<std::array<answer_batch, 3>>();
     auto after = join(3, [=, this] { score(t, qs, *got, done); });
     self->request(assistant_, caf::infinite, query_atom::value, qs, int32_t(0))
-        .then([=](answer_batch& a) { (*got)[0] = std::move(a), after(); }, done.fail);
+        .then(
+            [=](answer_batch& a) {
+              (*got)[0] = std::move(a);
+              after();
+            },
+            done.fail);
     self->request(overseer_, caf::infinite, solo_atom::value, qs)
-        .then([=](answer_batch& a) { (*got)[1] = std::move(a), after(); }, done.fail);
+        .then(
+            [=](answer_batch& a) {
+              (*got)[1] = std::move(a);
+              after();
+            },
+            done.fail);
     self->request(overseer_, caf::infinite, decide_atom::value, qs)
-        .then([=](answer_batch& a) { (*got)[2] = std::move(a), after(); }, done.fail);
+        .then(
+            [=](answer_batch& a) {
+              (*got)[2] = std::move(a);
+              after();
+            },
+            done.fail);
   }
 
  private:
