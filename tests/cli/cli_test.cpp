@@ -8,6 +8,7 @@
 
 #include "runtime/run_store.hpp"
 #include "runtime/scenario_registry.hpp"
+#include "tests/support/marker_images.hpp"
 #include "tests/support/subprocess.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -212,6 +213,47 @@ TEST_CASE("cli: a tiny run leaves a complete run directory and prints it last", 
   CHECK(names.count("true_failure_rate") == 1);
   CHECK(names.count("critic_agreement") == 1);
   CHECK_FALSE(fs::exists(tmp / "runs"));  // --out is honoured; nothing lands in the default place
+}
+
+TEST_CASE("cli: debate and sandwiching are listed, run from `oversight run`, and store the issue's metrics",
+          "[cli][debate][sandwiching]") {
+  temp_dir tmp("cli");
+  auto listed = oversight_cmd({"list"}, tmp);
+  REQUIRE(listed.status == 0);
+  for (const char* name : {"debate", "sandwiching"}) {
+    const scenario_info* info = find_scenario(name);
+    REQUIRE(info != nullptr);
+    CHECK_THAT(listed.out, Contains(std::string(name) + ": "));
+    for (auto& p : info->params) CHECK_THAT(listed.out, Contains("    " + p.key + " ("));
+    for (auto& m : info->metrics) CHECK_THAT(listed.out, Contains("    " + m.name + ": "));
+  }
+  write_marker_images(tmp.path());
+  struct run_case {
+    std::string toml;
+    std::vector<std::string> sets;
+    std::vector<std::string> metrics;
+  };
+  const std::vector<run_case> cases{
+      {"scenarios/debate/debate.toml",
+       {"data.dir=" + tmp.path().string(), "ticks=2", "eval.images_per_tick=10", "judge.pixels=4", "judge.steps=50",
+        "judge.hidden=16"},
+       {"judge_acc_alone", "judge_acc_debate"}},
+      {"scenarios/sandwiching/sandwiching.toml",
+       {"ticks=2", "questions_per_tick=20"},
+       {"model_acc", "nonexpert_acc", "sandwich_acc", "calibration_error"}},
+  };
+  for (auto& c : cases) {
+    const auto out = tmp / fs::path(c.toml).stem().string();
+    std::vector<std::string> args{"run", (fs::path(OVERSIGHT_SOURCE_DIR) / c.toml).string(), "--out", out.string()};
+    for (auto& s : c.sets) args.insert(args.end(), {"--set", s});
+    auto r = oversight_cmd(args, tmp);
+    INFO(c.toml << "\nstdout:\n" << r.out << "\nstderr:\n" << r.err);
+    REQUIRE(r.status == 0);
+    CHECK(run_status(out / "run.sqlite") == "complete");
+    std::set<std::string> names;
+    for (auto& row : read_metrics(out / "run.sqlite")) names.insert(row.name);
+    for (auto& m : c.metrics) CHECK(names.count(m) == 1);
+  }
 }
 
 TEST_CASE("cli: --out refuses a directory that already holds a finished run", "[cli]") {

@@ -11,6 +11,7 @@
 #include "actors/director/run.hpp"
 #include "runtime/run_store.hpp"
 #include "runtime/spec.hpp"
+#include "tests/support/marker_images.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace oversight;
@@ -39,6 +40,15 @@ scenario_spec small_principal_agent(uint64_t seed) {
 scenario_spec small_oversight_monitor(uint64_t seed) {
   const auto file = fs::path(OVERSIGHT_SOURCE_DIR) / "scenarios/oversight_monitor/oversight_monitor.toml";
   return load_spec(file, {"ticks=" + std::to_string(kTicks), "human.count=3"}, seed);
+}
+
+scenario_spec small_debate(const fs::path& data, uint64_t seed) {
+  const auto file = fs::path(OVERSIGHT_SOURCE_DIR) / "scenarios/debate/debate.toml";
+  return load_spec(file,
+                   {"data.dir=" + data.string(), "ticks=" + std::to_string(kTicks), "eval.images_per_tick=12",
+                    "judge.pixels=4", "judge.hidden=16", "judge.steps=100", "judge.batch=32", "search.width=3",
+                    "liar.probes=4", "debate.pairs=3"},
+                   seed);
 }
 
 /// Runs the spec into DIR/name and returns the metrics table as stored in run.sqlite.
@@ -100,6 +110,29 @@ std::string first_difference(const std::vector<metric_row>& a, const std::vector
 TEST_CASE("determinism: 1 and 4 scheduler threads give bit-identical metrics", "[determinism]") {
   temp_dir tmp("determinism");
   const auto spec = small_red_team(7);
+  const auto one = run_and_read(spec, 1, tmp, "threads1");
+  const auto four = run_and_read(spec, 4, tmp, "threads4");
+  const auto diff = first_difference(one, four);
+  INFO("threads=1 vs threads=4: " << diff);
+  REQUIRE(diff.empty());
+}
+
+TEST_CASE("determinism: debate gives bit-identical metrics on 1 and 4 scheduler threads", "[determinism][debate]") {
+  temp_dir tmp("determinism");
+  oversight::testing::write_marker_images(tmp.path());
+  const auto spec = small_debate(tmp.path(), 7);
+  const auto one = run_and_read(spec, 1, tmp, "threads1");
+  const auto four = run_and_read(spec, 4, tmp, "threads4");
+  const auto diff = first_difference(one, four);
+  INFO("threads=1 vs threads=4: " << diff);
+  REQUIRE(diff.empty());
+}
+
+TEST_CASE("determinism: sandwiching gives bit-identical metrics on 1 and 4 scheduler threads",
+          "[determinism][sandwiching]") {
+  temp_dir tmp("determinism");
+  const auto file = fs::path(OVERSIGHT_SOURCE_DIR) / "scenarios/sandwiching/sandwiching.toml";
+  const auto spec = load_spec(file, {"ticks=" + std::to_string(kTicks), "questions_per_tick=50"}, 7);
   const auto one = run_and_read(spec, 1, tmp, "threads1");
   const auto four = run_and_read(spec, 4, tmp, "threads4");
   const auto diff = first_difference(one, four);

@@ -1,0 +1,15 @@
+// assistant: the unreliable strong model of the sandwiching scenario. It answers from
+// its belief about each question (policies/sandwich.hpp), states a confidence that is
+// not calibrated, and argues for whatever option it is asked to defend.
+#pragma once
+
+#include <memory>
+
+#include "policies/sandwich.hpp"
+#include "runtime/protocol.hpp"
+
+namespace oversight {
+
+assistant_actor spawn_assistant(caf::actor_system& sys, std::shared_ptr<const quiz_world> world, uint64_t seed);
+
+}  // namespace oversight
