@@ -38,13 +38,13 @@ class tick_program {
 /// std::runtime_error with the reason when an actor failed.
 void drive(run_context& ctx, std::shared_ptr<tick_program> program);
 
-/// Sends the same request to every target and calls `done` with the replies in target
-/// order once all have answered, or `fail` with the first error.
-template <class Reply, class Handle, class... Ts>
-void gather(caf::event_based_actor* self, const std::vector<Handle>& targets,
-            std::function<void(std::vector<Reply>)> done, std::function<void(const caf::error&)> fail,
-            const Ts&... xs) {
-  if (targets.empty()) {
+/// Issues n requests, send(i) for i in [0, n) (each returns the request's response
+/// handle), and calls `done` with the replies in index order once all have answered, or
+/// `fail` with the first error. The one place replies from many senders are put in order.
+template <class Reply, class Send>
+void collect(size_t n, Send send, std::function<void(std::vector<Reply>)> done,
+             std::function<void(const caf::error&)> fail) {
+  if (n == 0) {
     done({});
     return;
   }
@@ -54,21 +54,30 @@ void gather(caf::event_based_actor* self, const std::vector<Handle>& targets,
     bool failed = false;
   };
   auto st = std::make_shared<state>();
-  st->replies.resize(targets.size());
-  st->left = targets.size();
-  for (size_t i = 0; i < targets.size(); ++i)
-    self->request(targets[i], caf::infinite, xs...)
-        .then(
-            [=](Reply& r) {
-              st->replies[i] = std::move(r);
-              if (--st->left == 0 && !st->failed) done(std::move(st->replies));
-            },
-            [=](caf::error& e) {
-              if (!st->failed) {
-                st->failed = true;
-                fail(e);
-              }
-            });
+  st->replies.resize(n);
+  st->left = n;
+  for (size_t i = 0; i < n; ++i)
+    send(i).then(
+        [=](Reply& r) {
+          st->replies[i] = std::move(r);
+          if (--st->left == 0 && !st->failed) done(std::move(st->replies));
+        },
+        [=](caf::error& e) {
+          if (!st->failed) {
+            st->failed = true;
+            fail(e);
+          }
+        });
+}
+
+/// Sends the same request to every target; replies in target order (see collect).
+template <class Reply, class Handle, class... Ts>
+void gather(caf::event_based_actor* self, const std::vector<Handle>& targets,
+            std::function<void(std::vector<Reply>)> done, std::function<void(const caf::error&)> fail,
+            const Ts&... xs) {
+  collect<Reply>(
+      targets.size(), [&](size_t i) { return self->request(targets[i], caf::infinite, xs...); }, std::move(done),
+      std::move(fail));
 }
 
 /// Like gather, but target i gets its own last argument, payloads[i] (the same leading
@@ -77,31 +86,10 @@ template <class Reply, class Handle, class Payload, class... Ts>
 void scatter(caf::event_based_actor* self, const std::vector<Handle>& targets, std::vector<Payload> payloads,
              std::function<void(std::vector<Reply>)> done, std::function<void(const caf::error&)> fail,
              const Ts&... xs) {
-  if (targets.empty()) {
-    done({});
-    return;
-  }
-  struct state {
-    std::vector<Reply> replies;
-    size_t left;
-    bool failed = false;
-  };
-  auto st = std::make_shared<state>();
-  st->replies.resize(targets.size());
-  st->left = targets.size();
-  for (size_t i = 0; i < targets.size(); ++i)
-    self->request(targets[i], caf::infinite, xs..., std::move(payloads[i]))
-        .then(
-            [=](Reply& r) {
-              st->replies[i] = std::move(r);
-              if (--st->left == 0 && !st->failed) done(std::move(st->replies));
-            },
-            [=](caf::error& e) {
-              if (!st->failed) {
-                st->failed = true;
-                fail(e);
-              }
-            });
+  collect<Reply>(
+      targets.size(),
+      [&](size_t i) { return self->request(targets[i], caf::infinite, xs..., std::move(payloads[i])); },
+      std::move(done), std::move(fail));
 }
 
 /// Calls `then` once `n` branches have called the returned function.

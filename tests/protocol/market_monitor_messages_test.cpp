@@ -7,25 +7,10 @@
 #include <caf/binary_serializer.hpp>
 
 #include "runtime/protocol.hpp"
+#include "tests/support/round_trip.hpp"
 
 using namespace oversight;
-
-namespace {
-
-template <class T>
-T message_round_trip(caf::actor_system& sys, const T& x) {
-  auto msg = caf::make_message(x);
-  std::vector<char> buf;
-  caf::binary_serializer sink{sys, buf};
-  REQUIRE(!sink(msg));
-  caf::message back;
-  caf::binary_deserializer source{sys, buf};
-  REQUIRE(!source(back));
-  REQUIRE(back.match_element<T>(0));
-  return back.get_as<T>(0);
-}
-
-}  // namespace
+using oversight::testing::message_round_trip;
 
 TEST_CASE("protocol: principal_agent and oversight_monitor messages round-trip", "[protocol]") {
   caf::actor_system_config cfg;

@@ -6,8 +6,10 @@
 #include <caf/binary_serializer.hpp>
 
 #include "runtime/protocol.hpp"
+#include "tests/support/round_trip.hpp"
 
 using namespace oversight;
+using oversight::testing::message_round_trip;
 
 namespace {
 
@@ -22,18 +24,6 @@ T round_trip(caf::actor_system& sys, T x) {
   return y;
 }
 
-template <class T>
-T message_round_trip(caf::actor_system& sys, const T& x) {
-  auto msg = caf::make_message(x);
-  std::vector<char> buf;
-  caf::binary_serializer sink{sys, buf};
-  REQUIRE(!sink(msg));
-  caf::message back;
-  caf::binary_deserializer source{sys, buf};
-  REQUIRE(!source(back));
-  REQUIRE(back.match_element<T>(0));
-  return back.get_as<T>(0);
-}
 
 bool same(const judgment_batch& a, const judgment_batch& b) {
   return a.options == b.options && a.p_ok == b.p_ok && a.fail_dim == b.fail_dim && a.confidence == b.confidence &&
