@@ -107,7 +107,7 @@ class classifier_trainer : public trainable {
     const int64_t per_epoch = (n + mb - 1) / mb;
     const double total = double(per_epoch) * double(std::max(cfg_.epochs, 1));
     // Shuffle with our own stream (Fisher-Yates), not libtorch's global generator.
-    std::vector<int64_t> perm(size_t(n));
+    std::vector<int64_t> perm(static_cast<size_t>(n));
     for (int64_t i = 0; i < n; ++i) perm[size_t(i)] = i;
     for (int64_t i = n - 1; i > 0; --i) std::swap(perm[size_t(i)], perm[order_.below(uint64_t(i + 1))]);
     auto idx_all = torch::from_blob(perm.data(), {n}, torch::kLong).clone();
@@ -173,10 +173,10 @@ std::unique_ptr<trainable> make_classifier_trainer(const classifier_config& cfg,
 
 pca pca_basis(const std::vector<float>& x, int dim, int k, size_t max_rows) {
   torch::NoGradGuard ng;
-  OVERSIGHT_CHECK_GT(dim, 0);
+  OVERSIGHT_CHECK_LT(0, dim);
   OVERSIGHT_CHECK_LE(k, dim);
   const size_t rows = std::min(x.size() / size_t(dim), max_rows);
-  OVERSIGHT_CHECK_GT(rows, size_t(1));
+  OVERSIGHT_CHECK_LT(size_t(1), rows);
   auto t = torch::from_blob(const_cast<float*>(x.data()), {int64_t(rows), dim}, torch::kFloat32).to(torch::kDouble);
   auto mean = t.mean(0);
   auto c = t - mean;
@@ -189,7 +189,7 @@ pca pca_basis(const std::vector<float>& x, int dim, int k, size_t max_rows) {
   out.mean.assign(m.data_ptr<float>(), m.data_ptr<float>() + dim);
   for (int j = 0; j < k; ++j) {
     auto v = evecs.select(1, dim - 1 - j);
-    if (v.index({v.abs().argmax()}).item<double>() < 0) v = -v;  // a fixed sign
+    if (v.index_select(0, v.abs().argmax().unsqueeze(0)).item<double>() < 0) v = -v;  // a fixed sign
     auto vf = v.to(torch::kFloat32).contiguous();
     out.components.insert(out.components.end(), vf.data_ptr<float>(), vf.data_ptr<float>() + dim);
     out.variance.push_back(float(std::max(0.0, evals[dim - 1 - j].item<double>())));

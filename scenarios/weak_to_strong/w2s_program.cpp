@@ -149,7 +149,7 @@ class w2s_program : public tick_program {
       phases_ = steps + 2;
     }
     for (auto& m : models_)
-      if (m.teacher < 0) m.target = one_hot(split_(m.split).label);
+      if (m.teacher < 0) m.target = one_hot(split_of(m.split).label);
   }
 
   int64_t ticks() const override { return int64_t(epochs_) * phases_; }
@@ -166,7 +166,7 @@ class w2s_program : public tick_program {
     for (size_t i = 0; i < models_.size(); ++i)
       if (models_[i].phase == phase) active.push_back(i);
     // 1. One epoch for every model of this phase, in parallel (each on its trainer).
-    auto evaluate = join(active.size(), [=, this] { this->evaluate(self, t, active, done); });
+    auto trained = join(active.size(), [=, this] { evaluate(self, t, active, done); });
     for (size_t i : active) {
       auto& m = models_[i];
       train_batch b;  // empty after the first epoch: the trainer keeps its data
@@ -178,7 +178,7 @@ class w2s_program : public tick_program {
         b.target = m.target;
       }
       self->request(m.actor, caf::infinite, learn_atom::value, std::move(b))
-          .then([=](ack_atom) { evaluate(); }, done.fail);
+          .then([=](ack_atom) { trained(); }, done.fail);
     }
   }
 
@@ -344,7 +344,7 @@ class w2s_program : public tick_program {
       }
       const int use = std::min(m, pca_.k);
       r.width = use;
-      for (int s = 0; s < 3; ++s) r.split[s] = {use, pca_project(pca_, split_(s).x, use)};
+      for (int s = 0; s < 3; ++s) r.split[s] = {use, pca_project(pca_, split_of(s).x, use)};
     } else {
       // Random Fourier features: row j of a matrix drawn once for all sizes, so a larger
       // size's features extend a smaller one's.
@@ -358,7 +358,7 @@ class w2s_program : public tick_program {
       }
       r.width = 4 * (m + 1);
       for (int s = 0; s < 3; ++s) {
-        const auto& raw = split_(s);
+        const auto& raw = split_of(s);
         auto& q = r.split[s];
         q.dim = r.width;
         q.x.assign(raw.rows() * size_t(r.width), 0.f);
@@ -379,7 +379,7 @@ class w2s_program : public tick_program {
 
   // ---- helpers -----------------------------------------------------------------------
 
-  const raw_split& split_(int s) const { return s == 2 ? test_ : half_[s]; }
+  const raw_split& split_of(int s) const { return s == 2 ? test_ : half_[s]; }
 
   std::vector<float> one_hot(const std::vector<int32_t>& y) const {
     std::vector<float> out(y.size() * size_t(classes_), 0.f);
