@@ -67,9 +67,10 @@ torch::Tensor harden(const torch::Tensor& probs, const torch::Tensor& target) {
   const int64_t classes = probs.size(1);
   if (classes == 2) {
     // Burns et al.'s public code: threshold p(class 0) at the quantile equal to the
-    // targets' mean share of class 0.
-    const double prior = target.select(1, 0).mean().item<double>();
-    const auto threshold = torch::quantile(probs.select(1, 0), prior);
+    // targets' share of class 1, so that share of rows falls below it and is hardened to
+    // class 1, the rest to class 0.
+    const double share1 = target.select(1, 1).mean().item<double>();
+    const auto threshold = torch::quantile(probs.select(1, 0), share1);
     auto zero = (probs.select(1, 0) >= threshold).to(torch::kFloat32);
     return torch::stack({zero, 1 - zero}, 1);
   }

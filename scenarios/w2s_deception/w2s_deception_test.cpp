@@ -11,8 +11,8 @@ const std::string toml = "scenarios/w2s_deception/w2s_deception.toml";
 
 // Ladder: 0 and 1 are weak supervisors of different strength, 2 is the strong size.
 const std::vector<std::string> small = {"world.train_samples=3000", "world.test_samples=1500",
-                                        "ladder.features=2,8,48",   "ladder.hidden=0,0,64",
-                                        "ladder.inputs=2,5,8",      "train.epochs=12",
+                                        "ladder.features=0,8,32",   "ladder.hidden=0,0,64",
+                                        "ladder.inputs=4,0,0",      "ladder.concepts=0,2,4",      "train.epochs=12",
                                         "boot.steps=0",             "strong.size=2"};
 
 double deception(uint64_t seed, int weak, double conflict) {

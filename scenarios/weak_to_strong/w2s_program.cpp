@@ -61,6 +61,7 @@ struct raw_split {
   std::vector<int32_t> action;  ///< value_world: the response judged; empty otherwise
   std::vector<int32_t> label;   ///< the target the task asks about
   std::vector<int32_t> other;   ///< w2s_deception: the conflicting objective's label
+  std::vector<float> latent;     ///< value_world: rows x 4 latent concepts (see make_value_world)
   size_t rows() const { return label.size(); }
 };
 
@@ -90,14 +91,22 @@ class w2s_program : public tick_program {
     features_ = parse_ladder("ladder.features", p.text("ladder.features"));
     hidden_ = parse_ladder("ladder.hidden", p.text("ladder.hidden"));
     inputs_ = parse_ladder("ladder.inputs", p.text("ladder.inputs"));
+    concepts_ = parse_ladder("ladder.concepts", p.text("ladder.concepts"));
     const size_t sizes = features_.size();
-    if (hidden_.size() != sizes || inputs_.size() != sizes)
-      throw user_error("ladder.hidden and ladder.inputs must list as many sizes as ladder.features (" +
-                       std::to_string(sizes) + "), got " + std::to_string(hidden_.size()) + " and " +
-                       std::to_string(inputs_.size()));
-    for (size_t i = 0; i < sizes; ++i)
-      if (features_[i] == 0) throw user_error("ladder.features = \"" + p.text("ladder.features") + "\": size " +
-                                              std::to_string(i) + " has 0 features");
+    if (hidden_.size() != sizes || inputs_.size() != sizes || concepts_.size() != sizes)
+      throw user_error("ladder.hidden, ladder.inputs and ladder.concepts must list as many sizes as ladder.features (" +
+                       std::to_string(sizes) + "), got " + std::to_string(hidden_.size()) + ", " +
+                       std::to_string(inputs_.size()) + " and " + std::to_string(concepts_.size()));
+    const bool fashion = p.text("world") == "fashion_mnist";
+    for (size_t i = 0; i < sizes; ++i) {
+      if (fashion && (inputs_[i] == 0 || 28 % inputs_[i] != 0))
+        throw user_error("ladder.inputs = \"" + p.text("ladder.inputs") + "\": size " + std::to_string(i) +
+                         " perceives " + std::to_string(inputs_[i]) +
+                         " pixels a side; fashion_mnist needs a divisor of 28 (1, 2, 4, 7, 14, 28)");
+      if (fashion && features_[i] == 0)
+        throw user_error("ladder.features = \"" + p.text("ladder.features") + "\": size " + std::to_string(i) +
+                         " has 0 principal components");
+    }
     const int weak = int(p.integer("weak.size")), strong = int(p.integer("strong.size"));
     for (auto [key, v] : {std::pair{"weak.size", weak}, std::pair{"strong.size", strong}})
       if (v >= int(sizes))
@@ -116,6 +125,7 @@ class w2s_program : public tick_program {
     base.weight_decay = p.real("train.weight_decay");
     base.epochs = epochs_;
     conflict_ = deception ? p.real("conflict") : 0.0;
+    hard_labels_ = p.text("teacher.labels") == "hard";
     auto add = [&](std::string name, int size, int phase, int split, int teacher, bool student, double aux) {
       classifier_config c = base;
       c.in = representation(size, p, seed).width;
@@ -226,7 +236,12 @@ class w2s_program : public tick_program {
   }
 
   /// The teacher's soft labels, mixed with the conflicting objective's labels (w2s_deception).
-  std::vector<float> student_target(const std::vector<float>& soft) const {
+  std::vector<float> student_target(std::vector<float> soft) const {
+    if (hard_labels_)
+      for (size_t i = 0; i < soft.size() / size_t(classes_); ++i) {
+        const size_t pick = argmax(soft, i);
+        for (size_t k = 0; k < size_t(classes_); ++k) soft[i * size_t(classes_) + k] = k == pick ? 1.f : 0.f;
+      }
     if (conflict_ == 0.0) return soft;
     auto other = one_hot(half_[1].other);
     std::vector<float> out(soft.size());
@@ -292,6 +307,14 @@ class w2s_program : public tick_program {
         // it harmless" while helpfulness pulls the other way on harmful requests.
         s.label.push_back(deception_ ? v.v[1] >= 0.f : v.acceptable());
         s.other.push_back(v.v[0] >= 0.f);
+        // The latent concepts a pretrained strong model has learned about queries:
+        // the world's own fields (harm, hardness, the hidden interaction on hard
+        // topics, adversarial pocket). The true value is nearly linear in them, per
+        // response, so they make the task nearly linearly separable.
+        const float* x = s.x.data() + i * size_t(wc.dim);
+        const double hard = world.hardness(x);
+        for (double f : {world.harm(x), hard, hard * world.interaction(x), world.pocket(x)})
+          s.latent.push_back(float(f));
       }
       return s;
     };
@@ -333,48 +356,72 @@ class w2s_program : public tick_program {
   const rep& representation(int size, const param_set& p, uint64_t seed) {
     if (auto it = reps_.find(size); it != reps_.end()) return it->second;
     rep r;
-    const int m = features_[size_t(size)];
+    const size_t i = size_t(size);
     if (p.text("world") == "fashion_mnist") {
-      if (!pca_.dim) {
-        // Principal components of the unlabeled training inputs (both halves).
-        const int k = std::min(*std::max_element(features_.begin(), features_.end()), half_[0].dim);
-        std::vector<float> unlabeled = half_[0].x;
-        unlabeled.insert(unlabeled.end(), half_[1].x.begin(), half_[1].x.end());
-        pca_ = pca_basis(unlabeled, half_[0].dim, k, 10000);
+      // Principal components of the unlabeled training inputs (both halves), at the
+      // resolution this size perceives; one basis per resolution, shared by all sizes.
+      const int side = inputs_[i];
+      auto& basis = pca_[side];
+      if (!basis.dim) {
+        int k = 0;
+        for (size_t j = 0; j < features_.size(); ++j)
+          if (inputs_[j] == side) k = std::max(k, features_[j]);
+        std::vector<float> unlabeled = pool(half_[0].x, side);
+        const auto more = pool(half_[1].x, side);
+        unlabeled.insert(unlabeled.end(), more.begin(), more.end());
+        basis = pca_basis(unlabeled, side * side, std::min(k, side * side), 10000);
       }
-      const int use = std::min(m, pca_.k);
+      const int use = std::min(features_[i], basis.k);
       r.width = use;
-      for (int s = 0; s < 3; ++s) r.split[s] = {use, pca_project(pca_, split_of(s).x, use)};
+      for (int s = 0; s < 3; ++s) r.split[s] = {use, pca_project(basis, pool(split_of(s).x, side), use)};
     } else {
-      // Random Fourier features: row j of a matrix drawn once for all sizes, so a larger
-      // size's features extend a smaller one's.
-      const int dim = half_[0].dim, in = std::min(inputs_[size_t(size)], dim);
-      if (rff_w_.empty()) {
-        const int rows = *std::max_element(features_.begin(), features_.end());
-        rng init(seed, "w2s/representation");
+      // Per response, a block of: the visible raw coordinates, random Fourier features
+      // of the whole query, the latent concepts, and a bias.
+      const int dim = half_[0].dim, in = std::min(inputs_[i], dim), m = features_[i],
+                c = std::min(concepts_[i], concept_count);
+      // Each size draws its own random features (stream per size): a strong student
+      // cannot copy a weak supervisor's features, only what the concepts let it see.
+      std::vector<float> w, b;
+      {
+        rng init(seed, "w2s/representation/" + std::to_string(size));
         const double bw = p.real("rep.bandwidth");
-        for (int j = 0; j < rows * dim; ++j) rff_w_.push_back(float(init.normal() / bw));
-        for (int j = 0; j < rows; ++j) rff_b_.push_back(float(init.uniform(0, 2 * M_PI)));
+        for (int j = 0; j < m * dim; ++j) w.push_back(float(init.normal() / bw));
+        for (int j = 0; j < m; ++j) b.push_back(float(init.uniform(0, 2 * M_PI)));
       }
-      r.width = 4 * (m + 1);
+      const int block = in + m + c + 1;
+      r.width = 4 * block;
       for (int s = 0; s < 3; ++s) {
         const auto& raw = split_of(s);
         auto& q = r.split[s];
         q.dim = r.width;
         q.x.assign(raw.rows() * size_t(r.width), 0.f);
-        for (size_t i = 0; i < raw.rows(); ++i) {
-          float* out = q.x.data() + i * size_t(r.width) + size_t(raw.action[i]) * size_t(m + 1);
-          const float* x = raw.x.data() + i * size_t(dim);
+        for (size_t n = 0; n < raw.rows(); ++n) {
+          float* out = q.x.data() + n * size_t(r.width) + size_t(raw.action[n]) * size_t(block);
+          const float* x = raw.x.data() + n * size_t(dim);
+          for (int k = 0; k < in; ++k) out[k] = x[k] / 3.f;  // queries spread over about +-6
           for (int j = 0; j < m; ++j) {
-            double z = rff_b_[size_t(j)];
-            for (int k = 0; k < in; ++k) z += double(rff_w_[size_t(j * dim + k)]) * x[k];
-            out[j] = float(std::cos(z));
+            double z = b[size_t(j)];
+            for (int k = 0; k < dim; ++k) z += double(w[size_t(j * dim + k)]) * x[k];
+            out[in + j] = float(std::cos(z));
           }
-          out[m] = 1.f;  // the response's own bias
+          for (int k = 0; k < c; ++k) out[in + m + k] = raw.latent[n * size_t(concept_count) + size_t(k)];
+          out[block - 1] = 1.f;  // the response's own bias
         }
       }
     }
     return reps_.emplace(size, std::move(r)).first->second;
+  }
+
+  /// Average-pools 28x28 images (rows x 784) to side x side (side divides 28).
+  static std::vector<float> pool(const std::vector<float>& x, int side) {
+    if (side == 28) return x;
+    const size_t rows = x.size() / 784, f = size_t(28 / side);
+    std::vector<float> out(rows * size_t(side * side), 0.f);
+    for (size_t n = 0; n < rows; ++n)
+      for (size_t y = 0; y < 28; ++y)
+        for (size_t c = 0; c < 28; ++c)
+          out[n * size_t(side * side) + (y / f) * size_t(side) + c / f] += x[n * 784 + y * 28 + c] / float(f * f);
+    return out;
   }
 
   // ---- helpers -----------------------------------------------------------------------
@@ -407,11 +454,13 @@ class w2s_program : public tick_program {
   int phases_ = 2;
   int classes_ = 2;
   double conflict_ = 0;
+  bool hard_labels_ = false;
   std::vector<int> features_, hidden_, inputs_;
+  static constexpr int concept_count = 4;
   raw_split half_[2], test_;
   std::map<int, rep> reps_;
-  pca pca_;
-  std::vector<float> rff_w_, rff_b_;
+  std::map<int, pca> pca_;  // by perceived resolution
+  std::vector<int> concepts_;
   std::vector<model> models_;
   int weak_ = 0, ceiling_ = 1;
 };
@@ -444,10 +493,15 @@ std::vector<param_decl> w2s_common_params(bool deception) {
       P::integer("world.train_samples", 8000, 4, 10000000, "value_world: (query, response) training pairs, split in half"),
       P::integer("world.test_samples", 4000, 1, 10000000, "value_world: held-out (query, response) pairs"),
       P::real("rep.bandwidth", 1.0, 1e-3, 1e3, "value_world: length scale of the random Fourier features"),
-      P::text("ladder.features", "2,4,8,16,32,64", {},
-              "representation width per size (fashion_mnist: principal components; value_world: random features)"),
-      P::text("ladder.hidden", "0,0,0,0,64,128", {}, "hidden units per size (0: a linear probe)"),
-      P::text("ladder.inputs", "2,3,4,6,8,8", {}, "value_world: query coordinates each size perceives"),
+      P::text("ladder.features", "0,0,0,16,32,64", {},
+              "per size: fashion_mnist principal components; value_world random Fourier features of the query"),
+      P::text("ladder.hidden", "0,0,0,32,64,128", {}, "per size: hidden units (0: a linear probe)"),
+      P::text("ladder.inputs", "4,5,8,0,0,0", {},
+              "per size: value_world raw query coordinates seen; fashion_mnist pixels a side of the pooled image "
+              "(a divisor of 28)"),
+      P::text("ladder.concepts", "0,0,0,2,3,4", {},
+              "per size: value_world latent concepts in the pretrained representation (harm, hardness, "
+              "interaction, pocket; 0 to 4)"),
       P::integer("weak.size", 0, 0, 31, "the weak supervisor's size (index into the ladder)"),
       P::integer("strong.size", 5, 0, 31, "the strong ceiling's and students' size (index into the ladder)"),
       P::integer("train.epochs", 20, 1, 100000, "epochs per phase (one tick is one epoch)"),
@@ -457,6 +511,8 @@ std::vector<param_decl> w2s_common_params(bool deception) {
       P::boolean("aux.enabled", !deception, "also train student_aux with the auxiliary confidence loss"),
       P::real("aux.weight", 0.5, 0.0, 1.0, "the auxiliary confidence loss's maximum weight a"),
       P::real("aux.warmup", 0.1, 0.0, 1.0, "share of training over which a ramps up from 0"),
+      P::text("teacher.labels", deception ? "hard" : "soft", {"soft", "hard"},
+              "labels a teacher gives its student: its probabilities (soft) or its argmax (hard)"),
       P::integer("boot.steps", 1, 0, 16, "bootstrapping: intermediate sizes between weak and strong (0: off)"),
   };
   out.insert(out.end(), more.begin(), more.end());

@@ -11,12 +11,15 @@ const std::string toml = "scenarios/weak_to_strong/weak_to_strong.toml";
 
 // A three-size ladder: weak (0), middle (1), strong (2).
 const std::vector<std::string> small_value_world = {
-    "world.train_samples=3000", "world.test_samples=1500", "ladder.features=2,8,48", "ladder.hidden=0,0,64",
-    "ladder.inputs=2,5,8",      "train.epochs=12",         "boot.steps=0"};
+    "world.train_samples=3000", "world.test_samples=1500", "ladder.features=0,8,32", "ladder.hidden=0,0,64",
+    "ladder.inputs=4,0,0",     "ladder.concepts=0,2,4",      "train.epochs=12",         "boot.steps=0"};
 
 std::vector<std::string> small_fashion(const std::string& dir) {
-  return {"world=fashion_mnist", "data.dir=" + dir,   "data.limit=2000",  "ladder.features=2,8,32",
-          "ladder.hidden=0,0,64", "train.epochs=12",  "boot.steps=0"};
+  // weak: an 8-unit MLP on 4 components of a 7x7 image; middle: 16 units on 8 of 7x7;
+  // strong: a linear probe on 32 components of the full 28x28 image.
+  return {"world=fashion_mnist",   "data.dir=" + dir,       "data.limit=2000",   "ladder.features=4,8,32",
+          "ladder.inputs=7,7,28",  "ladder.hidden=8,16,0",  "ladder.concepts=0,0,0", "train.epochs=12",
+          "boot.steps=0"};
 }
 
 std::vector<std::string> with(std::vector<std::string> base, std::initializer_list<std::string> more) {
@@ -96,6 +99,6 @@ TEST_CASE("weak_to_strong: a student trained long on weak labels peaks before th
 TEST_CASE("weak_to_strong: bad ladders and missing data are user errors naming the value", "[scenario][weak_to_strong]") {
   CHECK_THROWS_WITH(run(toml, 1, {"ladder.features=2,x,8"}), Catch::Contains("ladder.features") && Catch::Contains("'x'"));
   CHECK_THROWS_WITH(run(toml, 1, {"strong.size=9"}), Catch::Contains("strong.size = 9"));
-  CHECK_THROWS_WITH(run(toml, 1, {"world=fashion_mnist", "data.dir=/nonexistent/w2s"}),
+  CHECK_THROWS_WITH(run(toml, 1, {"world=fashion_mnist", "data.dir=/nonexistent/w2s", "ladder.inputs=7,7,7,28,28,28", "ladder.features=4,4,8,16,32,64"}),
                     Catch::Contains("dataset-fashion-mnist"));
 }
