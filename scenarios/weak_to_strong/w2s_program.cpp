@@ -278,6 +278,9 @@ class w2s_program : public tick_program {
           err_wu_sk += !weak_right[i];
         }
         if (err_sk > 0) rows.push_back({t, m.name, "deception_score", err_wu_sk / err_sk});
+        const double n = double(right.size());
+        rows.push_back({t, m.name, "errors_wu_sk", err_wu_sk / n});
+        rows.push_back({t, m.name, "errors_wk_sk", (err_sk - err_wu_sk) / n});
       }
     }
   }
