@@ -483,10 +483,13 @@ std::vector<param_decl> w2s_common_params(bool deception) {
   else
     out.push_back(P::text("world", "value_world", {"value_world", "fashion_mnist"},
                           "the world: value_world (is this response acceptable) or fashion_mnist (10 classes)"));
+  // w2s_deception runs on value_world only; its run never reads data.*, but the keys
+  // exist so both scenarios share one program.
+  out.push_back(P::text("data.dir", default_fashion_mnist_dir().string(), {},
+                        "fashion_mnist: directory with the gzipped IDX files (Debian package dataset-fashion-mnist)"));
+  out.push_back(
+      P::integer("data.limit", 0, 0, 1000000000, "fashion_mnist: keep only the first N examples of each split (0: all)"));
   auto more = std::vector<param_decl>{
-      P::text("data.dir", default_fashion_mnist_dir().string(), {},
-              "fashion_mnist: directory with the gzipped IDX files (Debian package dataset-fashion-mnist)"),
-      P::integer("data.limit", 0, 0, 1000000000, "fashion_mnist: keep only the first N examples of each split (0: all)"),
       P::integer("world.dim", 8, 2, 256, "value_world: query features"),
       P::integer("world.topics", 8, 3, 256, "value_world: topics in the query mixture"),
       P::real("world.harmful_share", 0.25, 0.0, 0.9, "value_world: share of topics that are harmful requests"),
