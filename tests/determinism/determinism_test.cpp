@@ -53,7 +53,7 @@ scenario_spec small_debate(const fs::path& data, uint64_t seed) {
 
 /// Runs the spec into DIR/name and returns the metrics table as stored in run.sqlite.
 std::vector<metric_row> run_and_read(const scenario_spec& spec, int threads, const temp_dir& dir,
-                                     const std::string& name) {
+                                     const std::string& name, int64_t expected_ticks = kTicks) {
   run_options opt;
   opt.threads = threads;
   opt.out = (dir / name).string();
@@ -80,9 +80,9 @@ std::vector<metric_row> run_and_read(const scenario_spec& spec, int threads, con
   REQUIRE(!stored.empty());
   std::set<int64_t> ticks;
   for (auto& r : stored) ticks.insert(r.tick);
-  REQUIRE(ticks.size() == size_t(kTicks));
+  REQUIRE(ticks.size() == size_t(expected_ticks));
   REQUIRE(*ticks.begin() == 0);
-  REQUIRE(*ticks.rbegin() == kTicks - 1);
+  REQUIRE(*ticks.rbegin() == expected_ticks - 1);
   return stored;
 }
 
@@ -184,4 +184,22 @@ TEST_CASE("determinism: oversight_monitor gives bit-identical metrics with 1 and
   REQUIRE(diff.empty());
   const auto other = run_and_read(small_oversight_monitor(8), 2, tmp, "seed8");
   CHECK_FALSE(first_difference(one, other).empty());
+}
+
+TEST_CASE("determinism: weak_to_strong and w2s_deception, 1 and 4 threads give bit-identical metrics",
+          "[determinism]") {
+  temp_dir tmp("determinism");
+  // 3 epochs x 3 phases (weak and ceiling; students; bootstrapped student) = 9 ticks.
+  const std::vector<std::string> small = {"world.train_samples=600", "world.test_samples=300", "train.epochs=3",
+                                          "boot.steps=1", "ladder.features=0,8,16", "ladder.hidden=0,0,16",
+                                          "ladder.inputs=4,0,0", "ladder.concepts=0,2,4", "strong.size=2"};
+  for (const char* name : {"weak_to_strong", "w2s_deception"}) {
+    const auto file = fs::path(OVERSIGHT_SOURCE_DIR) / "scenarios" / name / (std::string(name) + ".toml");
+    const auto spec = load_spec(file, small, 5);
+    const auto one = run_and_read(spec, 1, tmp, std::string(name) + "-threads1", 9);
+    const auto four = run_and_read(spec, 4, tmp, std::string(name) + "-threads4", 9);
+    const auto diff = first_difference(one, four);
+    INFO(name << ": threads=1 vs threads=4: " << diff);
+    REQUIRE(diff.empty());
+  }
 }

@@ -1,0 +1,40 @@
+#include "actors/classifier/classifier.hpp"
+
+#include "actors/trainer/trainer.hpp"
+
+namespace oversight {
+
+namespace {
+struct classifier_state {
+  std::unique_ptr<classifier> net;
+  trainer_actor trainer;
+};
+
+classifier_actor::behavior_type classifier_behavior(classifier_actor::stateful_pointer<classifier_state> self,
+                                                    classifier_config cfg, uint64_t seed, std::string name) {
+  rng init(seed, name + "/init");
+  self->state.net = std::make_unique<classifier>(cfg, init);
+  self->state.trainer =
+      spawn_trainer(self->system(), make_classifier_trainer(cfg, self->state.net->params(), fnv1a(name) ^ seed));
+  self->link_to(self->state.trainer);  // the trainer lives and dies with its classifier
+  return {
+      [=](learn_atom, train_batch& b) -> caf::result<ack_atom> {
+        auto rp = self->make_response_promise<ack_atom>();
+        self->request(self->state.trainer, caf::infinite, step_atom::value, std::move(b))
+            .then([=](param_blob& p) mutable {
+              self->state.net->set_params(p.values);
+              rp.deliver(ack_atom::value);
+            });
+        return caf::delegated<ack_atom>{};
+      },
+      [=](act_atom, const query_batch& q) { return self->state.net->probs(q.x); },
+  };
+}
+}  // namespace
+
+classifier_actor spawn_classifier(caf::actor_system& sys, const classifier_config& cfg, uint64_t seed,
+                                  const std::string& name) {
+  return sys.spawn(classifier_behavior, cfg, seed, name);
+}
+
+}  // namespace oversight
