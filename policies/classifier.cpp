@@ -5,30 +5,14 @@
 
 #include <cstring>
 
+#include "policies/nets.hpp"  // pin_torch_thread
 #include "runtime/error.hpp"
 
-// OpenBLAS (Debian's libtorch uses it through libblas.so.3) runs its own thread pool,
-// which is not safe to enter from two trainer threads at once: concurrent GEMMs then
-// give results that differ in low bits from run to run under load. Declared weak, so
-// this links whichever BLAS is installed; called when it is OpenBLAS.
-extern "C" void openblas_set_num_threads(int) __attribute__((weak));
 
 namespace oversight {
 
 namespace {
 
-/// libtorch's intra-op thread count is per thread (OpenMP's setting is thread-local):
-/// init_torch(1) pins the main thread only, and a trainer or actor thread would
-/// otherwise split reductions over every core, differently when two trainers compete,
-/// which changes low bits of results from run to run. Every entry point calls this.
-void pin_threads() {
-  thread_local bool pinned = false;
-  if (!pinned) {
-    if (openblas_set_num_threads) openblas_set_num_threads(1);
-    torch::set_num_threads(1);
-    pinned = true;
-  }
-}
 
 struct classifier_module : torch::nn::Module {
   explicit classifier_module(const classifier_config& c) {
@@ -115,7 +99,7 @@ class classifier_trainer : public trainable {
   }
 
   std::vector<float> step(const train_batch& b) override {
-    pin_threads();
+    pin_torch_thread();
     if (b.rows() > 0) {
       OVERSIGHT_CHECK_EQ(b.dim, cfg_.in);
       OVERSIGHT_CHECK_EQ(b.width, cfg_.classes);
@@ -178,7 +162,7 @@ classifier::~classifier() = default;
 classifier::classifier(classifier&&) noexcept = default;
 
 std::vector<float> classifier::probs(const std::vector<float>& x) const {
-  pin_threads();
+  pin_torch_thread();
   torch::NoGradGuard ng;
   if (x.empty()) return {};
   auto p = torch::softmax(impl_->model->forward(as_tensor(x, impl_->cfg.in)), 1).contiguous();
@@ -194,7 +178,7 @@ std::unique_ptr<trainable> make_classifier_trainer(const classifier_config& cfg,
 }
 
 pca pca_basis(const std::vector<float>& x, int dim, int k, size_t max_rows) {
-  pin_threads();
+  pin_torch_thread();
   torch::NoGradGuard ng;
   OVERSIGHT_CHECK_LT(0, dim);
   OVERSIGHT_CHECK_LE(k, dim);
@@ -221,7 +205,7 @@ pca pca_basis(const std::vector<float>& x, int dim, int k, size_t max_rows) {
 }
 
 std::vector<float> pca_project(const pca& p, const std::vector<float>& x, int use) {
-  pin_threads();
+  pin_torch_thread();
   torch::NoGradGuard ng;
   OVERSIGHT_CHECK_LE(use, p.k);
   if (x.empty() || use == 0) return {};

@@ -5,7 +5,19 @@
 
 #include "runtime/error.hpp"
 
+// Declared weak so this links whichever BLAS is installed; called when it is OpenBLAS.
+extern "C" void openblas_set_num_threads(int) __attribute__((weak));
+
 namespace oversight {
+
+void pin_torch_thread() {
+  thread_local bool pinned = false;
+  if (!pinned) {
+    if (openblas_set_num_threads) openblas_set_num_threads(1);
+    torch::set_num_threads(1);
+    pinned = true;
+  }
+}
 
 const char* init_torch(int intra_op_threads) {
   torch::set_num_threads(intra_op_threads);
@@ -84,6 +96,7 @@ class policy_trainer : public trainable {
     unflatten(*model_, init);
   }
   std::vector<float> step(const train_batch& b) override {
+    pin_torch_thread();
     if (b.rows() > 0) {
       OVERSIGHT_CHECK_EQ(b.width, cfg_.options);
       auto x = as_tensor(b.x, b.dim);
@@ -149,6 +162,7 @@ class critic_trainer : public trainable {
   }
 
   std::vector<float> step(const train_batch& b) override {
+    pin_torch_thread();
     if (b.rows() > 0) {
       OVERSIGHT_CHECK_EQ(b.dim, cfg_.dim);
       for (size_t i = 0; i < b.rows(); ++i) {
@@ -238,6 +252,7 @@ policy_net::policy_net(policy_net&&) noexcept = default;
 
 std::vector<float> policy_net::probs(const std::vector<float>& x) const {
   if (x.empty()) return {};
+  pin_torch_thread();
   torch::NoGradGuard ng;
   auto p = impl_->model->forward(as_tensor(x, impl_->cfg.dim)).contiguous();
   return {p.data_ptr<float>(), p.data_ptr<float>() + p.numel()};
@@ -266,6 +281,7 @@ reward_model::reward_model(reward_model&&) noexcept = default;
 critic_view reward_model::judge(const std::vector<float>& x) const {
   critic_view out;
   if (x.empty()) return out;
+  pin_torch_thread();
   torch::NoGradGuard ng;
   const auto& c = impl_->cfg;
   auto in = with_all_options(as_tensor(x, c.dim), c.options);

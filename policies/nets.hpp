@@ -25,6 +25,13 @@ namespace oversight {
 /// device trainers use: "cuda" when torch::cuda::is_available(), else "cpu".
 const char* init_torch(int intra_op_threads = 1);
 
+/// Pins the calling thread to one libtorch intra-op thread and one OpenBLAS thread,
+/// once per thread. OpenMP's thread count is per thread, so init_torch() on the main
+/// thread does not reach trainer or actor threads; a thread that split reductions over
+/// every core would change low bits of results between runs. Every entry point of a
+/// policy that runs libtorch calls this first (cheap after the first call).
+void pin_torch_thread();
+
 struct policy_config {
   int dim = 8;
   int options = 4;

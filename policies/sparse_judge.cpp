@@ -1,6 +1,8 @@
 // The sparse judge's libtorch unit (see sparse_judge.hpp).
 #include "policies/sparse_judge.hpp"
 
+#include "policies/nets.hpp"  // pin_torch_thread
+
 #include <torch/torch.h>
 
 #include "runtime/error.hpp"
@@ -98,6 +100,7 @@ sparse_judge::~sparse_judge() = default;
 sparse_judge::sparse_judge(sparse_judge&&) noexcept = default;
 
 double sparse_judge::train(const uint8_t* images, const uint8_t* labels, size_t n, rng& r) {
+  pin_torch_thread();
   OVERSIGHT_CHECK_LT(size_t(0), n);
   const auto& c = impl_->cfg;
   OVERSIGHT_CHECK_LE(c.reveal, c.pixels);
@@ -139,6 +142,7 @@ double sparse_judge::train(const uint8_t* images, const uint8_t* labels, size_t 
 }
 
 std::vector<float> sparse_judge::logits(const reveal_rows& x) const {
+  pin_torch_thread();
   const auto& c = impl_->cfg;
   if (x.rows() == 0) return {};
   OVERSIGHT_CHECK_EQ(x.pixel.size(), x.value.size());
@@ -152,6 +156,7 @@ std::vector<float> sparse_judge::logits(const reveal_rows& x) const {
 std::vector<float> sparse_judge::extend_logits(const reveal_rows& base, const std::vector<int32_t>& row,
                                                const std::vector<int32_t>& pixel,
                                                const std::vector<float>& value) const {
+  pin_torch_thread();
   const auto& c = impl_->cfg;
   OVERSIGHT_CHECK_EQ(row.size(), pixel.size());
   OVERSIGHT_CHECK_EQ(row.size(), value.size());
