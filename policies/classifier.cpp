@@ -1,7 +1,7 @@
 // The weak-to-strong classifiers' libtorch unit (see classifier.hpp).
 #include "policies/classifier.hpp"
 
-#include <torch/torch.h>
+#include "policies/torch_util.hpp"
 
 #include <cstring>
 
@@ -27,41 +27,10 @@ struct classifier_module : torch::nn::Module {
   torch::nn::Sequential net{nullptr};
 };
 
-/// PyTorch-style uniform(-1/sqrt(fan_in), 1/sqrt(fan_in)), drawn from our own stream.
-void init_from(torch::nn::Module& m, rng& r) {
-  torch::NoGradGuard ng;
-  for (auto& p : m.parameters()) {
-    const int64_t fan_in = p.dim() == 2 ? p.size(1) : p.size(0);
-    const double bound = 1.0 / std::sqrt(double(std::max<int64_t>(fan_in, 1)));
-    auto acc = p.data_ptr<float>();
-    for (int64_t i = 0; i < p.numel(); ++i) acc[i] = float(r.uniform(-bound, bound));
-  }
-}
-
-std::vector<float> flatten(torch::nn::Module& m) {
-  std::vector<float> out;
-  for (auto& p : m.parameters()) {
-    auto c = p.detach().contiguous();
-    out.insert(out.end(), c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
-  }
-  return out;
-}
-
-void unflatten(torch::nn::Module& m, const std::vector<float>& v) {
-  torch::NoGradGuard ng;
-  size_t off = 0;
-  for (auto& p : m.parameters()) {
-    OVERSIGHT_CHECK_LE(off + size_t(p.numel()), v.size());
-    std::memcpy(p.data_ptr<float>(), v.data() + off, sizeof(float) * size_t(p.numel()));
-    off += size_t(p.numel());
-  }
-  OVERSIGHT_CHECK_EQ(off, v.size());
-}
-
-torch::Tensor as_tensor(const std::vector<float>& x, int64_t cols) {
-  OVERSIGHT_CHECK_EQ(x.size() % size_t(cols), size_t(0));
-  return torch::from_blob(const_cast<float*>(x.data()), {int64_t(x.size()) / cols, cols}, torch::kFloat32).clone();
-}
+using torch_util::as_tensor;
+using torch_util::flatten;
+using torch_util::unflatten;
+using torch_util::init_params;
 
 /// The student's own predictions, hardened to one-hot with the class balance of `target`
 /// (see classifier.hpp). No gradient flows through it.
@@ -156,7 +125,7 @@ struct classifier::impl {
 classifier::classifier(const classifier_config& cfg, rng& init) : impl_(std::make_unique<impl>()) {
   impl_->cfg = cfg;
   impl_->model = std::make_shared<classifier_module>(cfg);
-  init_from(*impl_->model, init);
+  init_params(*impl_->model, init);
 }
 classifier::~classifier() = default;
 classifier::classifier(classifier&&) noexcept = default;

@@ -1,7 +1,7 @@
 // The only translation unit of the red-team brains that sees libtorch (see nets.hpp).
 #include "policies/nets.hpp"
 
-#include <torch/torch.h>
+#include "policies/torch_util.hpp"
 
 #include "runtime/error.hpp"
 
@@ -31,42 +31,10 @@ torch::nn::Sequential make_mlp(int in, int hidden, int out) {
                                torch::nn::Tanh(), torch::nn::Linear(hidden, out));
 }
 
-/// PyTorch-style uniform(-1/sqrt(fan_in), 1/sqrt(fan_in)) initialization, from our stream.
-void init_params(torch::nn::Module& m, rng& r) {
-  torch::NoGradGuard ng;
-  for (auto& p : m.parameters()) {
-    const int64_t fan_in = p.dim() == 2 ? p.size(1) : p.size(0);
-    const double bound = 1.0 / std::sqrt(double(std::max<int64_t>(fan_in, 1)));
-    auto acc = p.data_ptr<float>();
-    for (int64_t i = 0; i < p.numel(); ++i) acc[i] = float(r.uniform(-bound, bound));
-  }
-}
-
-std::vector<float> flatten(torch::nn::Module& m) {
-  std::vector<float> out;
-  for (auto& p : m.parameters()) {
-    auto c = p.detach().contiguous();
-    out.insert(out.end(), c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
-  }
-  return out;
-}
-
-void unflatten(torch::nn::Module& m, const std::vector<float>& v) {
-  torch::NoGradGuard ng;
-  size_t off = 0;
-  for (auto& p : m.parameters()) {
-    OVERSIGHT_CHECK_LE(off + size_t(p.numel()), v.size());
-    std::memcpy(p.data_ptr<float>(), v.data() + off, sizeof(float) * size_t(p.numel()));
-    off += size_t(p.numel());
-  }
-  OVERSIGHT_CHECK_EQ(off, v.size());
-}
-
-torch::Tensor as_tensor(const std::vector<float>& x, int64_t cols) {
-  OVERSIGHT_CHECK_EQ(x.size() % size_t(cols), size_t(0));
-  // A copy: training graphs keep their inputs past the caller's vectors.
-  return torch::from_blob(const_cast<float*>(x.data()), {int64_t(x.size()) / cols, cols}, torch::kFloat32).clone();
-}
+using torch_util::as_tensor;
+using torch_util::flatten;
+using torch_util::init_params;
+using torch_util::unflatten;
 
 /// Pairs every query row with every option as a one-hot: (rows*options) x (dim+options).
 torch::Tensor with_all_options(const torch::Tensor& x, int options) {
@@ -131,7 +99,9 @@ struct critic_module : torch::nn::Module {
   explicit critic_module(const critic_config& c) : prior_scale(c.prior_scale) {
     rng prior_init(c.prior_seed, "critic-prior");
     for (int i = 0; i < c.ensemble; ++i) {
-      members.push_back(register_module("m" + std::to_string(i), make_mlp(c.dim + c.options, c.hidden, 3)));
+      std::string name = "m";  // not "m" + to_string(i): GCC 12 warns falsely on it (bug 105329)
+      name += std::to_string(i);
+      members.push_back(register_module(name, make_mlp(c.dim + c.options, c.hidden, 3)));
       auto prior = make_mlp(c.dim + c.options, c.hidden, 3);
       init_params(*prior, prior_init);
       for (auto& p : prior->parameters()) p.set_requires_grad(false);

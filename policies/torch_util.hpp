@@ -1,0 +1,57 @@
+// Helpers shared by the libtorch units of policies/ (nets.cpp, classifier.cpp, ...).
+// Includes libtorch: include it from policies/*.cpp only, never from a header others see.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+#include "runtime/error.hpp"
+#include "runtime/rng.hpp"
+
+namespace oversight::torch_util {
+
+/// PyTorch-style uniform(-1/sqrt(fan_in), 1/sqrt(fan_in)) initialization, drawn from our
+/// own stream (never libtorch's global generator), so weights depend only on the seed.
+inline void init_params(torch::nn::Module& m, rng& r) {
+  torch::NoGradGuard ng;
+  for (auto& p : m.parameters()) {
+    const int64_t fan_in = p.dim() == 2 ? p.size(1) : p.size(0);
+    const double bound = 1.0 / std::sqrt(double(std::max<int64_t>(fan_in, 1)));
+    auto acc = p.data_ptr<float>();
+    for (int64_t i = 0; i < p.numel(); ++i) acc[i] = float(r.uniform(-bound, bound));
+  }
+}
+
+/// A module's parameters, concatenated in registration order.
+inline std::vector<float> flatten(torch::nn::Module& m) {
+  std::vector<float> out;
+  for (auto& p : m.parameters()) {
+    auto c = p.detach().contiguous();
+    out.insert(out.end(), c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
+  }
+  return out;
+}
+
+/// The inverse of flatten; the sizes must match exactly.
+inline void unflatten(torch::nn::Module& m, const std::vector<float>& v) {
+  torch::NoGradGuard ng;
+  size_t off = 0;
+  for (auto& p : m.parameters()) {
+    OVERSIGHT_CHECK_LE(off + size_t(p.numel()), v.size());
+    std::memcpy(p.data_ptr<float>(), v.data() + off, sizeof(float) * size_t(p.numel()));
+    off += size_t(p.numel());
+  }
+  OVERSIGHT_CHECK_EQ(off, v.size());
+}
+
+/// `rows x cols` tensor holding a copy of x: training graphs keep their inputs past the
+/// caller's vectors (a from_blob view once left the critic training on freed memory).
+inline torch::Tensor as_tensor(const std::vector<float>& x, int64_t cols) {
+  OVERSIGHT_CHECK_EQ(x.size() % size_t(cols), size_t(0));
+  return torch::from_blob(const_cast<float*>(x.data()), {int64_t(x.size()) / cols, cols}, torch::kFloat32).clone();
+}
+
+}  // namespace oversight::torch_util
