@@ -34,6 +34,7 @@ torch::nn::Sequential make_mlp(int in, int hidden, int out) {
 using torch_util::as_tensor;
 using torch_util::flatten;
 using torch_util::init_params;
+using torch_util::training_device;
 using torch_util::unflatten;
 
 /// Pairs every query row with every option as a one-hot: (rows*options) x (dim+options).
@@ -60,15 +61,13 @@ struct policy_module : torch::nn::Module {
 class policy_trainer : public trainable {
  public:
   policy_trainer(const policy_config& cfg, const std::vector<float>& init)
-      : cfg_(cfg), model_(std::make_shared<policy_module>(cfg)), opt_(model_->parameters(), torch::optim::AdamOptions(cfg.lr)) {
-    unflatten(*model_, init);
-  }
+      : cfg_(cfg), model_(build(cfg, init, dev_)), opt_(model_->parameters(), torch::optim::AdamOptions(cfg.lr)) {}
   std::vector<float> step(const train_batch& b) override {
     pin_torch_thread();
     if (b.rows() > 0) {
       OVERSIGHT_CHECK_EQ(b.width, cfg_.options);
-      auto x = as_tensor(b.x, b.dim);
-      auto r = as_tensor(b.target, b.width);
+      auto x = as_tensor(b.x, b.dim).to(dev_);
+      auto r = as_tensor(b.target, b.width).to(dev_);
       for (int e = 0; e < cfg_.epochs; ++e) {
         auto p = model_->forward(x);
         auto expected = (p * r).sum(1);
@@ -83,6 +82,16 @@ class policy_trainer : public trainable {
   }
 
  private:
+  /// The model, initialized from `init`, on the training device (before the optimizer
+  /// takes its parameters).
+  static std::shared_ptr<policy_module> build(const policy_config& cfg, const std::vector<float>& init,
+                                              torch::Device dev) {
+    auto m = std::make_shared<policy_module>(cfg);
+    unflatten(*m, init);
+    m->to(dev);
+    return m;
+  }
+  torch::Device dev_ = training_device();
   policy_config cfg_;
   std::shared_ptr<policy_module> model_;
   torch::optim::Adam opt_;
@@ -117,6 +126,11 @@ struct critic_module : torch::nn::Module {
     }
     return members[m]->forward(in) + prior_scale * p;
   }
+  /// Moves the trained members and the (unregistered) priors together.
+  void move_to(torch::Device d) {
+    to(d);
+    for (auto& p : priors) p->to(d);
+  }
   double prior_scale;
   std::vector<torch::nn::Sequential> members;
   std::vector<torch::nn::Sequential> priors;
@@ -125,9 +139,7 @@ struct critic_module : torch::nn::Module {
 class critic_trainer : public trainable {
  public:
   critic_trainer(const critic_config& cfg, const std::vector<float>& init, uint64_t seed)
-      : cfg_(cfg), model_(std::make_shared<critic_module>(cfg)),
-        opt_(model_->parameters(), torch::optim::AdamOptions(cfg.lr)) {
-    unflatten(*model_, init);
+      : cfg_(cfg), model_(build(cfg, init, dev_)), opt_(model_->parameters(), torch::optim::AdamOptions(cfg.lr)) {
     for (int i = 0; i < cfg.ensemble; ++i) streams_.emplace_back(seed, "critic-bootstrap-" + std::to_string(i));
   }
 
@@ -146,7 +158,7 @@ class critic_trainer : public trainable {
     }
     if (point_.empty() && pair_.empty()) return flatten(*model_);
     for (int u = 0; u < cfg_.updates; ++u) {
-      torch::Tensor loss = torch::zeros({});
+      torch::Tensor loss = torch::zeros({}, dev_);
       for (int m = 0; m < cfg_.ensemble; ++m) loss = loss + member_loss(m);
       opt_.zero_grad();
       loss.backward();
@@ -165,7 +177,7 @@ class critic_trainer : public trainable {
   /// A bootstrap minibatch for member m: point-wise BCE plus pair-wise Bradley-Terry.
   torch::Tensor member_loss(int m) {
     auto& r = streams_[size_t(m)];
-    torch::Tensor loss = torch::zeros({});
+    torch::Tensor loss = torch::zeros({}, dev_);
     const int n = cfg_.minibatch;
     if (!point_.empty()) {
       std::vector<float> x, t;
@@ -176,8 +188,8 @@ class critic_trainer : public trainable {
         t.insert(t.end(), it.t.begin(), it.t.end());
         a.push_back(it.a);
       }
-      auto in = with_options(as_tensor(x, cfg_.dim), a, cfg_.options);
-      loss = loss + torch::binary_cross_entropy_with_logits(model_->logits(size_t(m), in), as_tensor(t, 3));
+      auto in = with_options(as_tensor(x, cfg_.dim), a, cfg_.options).to(dev_);
+      loss = loss + torch::binary_cross_entropy_with_logits(model_->logits(size_t(m), in), as_tensor(t, 3).to(dev_));
     }
     if (!pair_.empty()) {
       std::vector<float> x, pref;
@@ -190,14 +202,24 @@ class critic_trainer : public trainable {
         pref.push_back(it.t[0]);
       }
       auto xt = as_tensor(x, cfg_.dim);
-      auto ua = torch::log_sigmoid(model_->logits(size_t(m), with_options(xt, a, cfg_.options))).sum(1);
-      auto ub = torch::log_sigmoid(model_->logits(size_t(m), with_options(xt, b, cfg_.options))).sum(1);
-      auto y = torch::from_blob(pref.data(), {int64_t(pref.size())}, torch::kFloat32).clone();
+      auto ua = torch::log_sigmoid(model_->logits(size_t(m), with_options(xt, a, cfg_.options).to(dev_))).sum(1);
+      auto ub = torch::log_sigmoid(model_->logits(size_t(m), with_options(xt, b, cfg_.options).to(dev_))).sum(1);
+      auto y = torch::from_blob(pref.data(), {int64_t(pref.size())}, torch::kFloat32).to(dev_, false, true);
       loss = loss + torch::binary_cross_entropy_with_logits(ua - ub, y);
     }
     return loss;
   }
 
+  /// The ensemble (priors included), initialized from `init`, on the training device.
+  static std::shared_ptr<critic_module> build(const critic_config& cfg, const std::vector<float>& init,
+                                              torch::Device dev) {
+    auto m = std::make_shared<critic_module>(cfg);
+    unflatten(*m, init);
+    m->move_to(dev);
+    return m;
+  }
+
+  torch::Device dev_ = training_device();
   critic_config cfg_;
   std::shared_ptr<critic_module> model_;
   torch::optim::Adam opt_;

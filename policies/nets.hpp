@@ -3,8 +3,10 @@
 //   policy_net    the learner's softmax policy over K responses to a query
 //   reward_model  the critic: an ensemble predicting, for (query, response), the
 //                 probability that each value dimension is acceptable
-// Each has an inference object (owned by an actor, used on its thread) and a trainer
-// (a `trainable` owned by a trainer actor on its own thread). They exchange weights as
+// Each has an inference object (owned by an actor, used on its thread, on the CPU) and
+// a trainer (a `trainable` owned by a trainer actor on its own thread, on the first CUDA
+// device when torch::cuda::is_available(), else the CPU; Debian's libtorch is CPU-only,
+// so the CUDA path is untested and would not be bit-identical to the CPU one). They exchange weights as
 // flat float vectors, so the two never share a tensor and messages stay plain.
 //
 // Determinism: weights are initialized from the caller's rng stream, minibatches are

@@ -25,23 +25,29 @@ inline void init_params(torch::nn::Module& m, rng& r) {
   }
 }
 
-/// A module's parameters, concatenated in registration order.
+/// Where trainers run: the first CUDA device when libtorch sees one, else the CPU.
+/// (Debian's libtorch is CPU-only; a CUDA build is not bit-identical to the CPU one.)
+inline torch::Device training_device() {
+  return torch::cuda::is_available() ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
+}
+
+/// A module's parameters, concatenated in registration order (copied to the CPU).
 inline std::vector<float> flatten(torch::nn::Module& m) {
   std::vector<float> out;
   for (auto& p : m.parameters()) {
-    auto c = p.detach().contiguous();
+    auto c = p.detach().to(torch::kCPU).contiguous();
     out.insert(out.end(), c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
   }
   return out;
 }
 
-/// The inverse of flatten; the sizes must match exactly.
+/// The inverse of flatten, onto whatever device the module is on; sizes must match.
 inline void unflatten(torch::nn::Module& m, const std::vector<float>& v) {
   torch::NoGradGuard ng;
   size_t off = 0;
   for (auto& p : m.parameters()) {
     OVERSIGHT_CHECK_LE(off + size_t(p.numel()), v.size());
-    std::memcpy(p.data_ptr<float>(), v.data() + off, sizeof(float) * size_t(p.numel()));
+    p.copy_(torch::from_blob(const_cast<float*>(v.data() + off), p.sizes(), torch::kFloat32));
     off += size_t(p.numel());
   }
   OVERSIGHT_CHECK_EQ(off, v.size());
