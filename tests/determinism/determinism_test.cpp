@@ -105,27 +105,31 @@ std::string first_difference(const std::vector<metric_row>& a, const std::vector
   return "";
 }
 
+/// Runs `spec` on 1 and on 4 scheduler threads and requires bit-identical metrics;
+/// returns the 1-thread table.
+std::vector<metric_row> require_thread_independent(const scenario_spec& spec, const temp_dir& tmp,
+                                                   const std::string& tag = "", int64_t ticks = kTicks) {
+  const auto one = run_and_read(spec, 1, tmp, tag + "threads1", ticks);
+  const auto four = run_and_read(spec, 4, tmp, tag + "threads4", ticks);
+  const auto diff = first_difference(one, four);
+  INFO(tag << "threads=1 vs threads=4: " << diff);
+  REQUIRE(diff.empty());
+  return one;
+}
+
 }  // namespace
 
 TEST_CASE("determinism: 1 and 4 scheduler threads give bit-identical metrics", "[determinism]") {
   temp_dir tmp("determinism");
   const auto spec = small_red_team(7);
-  const auto one = run_and_read(spec, 1, tmp, "threads1");
-  const auto four = run_and_read(spec, 4, tmp, "threads4");
-  const auto diff = first_difference(one, four);
-  INFO("threads=1 vs threads=4: " << diff);
-  REQUIRE(diff.empty());
+  require_thread_independent(spec, tmp);
 }
 
 TEST_CASE("determinism: debate gives bit-identical metrics on 1 and 4 scheduler threads", "[determinism][debate]") {
   temp_dir tmp("determinism");
   oversight::testing::write_marker_images(tmp.path());
   const auto spec = small_debate(tmp.path(), 7);
-  const auto one = run_and_read(spec, 1, tmp, "threads1");
-  const auto four = run_and_read(spec, 4, tmp, "threads4");
-  const auto diff = first_difference(one, four);
-  INFO("threads=1 vs threads=4: " << diff);
-  REQUIRE(diff.empty());
+  require_thread_independent(spec, tmp);
 }
 
 TEST_CASE("determinism: sandwiching gives bit-identical metrics on 1 and 4 scheduler threads",
@@ -133,11 +137,7 @@ TEST_CASE("determinism: sandwiching gives bit-identical metrics on 1 and 4 sched
   temp_dir tmp("determinism");
   const auto file = fs::path(OVERSIGHT_SOURCE_DIR) / "scenarios/sandwiching/sandwiching.toml";
   const auto spec = load_spec(file, {"ticks=" + std::to_string(kTicks), "questions_per_tick=50"}, 7);
-  const auto one = run_and_read(spec, 1, tmp, "threads1");
-  const auto four = run_and_read(spec, 4, tmp, "threads4");
-  const auto diff = first_difference(one, four);
-  INFO("threads=1 vs threads=4: " << diff);
-  REQUIRE(diff.empty());
+  require_thread_independent(spec, tmp);
 }
 
 TEST_CASE("determinism: the same seed repeats exactly and another seed differs", "[determinism]") {
@@ -165,11 +165,7 @@ TEST_CASE("determinism: the same seed repeats exactly and another seed differs",
 TEST_CASE("determinism: principal_agent gives bit-identical metrics with 1 and 4 threads", "[determinism]") {
   temp_dir tmp("determinism");
   const auto spec = small_principal_agent(7);
-  const auto one = run_and_read(spec, 1, tmp, "threads1");
-  const auto four = run_and_read(spec, 4, tmp, "threads4");
-  const auto diff = first_difference(one, four);
-  INFO("threads=1 vs threads=4: " << diff);
-  REQUIRE(diff.empty());
+  const auto one = require_thread_independent(spec, tmp);
   const auto other = run_and_read(small_principal_agent(8), 2, tmp, "seed8");
   CHECK_FALSE(first_difference(one, other).empty());
 }
@@ -177,11 +173,7 @@ TEST_CASE("determinism: principal_agent gives bit-identical metrics with 1 and 4
 TEST_CASE("determinism: oversight_monitor gives bit-identical metrics with 1 and 4 threads", "[determinism]") {
   temp_dir tmp("determinism");
   const auto spec = small_oversight_monitor(7);
-  const auto one = run_and_read(spec, 1, tmp, "threads1");
-  const auto four = run_and_read(spec, 4, tmp, "threads4");
-  const auto diff = first_difference(one, four);
-  INFO("threads=1 vs threads=4: " << diff);
-  REQUIRE(diff.empty());
+  const auto one = require_thread_independent(spec, tmp);
   const auto other = run_and_read(small_oversight_monitor(8), 2, tmp, "seed8");
   CHECK_FALSE(first_difference(one, other).empty());
 }
@@ -196,10 +188,6 @@ TEST_CASE("determinism: weak_to_strong and w2s_deception, 1 and 4 threads give b
   for (const char* name : {"weak_to_strong", "w2s_deception"}) {
     const auto file = fs::path(OVERSIGHT_SOURCE_DIR) / "scenarios" / name / (std::string(name) + ".toml");
     const auto spec = load_spec(file, small, 5);
-    const auto one = run_and_read(spec, 1, tmp, std::string(name) + "-threads1", 9);
-    const auto four = run_and_read(spec, 4, tmp, std::string(name) + "-threads4", 9);
-    const auto diff = first_difference(one, four);
-    INFO(name << ": threads=1 vs threads=4: " << diff);
-    REQUIRE(diff.empty());
+    require_thread_independent(spec, tmp, std::string(name) + "-", 9);
   }
 }
