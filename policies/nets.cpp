@@ -5,8 +5,12 @@
 
 #include "runtime/error.hpp"
 
+#include "runtime/log.hpp"
+
 // Declared weak so this links whichever BLAS is installed; called when it is OpenBLAS.
 extern "C" void openblas_set_num_threads(int) __attribute__((weak));
+// 0 for OpenBLAS built without threads (Debian's libopenblas0-serial), 1 pthreads, 2 OpenMP.
+extern "C" int openblas_get_parallel() __attribute__((weak));
 
 namespace oversight {
 
@@ -19,7 +23,22 @@ void pin_torch_thread() {
   }
 }
 
+const char* blas_concurrency_problem() {
+  if (openblas_get_parallel && openblas_get_parallel() == 0)
+    return "libblas.so.3 is OpenBLAS's serial build (libopenblas0-serial), which is not safe to call from "
+           "several threads at once: trainers running side by side get results that change from run to "
+           "run. Run tools/setup (it installs libopenblas0-pthread, which locks) or point the libblas.so.3 "
+           "alternative elsewhere (update-alternatives --config libblas.so.3-x86_64-linux-gnu)";
+  return nullptr;
+}
+
 const char* init_torch(int intra_op_threads) {
+  static const bool warned = [] {
+    if (const char* problem = blas_concurrency_problem()) log().warn("{}", problem);
+    return true;
+  }();
+  (void)warned;
+  if (openblas_set_num_threads) openblas_set_num_threads(1);
   torch::set_num_threads(intra_op_threads);
   return torch::cuda::is_available() ? "cuda" : "cpu";
 }

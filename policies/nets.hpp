@@ -24,8 +24,14 @@
 namespace oversight {
 
 /// Pins libtorch's intra-op threads (1 keeps results bit-identical) and returns the
-/// device trainers use: "cuda" when torch::cuda::is_available(), else "cpu".
+/// device trainers use: "cuda" when torch::cuda::is_available(), else "cpu". Warns once
+/// (log) when blas_concurrency_problem() finds one.
 const char* init_torch(int intra_op_threads = 1);
+
+/// Why the BLAS behind libtorch cannot be called from several threads at once, or null
+/// when it can. Trainers run on their own threads, so a BLAS without locks (OpenBLAS's
+/// serial build shares its work buffers between callers) silently breaks determinism.
+const char* blas_concurrency_problem();
 
 /// Pins the calling thread to one libtorch intra-op thread and one OpenBLAS thread,
 /// once per thread. OpenMP's thread count is per thread, so init_torch() on the main

@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <thread>
+
 #include "policies/nets.hpp"
 #include "scenarios/worlds/value_world.hpp"
 
@@ -68,4 +70,42 @@ TEST_CASE("policy trainer maximizes the expected reward", "[unit][nets]") {
   for (int i = 0; i < 256; ++i) mass += p[size_t(i * 4 + best(b.x.data() + i * 8))];
   INFO("mean probability of the best option " << mass / 256);
   CHECK(mass / 256 > 0.8);
+}
+
+// Trainers run on their own threads, side by side. OpenBLAS's serial build shares its
+// work buffers between callers, so two trainers stepping at once corrupt each other's
+// products and runs stop repeating (this is how the determinism suite first failed).
+TEST_CASE("trainers stepping on four threads at once give the weights one thread gives", "[unit][nets]") {
+  const char* problem = blas_concurrency_problem();
+  INFO((problem ? problem : "no BLAS problem found"));
+  CHECK(problem == nullptr);
+  init_torch(1);
+  policy_config cfg;
+  cfg.dim = 32;
+  cfg.hidden = 256;
+  rng data(3, "data");
+  train_batch b;
+  b.dim = cfg.dim;
+  b.width = cfg.options;
+  for (int i = 0; i < 64; ++i) {
+    for (int k = 0; k < cfg.dim; ++k) b.x.push_back(float(data.normal()));
+    for (int a = 0; a < cfg.options; ++a) b.target.push_back(float(data.uniform()));
+  }
+  auto train = [&] {
+    rng init(3, "init");
+    policy_net net(cfg, init);
+    auto trainer = make_policy_trainer(cfg, net.params());
+    std::vector<float> w;
+    for (int s = 0; s < 400; ++s) w = trainer->step(b);
+    return w;
+  };
+  const auto alone = train();
+  std::vector<std::vector<float>> together(4);
+  std::vector<std::thread> threads;
+  for (size_t t = 0; t < together.size(); ++t) threads.emplace_back([&, t] { together[t] = train(); });
+  for (auto& t : threads) t.join();
+  for (size_t t = 0; t < together.size(); ++t) {
+    INFO("thread " << t);
+    CHECK(together[t] == alone);
+  }
 }
