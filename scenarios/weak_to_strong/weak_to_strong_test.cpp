@@ -99,6 +99,21 @@ TEST_CASE("weak_to_strong: a student trained long on weak labels peaks before th
 TEST_CASE("weak_to_strong: bad ladders and missing data are user errors naming the value", "[scenario][weak_to_strong]") {
   CHECK_THROWS_WITH(run(toml, 1, {"ladder.features=2,x,8"}), Catch::Contains("ladder.features") && Catch::Contains("'x'"));
   CHECK_THROWS_WITH(run(toml, 1, {"strong.size=9"}), Catch::Contains("strong.size = 9"));
+  CHECK_THROWS_WITH(run(toml, 1, {"ladder.concept_noise=10,20"}),
+                    Catch::Contains("ladder.concept_noise") && Catch::Contains("got 6, 6, 6 and 2"));
+  CHECK_THROWS_WITH(run(toml, 1, {"ladder.concept_noise=0,0,0,-5,0,0"}),
+                    Catch::Contains("ladder.concept_noise") && Catch::Contains("'-5'"));
   CHECK_THROWS_WITH(run(toml, 1, {"world=fashion_mnist", "data.dir=/nonexistent/w2s", "ladder.inputs=7,7,7,28,28,28", "ladder.features=4,4,8,16,32,64"}),
                     Catch::Contains("dataset-fashion-mnist"));
+}
+
+TEST_CASE("weak_to_strong: a size that misreads the latent concepts knows less", "[scenario][weak_to_strong]") {
+  for (uint64_t seed : {1, 2}) {
+    auto sets = with(small_value_world, {"weak.size=0", "strong.size=2", "aux.enabled=false"});
+    const double exact = last(run(toml, seed, sets), "ceiling.strong_ceiling_acc");
+    sets.push_back("ladder.concept_noise=0,0,100");
+    const double misread = last(run(toml, seed, sets), "ceiling.strong_ceiling_acc");
+    INFO("seed " << seed << ": ceiling with exact concepts " << exact << ", with concept noise 1.0 " << misread);
+    CHECK(misread < exact - 0.03);
+  }
 }
