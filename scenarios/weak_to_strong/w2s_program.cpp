@@ -98,17 +98,20 @@ class w2s_program : public tick_program {
     hidden_ = parse_ladder("ladder.hidden", p.text("ladder.hidden"));
     inputs_ = parse_ladder("ladder.inputs", p.text("ladder.inputs"));
     concepts_ = parse_ladder("ladder.concepts", p.text("ladder.concepts"));
-    concept_noise_ = p.text("ladder.concept_noise").empty()
-                         ? std::vector<int>(features_.size(), 0)
-                         : parse_ladder("ladder.concept_noise", p.text("ladder.concept_noise"));
+    auto noise_list = [&](const std::string& key) {
+      return p.text(key).empty() ? std::vector<int>(features_.size(), 0) : parse_ladder(key, p.text(key));
+    };
+    concept_noise_ = noise_list("ladder.concept_noise");
+    input_noise_ = noise_list("ladder.input_noise");
     const size_t sizes = features_.size();
     if (hidden_.size() != sizes || inputs_.size() != sizes || concepts_.size() != sizes ||
-        concept_noise_.size() != sizes)
+        concept_noise_.size() != sizes || input_noise_.size() != sizes)
       throw user_error(
-          "ladder.hidden, ladder.inputs, ladder.concepts and ladder.concept_noise must list as many sizes as "
-          "ladder.features (" +
+          "ladder.hidden, ladder.inputs, ladder.concepts, ladder.concept_noise and ladder.input_noise must list as "
+          "many sizes as ladder.features (" +
           std::to_string(sizes) + "), got " + std::to_string(hidden_.size()) + ", " + std::to_string(inputs_.size()) +
-          ", " + std::to_string(concepts_.size()) + " and " + std::to_string(concept_noise_.size()));
+          ", " + std::to_string(concepts_.size()) + ", " + std::to_string(concept_noise_.size()) + " and " +
+          std::to_string(input_noise_.size()) + " (ladder.input_noise and ladder.concept_noise may be empty: no noise)");
     const bool fashion = p.text("world") == "fashion_mnist";
     for (size_t i = 0; i < sizes; ++i) {
       if (fashion && (inputs_[i] == 0 || 28 % inputs_[i] != 0))
@@ -407,9 +410,10 @@ class w2s_program : public tick_program {
         for (int j = 0; j < m; ++j) b.push_back(float(init.uniform(0, 2 * M_PI)));
       }
       const int block = in + m + c + 1;
-      // Each size perceives the concepts through its own noise (in hundredths; concepts
-      // are of order 1; its own stream): a student cannot reproduce a supervisor's misreadings.
-      const double noise = concept_noise_[i] / 100.0;
+      // Each size perceives the raw coordinates and the concepts through its own noise
+      // (in hundredths; both are of order 1; its own stream): a student cannot reproduce
+      // a supervisor's misreadings, only what they have in common.
+      const double noise = concept_noise_[i] / 100.0, sensor = input_noise_[i] / 100.0;
       r.width = 4 * block;
       for (int s = 0; s < 3; ++s) {
         const auto& raw = split_of(s);
@@ -420,7 +424,8 @@ class w2s_program : public tick_program {
         for (size_t n = 0; n < raw.rows(); ++n) {
           float* out = q.x.data() + n * size_t(r.width) + size_t(raw.action[n]) * size_t(block);
           const float* x = raw.x.data() + n * size_t(dim);
-          for (int k = 0; k < in; ++k) out[k] = x[k] / 3.f;  // queries spread over about +-6
+          for (int k = 0; k < in; ++k)  // queries spread over about +-6
+            out[k] = x[k] / 3.f + float(sensor > 0 ? sensor * misread.normal() : 0.0);
           for (int j = 0; j < m; ++j) {
             double z = b[size_t(j)];
             for (int k = 0; k < dim; ++k) z += double(w[size_t(j * dim + k)]) * x[k];
@@ -483,7 +488,7 @@ class w2s_program : public tick_program {
   raw_split half_[2], test_;
   std::map<int, rep> reps_;
   std::map<int, pca> pca_;  // by perceived resolution
-  std::vector<int> concepts_, concept_noise_;
+  std::vector<int> concepts_, concept_noise_, input_noise_;
   std::vector<model> models_;
   int weak_ = 0, ceiling_ = 1;
 };
@@ -531,6 +536,9 @@ std::vector<param_decl> w2s_common_params(bool deception) {
       P::text("ladder.concept_noise", "", {},
               "per size: value_world noise (standard deviation, in hundredths; the concepts are of order 1) on each "
               "latent concept the size perceives (empty: none); each size draws its own"),
+      P::text("ladder.input_noise", "", {},
+              "per size: value_world noise (standard deviation, in hundredths; the coordinates are of order 1) on each "
+              "raw query coordinate the size perceives (empty: none); each size draws its own"),
       P::integer("weak.size", 0, 0, 31, "the weak supervisor's size (index into the ladder)"),
       P::integer("strong.size", 5, 0, 31, "the strong ceiling's and students' size (index into the ladder)"),
       P::integer("train.epochs", 20, 1, 100000, "epochs per phase (one tick is one epoch)"),

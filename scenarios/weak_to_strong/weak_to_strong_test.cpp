@@ -12,14 +12,15 @@ const std::string toml = "scenarios/weak_to_strong/weak_to_strong.toml";
 // A three-size ladder: weak (0), middle (1), strong (2).
 const std::vector<std::string> small_value_world = {
     "world.train_samples=3000", "world.test_samples=1500", "ladder.features=0,8,32", "ladder.hidden=0,0,64",
-    "ladder.inputs=4,0,0",     "ladder.concepts=0,2,4",      "train.epochs=12",         "boot.steps=0"};
+    "ladder.inputs=4,0,0",     "ladder.concepts=0,2,4",      "train.epochs=12",         "boot.steps=0",
+    "ladder.input_noise=",     "ladder.concept_noise="};  // exact perception (the file's lists are for 6 sizes)
 
 std::vector<std::string> small_fashion(const std::string& dir) {
   // weak: an 8-unit MLP on 4 components of a 7x7 image; middle: 16 units on 8 of 7x7;
   // strong: a linear probe on 32 components of the full 28x28 image.
   return {"world=fashion_mnist",   "data.dir=" + dir,       "data.limit=2000",   "ladder.features=4,8,32",
           "ladder.inputs=7,7,28",  "ladder.hidden=8,16,0",  "ladder.concepts=0,0,0", "train.epochs=12",
-          "boot.steps=0"};
+          "boot.steps=0",          "ladder.input_noise=",   "ladder.concept_noise="};
 }
 
 std::vector<std::string> with(std::vector<std::string> base, std::initializer_list<std::string> more) {
@@ -100,7 +101,10 @@ TEST_CASE("weak_to_strong: bad ladders and missing data are user errors naming t
   CHECK_THROWS_WITH(run(toml, 1, {"ladder.features=2,x,8"}), Catch::Contains("ladder.features") && Catch::Contains("'x'"));
   CHECK_THROWS_WITH(run(toml, 1, {"strong.size=9"}), Catch::Contains("strong.size = 9"));
   CHECK_THROWS_WITH(run(toml, 1, {"ladder.concept_noise=10,20"}),
-                    Catch::Contains("ladder.concept_noise") && Catch::Contains("got 6, 6, 6 and 2"));
+                    Catch::Contains("ladder.concept_noise") && Catch::Contains("got 6, 6, 6, 2 and 6") &&
+                        Catch::Contains("may be empty"));
+  CHECK_THROWS_WITH(run(toml, 1, {"ladder.input_noise=0,0,0,-5,0,0"}),
+                    Catch::Contains("ladder.input_noise") && Catch::Contains("'-5'"));
   CHECK_THROWS_WITH(run(toml, 1, {"ladder.concept_noise=0,0,0,-5,0,0"}),
                     Catch::Contains("ladder.concept_noise") && Catch::Contains("'-5'"));
   CHECK_THROWS_WITH(run(toml, 1, {"world=fashion_mnist", "data.dir=/nonexistent/w2s", "ladder.inputs=7,7,7,28,28,28", "ladder.features=4,4,8,16,32,64"}),

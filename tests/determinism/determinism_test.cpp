@@ -184,7 +184,8 @@ TEST_CASE("determinism: weak_to_strong and w2s_deception, 1 and 4 threads give b
   // 3 epochs x 3 phases (weak and ceiling; students; bootstrapped student) = 9 ticks.
   const std::vector<std::string> small = {"world.train_samples=600", "world.test_samples=300", "train.epochs=3",
                                           "boot.steps=1", "ladder.features=0,8,16", "ladder.hidden=0,0,16",
-                                          "ladder.inputs=4,0,0", "ladder.concepts=0,2,4", "strong.size=2"};
+                                          "ladder.inputs=4,0,0", "ladder.concepts=0,2,4", "strong.size=2",
+                                          "ladder.input_noise=30,0,0", "ladder.concept_noise=0,20,5"};
   for (const char* name : {"weak_to_strong", "w2s_deception"}) {
     const auto file = fs::path(OVERSIGHT_SOURCE_DIR) / "scenarios" / name / (std::string(name) + ".toml");
     const auto spec = load_spec(file, small, 5);
