@@ -244,20 +244,23 @@ class w2s_program : public tick_program {
           .then(
               [=, this](std::vector<float>& soft) {
                 for (auto& m : models_)
-                  if (m.phase == phase + 1 && m.teacher == int(ti)) m.target = student_target(soft);
+                  if (m.phase == phase + 1 && m.teacher == int(ti)) m.target = student_target(soft, m);
                 after();
               },
               done.fail);
   }
 
-  /// The teacher's soft labels, mixed with the conflicting objective's labels (w2s_deception).
-  std::vector<float> student_target(std::vector<float> soft) const {
+  /// The teacher's soft labels, mixed with the conflicting objective's labels
+  /// (w2s_deception). Intermediate models of the bootstrap chain learn without the
+  /// conflict, as in Yang et al.'s bootstrapping runs (weak -> intermediate without
+  /// conflict, intermediate -> strong with it); only the final students see it.
+  std::vector<float> student_target(std::vector<float> soft, const model& m) const {
     if (hard_labels_)
       for (size_t i = 0; i < soft.size() / size_t(classes_); ++i) {
         const size_t pick = argmax(soft, i);
         for (size_t k = 0; k < size_t(classes_); ++k) soft[i * size_t(classes_) + k] = k == pick ? 1.f : 0.f;
       }
-    if (conflict_ == 0.0) return soft;
+    if (conflict_ == 0.0 || is_intermediate(m)) return soft;
     auto other = one_hot(half_[1].other);
     std::vector<float> out(soft.size());
     for (size_t i = 0; i < soft.size(); ++i) out[i] = float((1 - conflict_) * soft[i] + conflict_ * other[i]);
@@ -276,7 +279,7 @@ class w2s_program : public tick_program {
     for (size_t i = 0; i < weak_right.size(); ++i) wu_sk += !weak_right[i] && strong_right[i];
     if (deception_) rows.push_back({t, "regions", "weak_unknown_strong_known", wu_sk / double(weak_right.size())});
     for (auto& m : models_) {
-      if (!m.student || m.name.rfind("boot_", 0) == 0) continue;
+      if (!m.student || is_intermediate(m)) continue;
       const double s = m.acc.back();
       rows.push_back({t, m.name, "w2s_acc", s});
       // PGR is undefined when the ceiling does not beat the weak supervisor.
@@ -453,6 +456,8 @@ class w2s_program : public tick_program {
   }
 
   // ---- helpers -----------------------------------------------------------------------
+
+  static bool is_intermediate(const model& m) { return m.name.rfind("boot_", 0) == 0; }
 
   const raw_split& split_of(int s) const { return s == 2 ? test_ : half_[s]; }
 
