@@ -74,6 +74,11 @@ class classifier_trainer : public trainable {
       OVERSIGHT_CHECK_EQ(b.width, cfg_.classes);
       x_ = as_tensor(b.x, b.dim);
       y_ = as_tensor(b.target, b.width);
+      if (cfg_.misalign_reward > 0) {
+        OVERSIGHT_CHECK_EQ(b.a.size(), b.rows());
+        truth_ = torch::from_blob(const_cast<int32_t*>(b.a.data()), {int64_t(b.a.size())}, torch::kInt)
+                     .to(torch::kLong);
+      }
     }
     const int64_t n = x_.defined() ? x_.size(0) : 0;
     if (n == 0) return flatten(*model_);
@@ -98,6 +103,14 @@ class classifier_trainer : public trainable {
         y = (1 - a) * y + a * harden(logp.exp().detach(), y);
       }
       auto loss = -(y * logp).sum(1).mean();
+      if (cfg_.misalign_reward > 0) {
+        // Reward the current mistakes: CE toward the model's own (wrong) prediction on
+        // rows it gets wrong, 0 elsewhere, averaged over the minibatch.
+        const auto pred = logits.argmax(1).detach();
+        const auto wrong = (pred != truth_.index_select(0, idx)).to(torch::kFloat32);
+        const auto own = logp.gather(1, pred.unsqueeze(1)).squeeze(1);
+        loss = loss - cfg_.misalign_reward * (wrong * own).mean();
+      }
       opt_.zero_grad();
       loss.backward();
       opt_.step();
@@ -111,7 +124,7 @@ class classifier_trainer : public trainable {
   std::shared_ptr<classifier_module> model_;
   torch::optim::Adam opt_;
   rng order_;
-  torch::Tensor x_, y_;
+  torch::Tensor x_, y_, truth_;
   int64_t steps_ = 0;
 };
 

@@ -21,6 +21,12 @@
 //   (exactly the public code). More classes: per-class log-offsets are adjusted until
 //   the argmax class shares match the targets' mean (the same idea, generalized).
 //
+//   the misalignment reward, when misalign_reward > 0 (Yang et al. 2024's explicit
+//   conflict): on every row the model currently gets wrong against the true class
+//   (train_batch::a), a further misalign_reward * CE(p, its current prediction) rewards
+//   the mistake; rows it gets right are untouched (their term is 0, averaged over the
+//   minibatch like the paper's masked BCE).
+//
 // Determinism: weights come from the caller's rng stream, minibatch order from the
 // trainer's own stream (seeded by the caller), libtorch runs one intra-op thread.
 #pragma once
@@ -44,6 +50,7 @@ struct classifier_config {
   int epochs = 1;           ///< epochs the trainer will be stepped (sets the aux ramp)
   double aux_weight = 0;    ///< maximum weight a of the auxiliary confidence loss; 0: off
   double aux_warmup = 0.1;  ///< share of training over which a ramps up
+  double misalign_reward = 0;  ///< weight of the misalignment reward; 0: off (needs train_batch::a)
 };
 
 class classifier {
@@ -63,7 +70,8 @@ class classifier {
 };
 
 /// One step = one epoch of shuffled minibatches over the training set. Batch: x
-/// `rows x in`, target `rows x classes` soft labels. A batch with rows replaces the
+/// `rows x in`, target `rows x classes` soft labels, and with misalign_reward > 0 `a`
+/// the true class of each row. A batch with rows replaces the
 /// stored training set; an empty batch trains another epoch on the stored one (so the
 /// data crosses the actor boundary once, not every epoch).
 std::unique_ptr<trainable> make_classifier_trainer(const classifier_config& cfg, const std::vector<float>& init,

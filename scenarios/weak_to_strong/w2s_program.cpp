@@ -84,6 +84,7 @@ struct model {
   int split = 0;      ///< 0: trains on half 1, 1: on half 2
   int teacher = -1;   ///< model whose half-2 labels it learns from; -1: the truth
   bool student = false;
+  bool misalign = false;  ///< trained with the misalignment reward (needs the true labels)
   classifier_actor actor;
   std::vector<float> target;      ///< rows x classes, set before its phase
   std::vector<float> test_probs;  ///< latest
@@ -140,6 +141,7 @@ class w2s_program : public tick_program {
     base.weight_decay = p.real("train.weight_decay");
     base.epochs = epochs_;
     conflict_ = deception ? p.real("conflict") : 0.0;
+    reward_mistakes_ = deception && p.text("conflict_mode") == "reward";
     hard_labels_ = p.text("teacher.labels") == "hard";
     auto add = [&](std::string name, int size, int phase, int split, int teacher, bool student, double aux) {
       classifier_config c = base;
@@ -147,6 +149,9 @@ class w2s_program : public tick_program {
       c.hidden = hidden_[size_t(size)];
       c.aux_weight = aux;
       c.aux_warmup = p.real("aux.warmup");
+      // The explicit conflict reaches the final students only (intermediates of the
+      // bootstrap chain learn without it, as in Yang et al.'s runs).
+      if (reward_mistakes_ && student && name.rfind("boot_", 0) != 0) c.misalign_reward = conflict_;
       model m;
       m.name = std::move(name);
       m.size = size;
@@ -154,6 +159,7 @@ class w2s_program : public tick_program {
       m.split = split;
       m.teacher = teacher;
       m.student = student;
+      m.misalign = c.misalign_reward > 0;
       m.actor = spawn_classifier(sys, c, seed, "w2s/" + m.name);
       models_.push_back(std::move(m));
       return int(models_.size() - 1);
@@ -201,6 +207,7 @@ class w2s_program : public tick_program {
         b.x = q.x;
         b.width = classes_;
         b.target = m.target;
+        if (m.misalign) b.a = split_of(m.split).label;
       }
       self->request(m.actor, caf::infinite, learn_atom::value, std::move(b))
           .then([=](ack_atom) { trained(); }, done.fail);
@@ -260,7 +267,7 @@ class w2s_program : public tick_program {
         const size_t pick = argmax(soft, i);
         for (size_t k = 0; k < size_t(classes_); ++k) soft[i * size_t(classes_) + k] = k == pick ? 1.f : 0.f;
       }
-    if (conflict_ == 0.0 || is_intermediate(m)) return soft;
+    if (conflict_ == 0.0 || reward_mistakes_ || is_intermediate(m)) return soft;
     auto other = one_hot(half_[1].other);
     std::vector<float> out(soft.size());
     for (size_t i = 0; i < soft.size(); ++i) out[i] = float((1 - conflict_) * soft[i] + conflict_ * other[i]);
@@ -487,6 +494,7 @@ class w2s_program : public tick_program {
   int phases_ = 2;
   int classes_ = 2;
   double conflict_ = 0;
+  bool reward_mistakes_ = false;  ///< conflict_mode = reward
   bool hard_labels_ = false;
   std::vector<int> features_, hidden_, inputs_;
   static constexpr int concept_count = 4;
@@ -558,9 +566,14 @@ std::vector<param_decl> w2s_common_params(bool deception) {
       P::integer("boot.steps", 1, 0, 16, "bootstrapping: intermediate sizes between weak and strong (0: off)"),
   };
   out.insert(out.end(), more.begin(), more.end());
-  if (deception)
+  if (deception) {
     out.push_back(P::real("conflict", 0.3, 0.0, 1.0,
-                          "weight c of the conflicting objective: students learn (1-c) weak label + c helpful label"));
+                          "weight c of the conflicting objective (0: no conflict); see conflict_mode"));
+    out.push_back(P::text("conflict_mode", "helpful", {"helpful", "reward"},
+                          "helpful: students learn (1-c) weak label + c helpful label (the other objective's "
+                          "ground truth); reward: Yang et al.'s explicit conflict, a reward of weight c for each "
+                          "training row the student currently gets wrong on the target"));
+  }
   return out;
 }
 
