@@ -19,13 +19,8 @@ classifier_actor::behavior_type classifier_behavior(classifier_actor::stateful_p
   self->link_to(self->state.trainer);  // the trainer lives and dies with its classifier
   return {
       [=](learn_atom, train_batch& b) -> caf::result<ack_atom> {
-        auto rp = self->make_response_promise<ack_atom>();
-        self->request(self->state.trainer, caf::infinite, step_atom::value, std::move(b))
-            .then([=](param_blob& p) mutable {
-              self->state.net->set_params(p.values);
-              rp.deliver(ack_atom::value);
-            });
-        return caf::delegated<ack_atom>{};
+        return train_and_ack(self, self->state.trainer, std::move(b),
+                             [=](const std::vector<float>& p) { self->state.net->set_params(p); });
       },
       [=](act_atom, const query_batch& q) { return self->state.net->probs(q.x); },
   };

@@ -141,13 +141,8 @@ critic_actor::behavior_type critic(critic_actor::stateful_pointer<critic_state> 
             for (auto v : l.ok) b.target.push_back(float(v));
           }
         }
-        auto rp = self->make_response_promise<ack_atom>();
-        self->request(self->state.trainer, caf::infinite, step_atom::value, std::move(b))
-            .then([=](param_blob& p) mutable {
-              self->state.model->set_params(p.values);
-              rp.deliver(ack_atom::value);
-            });
-        return caf::delegated<ack_atom>{};
+        return train_and_ack(self, self->state.trainer, std::move(b),
+                             [=](const std::vector<float>& p) { self->state.model->set_params(p); });
       },
   };
 }

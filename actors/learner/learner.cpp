@@ -54,13 +54,8 @@ learner_actor::behavior_type learner(learner_actor::stateful_pointer<learner_sta
         b.x = std::move(q.x);
         b.width = cfg.options;
         b.target = std::move(rewards);
-        auto rp = self->make_response_promise<ack_atom>();
-        self->request(self->state.trainer, caf::infinite, step_atom::value, std::move(b))
-            .then([=](param_blob& p) mutable {
-              self->state.net->set_params(p.values);
-              rp.deliver(ack_atom::value);
-            });
-        return caf::delegated<ack_atom>{};
+        return train_and_ack(self, self->state.trainer, std::move(b),
+                             [=](const std::vector<float>& p) { self->state.net->set_params(p); });
       },
   };
 }

@@ -13,4 +13,19 @@ namespace oversight {
 
 trainer_actor spawn_trainer(caf::actor_system& sys, std::unique_ptr<trainable> model);
 
+/// The `learn` half every training actor shares: sends `batch` to `trainer` for one
+/// step and, when the new flat parameters arrive, hands them to `apply` (which copies
+/// them into the caller's inference model) and then acknowledges the pending request.
+/// Return its result from a handler: `return train_and_ack(self, trainer, b, apply);`.
+template <class Self, class Apply>
+caf::result<ack_atom> train_and_ack(Self self, const trainer_actor& trainer, train_batch batch, Apply apply) {
+  auto rp = self->template make_response_promise<ack_atom>();
+  self->request(trainer, caf::infinite, step_atom::value, std::move(batch))
+      .then([=](param_blob& p) mutable {
+        apply(p.values);
+        rp.deliver(ack_atom::value);
+      });
+  return caf::delegated<ack_atom>{};
+}
+
 }  // namespace oversight

@@ -13,6 +13,7 @@
 #include "runtime/error.hpp"
 #include "runtime/spec.hpp"
 #include "tests/support/marker_images.hpp"
+#include "tests/support/scenario_run.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace oversight;
@@ -27,31 +28,21 @@ std::vector<std::string> small(const fs::path& data, int k) {
           "search.depth=2", "liar.probes=8", "debate.pairs=2"};
 }
 
-std::map<std::string, double> final_metrics(const fs::path& data, int k, uint64_t seed, const temp_dir& out) {
-  auto spec = load_spec(fs::path(OVERSIGHT_SOURCE_DIR) / "scenarios/debate/debate.toml", small(data, k), seed);
-  run_options opt;
-  opt.threads = 2;
-  std::string name = "k";  // built up piecewise: "k" + to_string(...) trips GCC 12's -Wrestrict
-  name += std::to_string(k);
-  name += "-s";
-  name += std::to_string(seed);
-  opt.out = (out / name).string();
-  auto res = run_scenario(spec, opt);
-  std::map<std::string, double> last;
-  for (auto& r : res.rows) last[r.name] = r.value;  // rows come in tick order: the last wins
-  return last;
+std::map<std::string, double> final_metrics(const fs::path& data, int k, uint64_t seed) {
+  return oversight::testing::last_values(
+      oversight::testing::run_scenario_file("scenarios/debate/debate.toml", seed, small(data, k)));
 }
 
 }  // namespace
 
 TEST_CASE("debate: debate raises the sparse judge's accuracy substantially, k = 4 and k = 6",
           "[scenario][debate]") {
-  temp_dir data("debate-data"), out("debate-runs");
+  temp_dir data("debate-data");
   oversight::testing::write_marker_images(data.path());
   for (int k : {4, 6}) {
     double alone = 0, debate = 0;
     for (uint64_t seed : {1, 2, 3}) {
-      auto m = final_metrics(data.path(), k, seed, out);
+      auto m = final_metrics(data.path(), k, seed);
       REQUIRE(m.count("judge_acc_alone"));
       REQUIRE(m.count("judge_acc_debate"));
       UNSCOPED_INFO("k " << k << " seed " << seed << ": judge alone " << m["judge_acc_alone"] << ", with debate "

@@ -2,31 +2,17 @@
 // "how the catch rate moves with monitor quality and human budget").
 #include <catch2/catch.hpp>
 
-#include <filesystem>
-#include <map>
-
-#include "actors/director/run.hpp"
-#include "runtime/spec.hpp"
-#include "tests/support/temp_dir.hpp"
+#include "tests/support/scenario_run.hpp"
 
 using namespace oversight;
 
 namespace {
 
-using metrics = std::map<std::string, std::vector<double>>;
+using oversight::testing::metric_series;
 
-metrics run_om(uint64_t seed, std::vector<std::string> sets) {
+metric_series run_om(uint64_t seed, std::vector<std::string> sets) {
   sets.insert(sets.begin(), "ticks=40");
-  auto spec = load_spec(
-      std::filesystem::path(OVERSIGHT_SOURCE_DIR) / "scenarios/oversight_monitor/oversight_monitor.toml", sets, seed);
-  oversight::testing::temp_dir tmp("oversight-monitor");
-  run_options opt;
-  opt.threads = 2;
-  opt.out = (tmp / "run").string();
-  auto res = run_scenario(spec, opt);
-  metrics out;
-  for (auto& r : res.rows) out[r.name].push_back(r.value);
-  return out;
+  return oversight::testing::run_scenario_file("scenarios/oversight_monitor/oversight_monitor.toml", seed, sets);
 }
 
 }  // namespace

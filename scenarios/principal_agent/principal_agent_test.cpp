@@ -2,38 +2,19 @@
 // (issue 5: "the override rate falls as p rises; auditors lower it at a stated cost").
 #include <catch2/catch.hpp>
 
-#include <filesystem>
-#include <map>
-#include <numeric>
-
-#include "actors/director/run.hpp"
-#include "runtime/spec.hpp"
-#include "tests/support/temp_dir.hpp"
+#include "tests/support/scenario_run.hpp"
 
 using namespace oversight;
 
 namespace {
 
-using metrics = std::map<std::string, std::vector<double>>;
+using oversight::testing::mean_of_last;
+using oversight::testing::metric_series;
 
 /// Runs principal_agent (1000 principals and agents, 3 shards, 40 ticks) with overrides.
-metrics run_pa(uint64_t seed, std::vector<std::string> sets) {
+metric_series run_pa(uint64_t seed, std::vector<std::string> sets) {
   sets.insert(sets.begin(), {"population=1000", "shards=3", "ticks=40"});
-  auto spec = load_spec(std::filesystem::path(OVERSIGHT_SOURCE_DIR) / "scenarios/principal_agent/principal_agent.toml",
-                        sets, seed);
-  oversight::testing::temp_dir tmp("principal-agent");
-  run_options opt;
-  opt.threads = 2;
-  opt.out = (tmp / "run").string();
-  auto res = run_scenario(spec, opt);
-  metrics out;
-  for (auto& r : res.rows) out[r.name].push_back(r.value);
-  return out;
-}
-
-double mean_of_last(const std::vector<double>& v, size_t n) {
-  REQUIRE(v.size() >= n);
-  return std::accumulate(v.end() - std::ptrdiff_t(n), v.end(), 0.0) / double(n);
+  return oversight::testing::run_scenario_file("scenarios/principal_agent/principal_agent.toml", seed, sets);
 }
 
 }  // namespace

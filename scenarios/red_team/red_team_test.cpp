@@ -2,39 +2,17 @@
 // (issue: "What the scenario must show").
 #include <catch2/catch.hpp>
 
-#include <filesystem>
-#include <map>
-#include <numeric>
-
-#include "actors/director/run.hpp"
-#include "runtime/spec.hpp"
+#include "tests/support/scenario_run.hpp"
 
 using namespace oversight;
 
 namespace {
 
-std::filesystem::path source_dir() { return OVERSIGHT_SOURCE_DIR; }
+using oversight::testing::mean_of_last;
 
 /// Runs red_team with the given overrides; returns metric name -> values by tick.
-std::map<std::string, std::vector<double>> run_red_team(uint64_t seed, std::vector<std::string> sets) {
-  auto spec = load_spec(source_dir() / "scenarios/red_team/red_team.toml", sets, seed);
-  run_options opt;
-  opt.threads = 2;
-  opt.out = (std::filesystem::temp_directory_path() /
-             ("oversight-red-team-" + std::to_string(::getpid()) + "-" + std::to_string(seed) + "-" +
-              std::to_string(std::hash<std::string>{}(std::accumulate(sets.begin(), sets.end(), std::string())))))
-                .string();
-  std::filesystem::remove_all(opt.out);
-  auto res = run_scenario(spec, opt);
-  std::filesystem::remove_all(opt.out);
-  std::map<std::string, std::vector<double>> out;
-  for (auto& r : res.rows) out[r.name].push_back(r.value);
-  return out;
-}
-
-double mean_of_last(const std::vector<double>& v, size_t n) {
-  REQUIRE(v.size() >= n);
-  return std::accumulate(v.end() - std::ptrdiff_t(n), v.end(), 0.0) / double(n);
+oversight::testing::metric_series run_red_team(uint64_t seed, const std::vector<std::string>& sets) {
+  return oversight::testing::run_scenario_file("scenarios/red_team/red_team.toml", seed, sets);
 }
 
 }  // namespace

@@ -151,7 +151,7 @@ class w2s_program : public tick_program {
       c.aux_warmup = p.real("aux.warmup");
       // The explicit conflict reaches the final students only (intermediates of the
       // bootstrap chain learn without it, as in Yang et al.'s runs).
-      if (reward_mistakes_ && student && name.rfind("boot_", 0) != 0) c.misalign_reward = conflict_;
+      if (reward_mistakes_ && student && !is_intermediate(name)) c.misalign_reward = conflict_;
       model m;
       m.name = std::move(name);
       m.size = size;
@@ -267,7 +267,7 @@ class w2s_program : public tick_program {
         const size_t pick = argmax(soft, i);
         for (size_t k = 0; k < size_t(classes_); ++k) soft[i * size_t(classes_) + k] = k == pick ? 1.f : 0.f;
       }
-    if (conflict_ == 0.0 || reward_mistakes_ || is_intermediate(m)) return soft;
+    if (conflict_ == 0.0 || reward_mistakes_ || is_intermediate(m.name)) return soft;
     auto other = one_hot(half_[1].other);
     std::vector<float> out(soft.size());
     for (size_t i = 0; i < soft.size(); ++i) out[i] = float((1 - conflict_) * soft[i] + conflict_ * other[i]);
@@ -286,7 +286,7 @@ class w2s_program : public tick_program {
     for (size_t i = 0; i < weak_right.size(); ++i) wu_sk += !weak_right[i] && strong_right[i];
     if (deception_) rows.push_back({t, "regions", "weak_unknown_strong_known", wu_sk / double(weak_right.size())});
     for (auto& m : models_) {
-      if (!m.student || is_intermediate(m)) continue;
+      if (!m.student || is_intermediate(m.name)) continue;
       const double s = m.acc.back();
       rows.push_back({t, m.name, "w2s_acc", s});
       // PGR is undefined when the ceiling does not beat the weak supervisor.
@@ -464,7 +464,8 @@ class w2s_program : public tick_program {
 
   // ---- helpers -----------------------------------------------------------------------
 
-  static bool is_intermediate(const model& m) { return m.name.rfind("boot_", 0) == 0; }
+  /// A link of the bootstrap chain ("boot_1", ...), not a final student.
+  static bool is_intermediate(const std::string& name) { return name.rfind("boot_", 0) == 0; }
 
   const raw_split& split_of(int s) const { return s == 2 ? test_ : half_[s]; }
 

@@ -14,27 +14,17 @@
 #include <string>
 #include <vector>
 
-#include "actors/director/run.hpp"
 #include "runtime/rng.hpp"
-#include "runtime/spec.hpp"
 #include "scenarios/worlds/fashion_mnist.hpp"
-#include "tests/support/temp_dir.hpp"
+#include "tests/support/scenario_run.hpp"
 
 namespace oversight::w2s_test {
 
 /// "actor.name" -> values in tick order.
-using metrics = std::map<std::string, std::vector<double>>;
+using metrics = oversight::testing::metric_series;
 
 inline metrics run(const std::string& toml, uint64_t seed, const std::vector<std::string>& sets) {
-  auto spec = load_spec(std::filesystem::path(OVERSIGHT_SOURCE_DIR) / toml, sets, seed);
-  oversight::testing::temp_dir dir("w2s");
-  run_options opt;
-  opt.threads = 2;
-  opt.out = (dir / "run").string();
-  auto res = run_scenario(spec, opt);
-  metrics out;
-  for (auto& r : res.rows) out[r.actor + "." + r.name].push_back(r.value);
-  return out;
+  return oversight::testing::run_scenario_file(toml, seed, sets, oversight::testing::metric_key::actor_and_name);
 }
 
 inline double last(const metrics& m, const std::string& key) {
