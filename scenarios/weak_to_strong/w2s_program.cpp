@@ -97,6 +97,7 @@ struct model {
   int teacher = -1;   ///< model whose half-2 labels it learns from; -1: the truth
   bool student = false;
   bool misalign = false;  ///< trained with the misalignment reward (needs the true labels)
+  bool conflicted = false;  ///< a final student of a run with conflict (w2s_deception)
   classifier_actor actor;
   std::vector<float> target;      ///< rows x classes, set before its phase
   std::vector<float> test_probs;  ///< latest
@@ -168,9 +169,10 @@ class w2s_program : public tick_program {
       c.hidden = hidden_[size_t(size)];
       c.aux_weight = aux;
       c.aux_warmup = p.real("aux.warmup");
-      // The explicit conflict reaches the final students only (intermediates of the
-      // bootstrap chain learn without it, as in Yang et al.'s runs).
-      if (reward_mistakes_ && student && !is_intermediate(name)) c.misalign_reward = conflict_;
+      // The conflict reaches the final students only: intermediates of the bootstrap
+      // chain learn without it, as in Yang et al.'s runs, and so do the references.
+      const bool conflicted = conflict_ > 0 && student && !is_intermediate(name);
+      if (reward_mistakes_ && conflicted) c.misalign_reward = conflict_;
       model m;
       m.name = std::move(name);
       m.size = size;
@@ -178,6 +180,7 @@ class w2s_program : public tick_program {
       m.split = split;
       m.teacher = teacher;
       m.student = student;
+      m.conflicted = conflicted;
       m.misalign = c.misalign_reward > 0;
       m.actor = spawn_classifier(sys, c, seed, "w2s/" + (init.empty() ? m.name : init));
       models_.push_back(std::move(m));
@@ -235,7 +238,7 @@ class w2s_program : public tick_program {
         b.width = classes_;
         b.target = m.target;
         if (m.misalign) b.a = split_of(m.split).label;
-        if (implicit_ && m.student && !is_intermediate(m.name)) {
+        if (implicit_ && m.conflicted) {
           // The implicit conflict: the helpful-labelled rows join the training set.
           const auto& extra = reps_.at(m.size).split[3];
           b.x.insert(b.x.end(), extra.x.begin(), extra.x.end());
@@ -301,7 +304,7 @@ class w2s_program : public tick_program {
         const size_t pick = argmax(soft, i);
         for (size_t k = 0; k < size_t(classes_); ++k) soft[i * size_t(classes_) + k] = k == pick ? 1.f : 0.f;
       }
-    if (conflict_ == 0.0 || reward_mistakes_ || implicit_ || !m.student || is_intermediate(m.name)) return soft;
+    if (!m.conflicted || reward_mistakes_ || implicit_) return soft;
     auto other = one_hot(half_[1].other);
     std::vector<float> out(soft.size());
     for (size_t i = 0; i < soft.size(); ++i) out[i] = float((1 - conflict_) * soft[i] + conflict_ * other[i]);
