@@ -5,11 +5,29 @@
 #include <fstream>
 #include <sqlite3.h>
 
+#include <unistd.h>
+
 #include "runtime/error.hpp"
+#include "runtime/version.hpp"
 
 namespace oversight {
 
 namespace fs = std::filesystem;
+
+namespace {
+double steady_seconds() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+}  // namespace
+
+std::string utc_now_iso() {
+  auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return stamp;
+}
 
 fs::path make_run_dir(const std::string& out, const scenario_spec& spec) {
   fs::path dir;
@@ -61,7 +79,17 @@ void run_store::set_run(const std::string& key, const std::string& value) {
   sqlite3_finalize(st);
 }
 
-run_store::run_store(const fs::path& dir, const scenario_spec& spec, int threads) : dir_(dir) {
+run_store::run_store(const fs::path& dir, const scenario_spec& spec, int threads, const std::string& command_line)
+    : dir_(dir), started_(steady_seconds()) {
+  {
+    // The resolved parameters first: a run that dies later can still be repeated.
+    auto tmp = dir / "scenario.toml.tmp";
+    std::ofstream f(tmp);
+    f << resolved_toml(spec);
+    f.close();
+    if (!f) throw std::runtime_error("cannot write " + tmp.string());
+    fs::rename(tmp, dir / "scenario.toml");
+  }
   auto file = dir / "run.sqlite.partial";
   if (sqlite3_open(file.c_str(), &db_) != SQLITE_OK)
     throw std::runtime_error("cannot open " + file.string() + ": " + sqlite3_errmsg(db_));
@@ -76,6 +104,13 @@ run_store::run_store(const fs::path& dir, const scenario_spec& spec, int threads
   set_run("seed", std::to_string(spec.seed));
   set_run("threads", std::to_string(threads));
   set_run("status", "running");
+  set_run("started", utc_now_iso());
+  char host[256] = {};
+  gethostname(host, sizeof host - 1);
+  set_run("host", host);
+  set_run("command_line", command_line);
+  set_run("version", oversight_version());
+  set_run("commit", oversight_commit());
   sqlite3_stmt* st = nullptr;
   sqlite3_prepare_v2(db_, "INSERT INTO parameters(key, type, value) VALUES(?, ?, ?)", -1, &st, nullptr);
   for (auto& [k, v] : spec.params.all()) {
@@ -134,9 +169,17 @@ void run_store::commit() {
   }
 }
 
+void run_store::set_end_time() {
+  set_run("ended", utc_now_iso());
+  char wall[32];
+  std::snprintf(wall, sizeof wall, "%.3f", steady_seconds() - started_);
+  set_run("wall_seconds", wall);
+}
+
 void run_store::finish() {
   begin();
   set_run("status", "complete");
+  set_end_time();
   commit();
   sqlite3_close(db_);
   db_ = nullptr;
@@ -148,6 +191,7 @@ void run_store::fail(const std::string& reason) {
     try {
       begin();
       set_run("status", "failed: " + reason);
+      set_end_time();
       commit();
     } catch (...) {
     }
@@ -162,7 +206,34 @@ void run_store::discard() {
   }
   std::error_code ec;
   fs::remove(dir_ / "run.sqlite.partial", ec);
+  fs::remove(dir_ / "scenario.toml", ec);
   if (fs::is_empty(dir_, ec)) fs::remove(dir_, ec);
+}
+
+std::vector<std::pair<std::string, std::string>> read_run_table(const fs::path& file) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+    std::string msg = db ? sqlite3_errmsg(db) : "cannot open";
+    sqlite3_close(db);
+    throw user_error(file.string() + ": " + msg);
+  }
+  std::vector<std::pair<std::string, std::string>> out;
+  sqlite3_stmt* st = nullptr;
+  if (sqlite3_prepare_v2(db, "SELECT key, value FROM run ORDER BY key", -1, &st, nullptr) != SQLITE_OK) {
+    std::string msg = sqlite3_errmsg(db);
+    sqlite3_close(db);
+    throw user_error(file.string() + ": not a run database: " + msg);
+  }
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    auto text = [&](int col) {
+      auto* t = sqlite3_column_text(st, col);
+      return t ? std::string(reinterpret_cast<const char*>(t)) : std::string();
+    };
+    out.emplace_back(text(0), text(1));
+  }
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return out;
 }
 
 std::vector<metric_row> read_metrics(const fs::path& file) {
@@ -181,6 +252,15 @@ std::vector<metric_row> read_metrics(const fs::path& file) {
     throw user_error(file.string() + ": not a run database: " + msg);
   }
   while (sqlite3_step(st) == SQLITE_ROW) {
+    // A database written by someone else may hold anything: check before reading.
+    if (sqlite3_column_type(st, 0) != SQLITE_INTEGER || sqlite3_column_type(st, 1) != SQLITE_TEXT ||
+        sqlite3_column_type(st, 2) != SQLITE_TEXT ||
+        (sqlite3_column_type(st, 3) != SQLITE_FLOAT && sqlite3_column_type(st, 3) != SQLITE_INTEGER)) {
+      sqlite3_finalize(st);
+      sqlite3_close(db);
+      throw user_error(file.string() + ": metrics row " + std::to_string(out.size() + 1) +
+                       " is malformed (expected integer tick, text actor and name, numeric value)");
+    }
     metric_row r;
     r.tick = sqlite3_column_int64(st, 0);
     r.actor = reinterpret_cast<const char*>(sqlite3_column_text(st, 1));

@@ -3,6 +3,10 @@
 // Layout: runs/<scenario>-<seed>-<yyyymmdd-hhmmss>/ (or --out DIR)
 //   run.sqlite   tables run(key, value), parameters(key, type, value),
 //                metrics(tick, actor, name, value), events(tick, kind, detail)
+//                The run table holds the provenance: scenario, source, seed, threads,
+//                status, started, ended (UTC, ISO 8601), wall_seconds, host,
+//                command_line, version, commit.
+//   scenario.toml every parameter resolved: `oversight run` on it repeats the run
 //   report.html  plots of every metric (written by the tools after success)
 //   FAILED       present only when the run failed; holds the reason
 // Nothing half-written looks finished: rows go to run.sqlite.partial, which is renamed
@@ -26,8 +30,10 @@ std::filesystem::path make_run_dir(const std::string& out, const scenario_spec& 
 
 class run_store {
  public:
-  /// Opens DIR/run.sqlite.partial and writes the run and parameters tables.
-  run_store(const std::filesystem::path& dir, const scenario_spec& spec, int threads);
+  /// Opens DIR/run.sqlite.partial and writes the run and parameters tables and
+  /// DIR/scenario.toml. `command_line` is recorded as given (the words joined by spaces).
+  run_store(const std::filesystem::path& dir, const scenario_spec& spec, int threads,
+            const std::string& command_line = "");
   ~run_store();
   run_store(const run_store&) = delete;
   run_store& operator=(const run_store&) = delete;
@@ -54,10 +60,18 @@ class run_store {
   std::filesystem::path dir_;
   sqlite3* db_ = nullptr;
   bool in_tx_ = false;
+  void set_end_time();
   std::vector<metric_row> rows_;  // kept for the summary and the report
+  double started_ = 0;            // steady clock, seconds
 };
 
 /// Reads the metrics table of a finished run.sqlite, ordered by (tick, actor, name).
 std::vector<metric_row> read_metrics(const std::filesystem::path& sqlite_file);
+
+/// Reads the run table (provenance and status) of a run.sqlite, in key order.
+std::vector<std::pair<std::string, std::string>> read_run_table(const std::filesystem::path& sqlite_file);
+
+/// The current time as UTC ISO 8601 (2026-11-26T23:19:59Z).
+std::string utc_now_iso();
 
 }  // namespace oversight

@@ -5,6 +5,8 @@
 #include <climits>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
+#include <functional>
 #include <sstream>
 #include <toml++/toml.h>
 
@@ -184,7 +186,7 @@ void walk(const toml::table& tbl, const std::string& prefix, const std::string& 
           std::map<std::string, param_value>& out) {
   for (auto&& [k, v] : tbl) {
     std::string key = prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
-    if (prefix.empty() && key == "scenario") continue;
+    if (prefix.empty() && (key == "scenario" || key == "sweep")) continue;  // [sweep]: load_sweep_table()
     if (auto* sub = v.as_table()) {
       walk(*sub, key, file, info, out);
       continue;
@@ -195,7 +197,236 @@ void walk(const toml::table& tbl, const std::string& prefix, const std::string& 
   }
 }
 
+const scenario_info& scenario_of(const toml::table& tbl, const std::string& name) {
+  auto* scen = tbl.get("scenario");
+  if (!scen) throw user_error(name + ": missing top-level key 'scenario' (e.g. scenario = \"red_team\")");
+  if (!scen->is_string()) throw user_error(where(name, scen->source()) + ": 'scenario' must be a string");
+  const std::string kind = *scen->value<std::string>();
+  const scenario_info* info = find_scenario(kind);
+  if (!info) {
+    std::string all;
+    for (auto* s : all_scenarios()) all += (all.empty() ? "" : ", ") + s->name;
+    throw user_error(where(name, scen->source()) + ": unknown scenario '" + kind + "' (known: " + all + ")");
+  }
+  return *info;
+}
+
+toml::table parse_scenario_file(const std::filesystem::path& file) {
+  const std::string name = file.string();
+  std::error_code ec;
+  if (!std::filesystem::exists(file, ec)) throw user_error(name + ": scenario file not found");
+  if (std::filesystem::is_directory(file, ec)) throw user_error(name + ": is a directory, not a scenario file");
+  try {
+    return toml::parse_file(name);
+  } catch (const toml::parse_error& e) {
+    throw user_error(where(name, e.source()) + ": invalid TOML: " + std::string(e.description()));
+  }
+}
+
+/// A TOML basic string: "..." with backslash escapes, readable and exact for any bytes.
+std::string toml_string(const std::string& s) {
+  std::string out = "\"";
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      case '\r': out += "\\r"; break;
+      default:
+        if (c < 0x20 || c == 0x7f) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04X", c);
+          out += buf;
+        } else {
+          out += char(c);
+        }
+    }
+  }
+  return out + "\"";
+}
+
 }  // namespace
+
+std::string to_toml(const param_value& v) {
+  if (auto* s = std::get_if<std::string>(&v)) return toml_string(*s);
+  if (auto* d = std::get_if<double>(&v)) {
+    auto text = format_real(*d);
+    if (text.find_first_of(".eEn") == std::string::npos) text += ".0";
+    return text;
+  }
+  return to_string(v);
+}
+
+std::string resolved_toml(const scenario_spec& spec) {
+  // Group "a.b.c" under [a.b]; keys without a dot come first, at the top level.
+  std::map<std::string, std::vector<std::pair<std::string, const param_value*>>> tables;
+  for (auto& [k, v] : spec.params.all()) {
+    auto dot = k.rfind('.');
+    if (dot == std::string::npos) tables[""].emplace_back(k, &v);
+    else tables[k.substr(0, dot)].emplace_back(k.substr(dot + 1), &v);
+  }
+  std::ostringstream os;
+  os << "# Every parameter of this run, resolved (defaults, file, --set, --seed).\n"
+     << "# `oversight run` on this file repeats the run.\n"
+     << "scenario = " << toml_string(spec.scenario) << "\n";
+  for (auto& [table, members] : tables) {
+    if (!table.empty()) os << "\n[" << table << "]\n";
+    for (auto& [k, v] : members) os << k << " = " << to_toml(*v) << "\n";
+  }
+  return os.str();
+}
+
+std::vector<int64_t> parse_seed_list(const std::string& text, const std::string& origin) {
+  auto bad = [&](const std::string& why) {
+    return user_error(origin + ": seeds \"" + text + "\": " + why +
+                      " (expected a range A..B or a list A,B,C of whole numbers >= 0)");
+  };
+  auto number = [&](std::string_view t) {
+    while (!t.empty() && t.front() == ' ') t.remove_prefix(1);
+    while (!t.empty() && t.back() == ' ') t.remove_suffix(1);
+    int64_t v = 0;
+    auto [ptr, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
+    if (t.empty() || ec == std::errc::result_out_of_range) throw bad("'" + std::string(t) + "' is not a seed");
+    if (ec != std::errc() || ptr != t.data() + t.size() || v < 0)
+      throw bad("'" + std::string(t) + "' is not a seed");
+    return v;
+  };
+  std::vector<int64_t> seeds;
+  auto range = text.find("..");
+  if (range != std::string::npos) {
+    const int64_t a = number(std::string_view(text).substr(0, range)),
+                  b = number(std::string_view(text).substr(range + 2));
+    if (b < a) throw bad("the range is empty");
+    if (b - a >= 100000) throw bad("more than 100000 seeds");
+    for (int64_t s = a; s <= b; ++s) seeds.push_back(s);
+    return seeds;
+  }
+  size_t begin = 0;
+  while (begin <= text.size()) {
+    auto comma = text.find(',', begin);
+    if (comma == std::string::npos) comma = text.size();
+    seeds.push_back(number(std::string_view(text).substr(begin, comma - begin)));
+    begin = comma + 1;
+  }
+  std::vector<int64_t> sorted = seeds;
+  std::sort(sorted.begin(), sorted.end());
+  if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end()) throw bad("a seed is listed twice");
+  return seeds;
+}
+
+sweep_table load_sweep_table(const std::filesystem::path& file) {
+  const std::string name = file.string();
+  const toml::table tbl = parse_scenario_file(file);
+  const scenario_info& info = scenario_of(tbl, name);
+  sweep_table out;
+  auto* node = tbl.get("sweep");
+  if (!node) return out;
+  auto* sweep = node->as_table();
+  if (!sweep) throw user_error(where(name, node->source()) + ": 'sweep' must be a table ([sweep])");
+  for (auto&& [k, v] : *sweep) {
+    const std::string key(k.str());
+    const std::string at = where(name, v.source());
+    if (key == "seeds") {
+      if (auto s = v.value<std::string>()) {
+        out.seeds = parse_seed_list(*s, at + ": sweep.seeds");
+      } else if (auto* arr = v.as_array()) {
+        std::vector<int64_t> listed;
+        for (auto& e : *arr) {
+          if (!e.is_integer() || *e.value<int64_t>() < 0)
+            throw user_error(where(name, e.source()) + ": sweep.seeds: every seed must be a whole number >= 0");
+          listed.push_back(*e.value<int64_t>());
+        }
+        if (listed.empty()) throw user_error(at + ": sweep.seeds: the list is empty");
+        std::string joined;
+        for (auto s : listed) {
+          if (!joined.empty()) joined += ',';
+          joined += std::to_string(s);
+        }
+        out.seeds = parse_seed_list(joined, at + ": sweep.seeds");  // rejects duplicates
+      } else {
+        throw user_error(at + ": sweep.seeds must be a range \"A..B\" or an array of integers");
+      }
+    } else if (key == "grid") {
+      auto* grid = v.as_table();
+      if (!grid) throw user_error(at + ": sweep.grid must be a table ([sweep.grid])");
+      // Keys may be quoted ("attacker.strategy" = [...]) or dotted (attacker.strategy = [...]),
+      // which TOML reads as nested tables: flatten them back to the parameter's key.
+      std::function<void(const toml::table&, const std::string&)> axes = [&](const toml::table& t,
+                                                                              const std::string& prefix) {
+        for (auto&& [gk, gv] : t) {
+          const std::string param = prefix + std::string(gk.str());
+          const std::string gat = where(name, gk.source());
+          if (param == "seed") throw user_error(gat + ": sweep.grid: give seeds with sweep.seeds, not as a grid axis");
+          auto* d = find_decl(info.params, param);
+          if (!d && gv.is_table()) {
+            axes(*gv.as_table(), param + ".");
+            continue;
+          }
+          if (!d) throw unknown_key(gat + ": sweep.grid", param, info);
+          auto* arr = gv.as_array();
+          if (!arr || arr->empty())
+            throw user_error(where(name, gv.source()) + ": sweep.grid: '" + param +
+                             "' must be a non-empty array of values, e.g. [1, 2]");
+          sweep_axis axis{param, {}};
+          for (auto& e : *arr) {
+            auto value = convert(e, *d, where(name, e.source()) + ": sweep.grid");
+            if (std::find(axis.values.begin(), axis.values.end(), value) != axis.values.end())
+              throw user_error(where(name, e.source()) + ": sweep.grid: '" + param + "' lists " + to_string(value) +
+                               " twice");
+            axis.values.push_back(std::move(value));
+          }
+          out.grid.push_back(std::move(axis));
+        }
+      };
+      axes(*grid, "");
+    } else if (key == "points") {
+      auto* arr = v.as_array();
+      if (!arr || arr->empty())
+        throw user_error(at + ": sweep.points must be a non-empty array of inline tables, e.g. [{\"weak.size\" = 0}]");
+      for (auto& e : *arr) {
+        const std::string eat = where(name, e.source());
+        auto* combo = e.as_table();
+        if (!combo) throw user_error(eat + ": sweep.points: every entry must be an inline table of parameter values");
+        std::map<std::string, param_value> values;
+        std::function<void(const toml::table&, const std::string&)> flatten = [&](const toml::table& t,
+                                                                                   const std::string& prefix) {
+          for (auto&& [pk, pv] : t) {
+            const std::string param = prefix + std::string(pk.str());
+            auto* d = find_decl(info.params, param);
+            if (!d && pv.is_table()) {
+              flatten(*pv.as_table(), param + ".");
+              continue;
+            }
+            if (param == "seed") throw user_error(eat + ": sweep.points: give seeds with sweep.seeds");
+            if (!d) throw unknown_key(eat + ": sweep.points", param, info);
+            values[param] = convert(pv, *d, where(name, pv.source()) + ": sweep.points");
+          }
+        };
+        flatten(*combo, "");
+        std::vector<std::string> keys;
+        for (auto& [pk, pv] : values) keys.push_back(pk);
+        if (out.points.empty()) out.point_keys = keys;
+        if (keys != out.point_keys || keys.empty()) {
+          std::string expected;
+          for (auto& pk : out.point_keys) expected += (expected.empty() ? "" : ", ") + pk;
+          throw user_error(eat + ": sweep.points: every entry must set the same parameters (" + expected + ")");
+        }
+        std::vector<std::pair<std::string, param_value>> point(values.begin(), values.end());
+        for (auto& other : out.points)
+          if (other == point) throw user_error(eat + ": sweep.points: this combination is listed twice");
+        out.points.push_back(std::move(point));
+      }
+    } else {
+      throw user_error(where(name, k.source()) + ": unknown key 'sweep." + key +
+                       "' (a [sweep] table holds seeds, grid and points)");
+    }
+  }
+  for (auto& axis : out.grid)
+    if (std::find(out.point_keys.begin(), out.point_keys.end(), axis.key) != out.point_keys.end())
+      throw user_error(name + ": '" + axis.key + "' is both a sweep.grid axis and set by sweep.points; keep one");
+  return out;
+}
 
 std::string did_you_mean(const std::string& key, const std::vector<param_decl>& decls) {
   std::string best;
@@ -215,27 +446,9 @@ std::string did_you_mean(const std::string& key, const std::vector<param_decl>& 
 scenario_spec load_spec(const std::filesystem::path& file, const std::vector<std::string>& overrides,
                         std::optional<uint64_t> seed) {
   const std::string name = file.string();
-  std::error_code ec;
-  if (!std::filesystem::exists(file, ec)) throw user_error(name + ": scenario file not found");
-  if (std::filesystem::is_directory(file, ec)) throw user_error(name + ": is a directory, not a scenario file");
-
-  toml::table tbl;
-  try {
-    tbl = toml::parse_file(name);
-  } catch (const toml::parse_error& e) {
-    throw user_error(where(name, e.source()) + ": invalid TOML: " + std::string(e.description()));
-  }
-
-  auto* scen = tbl.get("scenario");
-  if (!scen) throw user_error(name + ": missing top-level key 'scenario' (e.g. scenario = \"red_team\")");
-  if (!scen->is_string()) throw user_error(where(name, scen->source()) + ": 'scenario' must be a string");
-  const std::string kind = *scen->value<std::string>();
-  const scenario_info* info = find_scenario(kind);
-  if (!info) {
-    std::string all;
-    for (auto* s : all_scenarios()) all += (all.empty() ? "" : ", ") + s->name;
-    throw user_error(where(name, scen->source()) + ": unknown scenario '" + kind + "' (known: " + all + ")");
-  }
+  const toml::table tbl = parse_scenario_file(file);
+  const scenario_info* info = &scenario_of(tbl, name);
+  const std::string kind = info->name;
 
   std::map<std::string, param_value> values;
   for (auto& d : info->params) values[d.key] = d.default_value;

@@ -73,6 +73,44 @@ struct scenario_spec {
 scenario_spec load_spec(const std::filesystem::path& file, const std::vector<std::string>& overrides,
                         std::optional<uint64_t> seed);
 
+/// A value as TOML text that reads back as exactly this value: strings quoted and
+/// escaped, reals in shortest round-trip form with a '.' or exponent (8.0, not 8).
+std::string to_toml(const param_value& v);
+
+/// Every resolved parameter of `spec` as a scenario file (`scenario = ...`, then the
+/// parameters grouped into tables by their dotted prefix). Running it with no --set or
+/// --seed repeats the run bit for bit.
+std::string resolved_toml(const scenario_spec& spec);
+
+/// One axis of a sweep's grid: a parameter and the values it takes, each validated
+/// against the parameter's declaration.
+struct sweep_axis {
+  std::string key;
+  std::vector<param_value> values;
+};
+
+/// A scenario file's `[sweep]` table: `seeds = "1..10"` (a range A..B, or a TOML array
+/// of integers); `[sweep.grid]`, parameter key -> TOML array of values; and optionally
+/// `points = [{...}, ...]`, a list of parameter combinations (each an inline table with
+/// the same keys) for sweeps that are not a full product, e.g. only the (weak, strong)
+/// pairs with weak < strong. The points of the sweep are the listed combinations (one
+/// empty one when there is no list) times the Cartesian product of the grid's axes, in
+/// file order (the last axis varies fastest). `oversight run` ignores this table.
+struct sweep_table {
+  std::vector<int64_t> seeds;  ///< empty when the file gives none
+  std::vector<sweep_axis> grid;
+  std::vector<std::string> point_keys;                                  ///< the keys of each listed combination
+  std::vector<std::vector<std::pair<std::string, param_value>>> points;  ///< in point_keys order
+};
+
+/// Reads and validates FILE's [sweep] table (an absent table gives an empty one). Every
+/// grid value is checked against the scenario's declaration; a bad one is a user_error
+/// naming file:line:column, the key and the value. Call after load_spec() succeeded.
+sweep_table load_sweep_table(const std::filesystem::path& file);
+
+/// Parses a seed list: "A..B" (inclusive, A <= B) or "A,B,C". `origin` prefixes errors.
+std::vector<int64_t> parse_seed_list(const std::string& text, const std::string& origin);
+
 /// The declared key closest to `key` by edit distance, or "" when none is close.
 std::string did_you_mean(const std::string& key, const std::vector<param_decl>& decls);
 

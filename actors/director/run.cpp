@@ -27,7 +27,7 @@ run_result run_scenario(const scenario_spec& spec, const run_options& opt) {
   init_torch(1);  // one intra-op thread: bit-identical results whatever the scheduler does
 
   auto dir = make_run_dir(opt.out, spec);
-  run_store store(dir, spec, threads);
+  run_store store(dir, spec, threads, opt.command_line);
   log().info("run {} seed {} in {} with {} scheduler threads", spec.scenario, spec.seed, dir.string(), threads);
   try {
     caf::actor_system_config cfg;

@@ -15,6 +15,7 @@ struct run_options {
   int threads = 0;        ///< scheduler threads; 0: one per core
   std::string out;        ///< run directory; empty: runs/<scenario>-<seed>-<time>
   bool progress = false;  ///< progress line on stderr
+  std::string command_line;  ///< recorded in the run table (provenance)
 };
 
 struct run_result {
