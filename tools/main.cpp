@@ -7,6 +7,7 @@
 
 #include "actors/director/run.hpp"
 #include "runtime/error.hpp"
+#include "runtime/experiment.hpp"
 #include "runtime/log.hpp"
 #include "runtime/run_store.hpp"
 #include "runtime/scenario_registry.hpp"
@@ -43,8 +44,8 @@ int cmd_run(const std::string& file, const std::vector<std::string>& sets, const
   // The run is complete once run.sqlite is in place; the report is derived from it, so a
   // failure here is reported but leaves the run intact (`oversight report DIR` redoes it).
   try {
-    write_report_html(res.dir / "report.html", spec.scenario + " (seed " + std::to_string(spec.seed) + ")",
-                      res.rows);
+    write_run_report(res.dir / "report.html", spec.scenario + " (seed " + std::to_string(spec.seed) + ")",
+                     read_run_record(res.dir / "run.sqlite"));
   } catch (const std::exception& e) {
     std::cerr << "warning: run complete, but report.html was not written (" << e.what()
               << "); retry with: oversight report " << res.dir.string() << std::endl;
@@ -79,11 +80,20 @@ int cmd_list() {
 
 int cmd_report(const std::string& dir) {
   std::filesystem::path d(dir);
+  const auto name = std::filesystem::weakly_canonical(d).filename().string();
+  if (std::filesystem::exists(d / "sweep.sqlite")) {
+    auto ex = load_experiment({d});
+    auto s = summarize(ex, summary_options{});
+    write_sweep_report(d / "report.html", "sweep " + name, ex, s);
+    print_summary_table(std::cout, s);
+    std::cout << (d / "report.html").string() << std::endl;
+    return 0;
+  }
   if (!std::filesystem::exists(d / "run.sqlite"))
-    throw user_error(dir + ": no run.sqlite here (a failed or unfinished run?)");
-  auto rows = read_metrics(d / "run.sqlite");
-  write_report_html(d / "report.html", d.filename().string(), rows);
-  print_summary(std::cout, rows);
+    throw user_error(dir + ": no run.sqlite here (a failed or unfinished run?) and no sweep.sqlite (not a sweep)");
+  auto run = read_run_record(d / "run.sqlite");
+  write_run_report(d / "report.html", name, run);
+  print_summary(std::cout, run.metrics);
   std::cout << (d / "report.html").string() << std::endl;
   return 0;
 }
