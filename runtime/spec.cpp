@@ -12,6 +12,7 @@
 
 #include "runtime/error.hpp"
 #include "runtime/scenario_registry.hpp"
+#include "runtime/spec_detail.hpp"
 
 namespace oversight {
 
@@ -69,7 +70,7 @@ double param_set::real(const std::string& key) const {
 bool param_set::boolean(const std::string& key) const { return std::get<bool>(at(key)); }
 const std::string& param_set::text(const std::string& key) const { return std::get<std::string>(at(key)); }
 
-namespace {
+namespace spec_detail {
 
 size_t edit_distance(const std::string& a, const std::string& b) {
   std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
@@ -186,7 +187,8 @@ void walk(const toml::table& tbl, const std::string& prefix, const std::string& 
           std::map<std::string, param_value>& out) {
   for (auto&& [k, v] : tbl) {
     std::string key = prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
-    if (prefix.empty() && (key == "scenario" || key == "sweep")) continue;  // [sweep]: load_sweep_table()
+    // [sweep]: load_sweep_table(); [claim]: load_claim() (runtime/claims.hpp).
+    if (prefix.empty() && (key == "scenario" || key == "sweep" || key == "claim")) continue;
     if (auto* sub = v.as_table()) {
       walk(*sub, key, file, info, out);
       continue;
@@ -246,7 +248,9 @@ std::string toml_string(const std::string& s) {
   return out + "\"";
 }
 
-}  // namespace
+}  // namespace spec_detail
+
+using namespace spec_detail;
 
 std::string to_toml(const param_value& v) {
   if (auto* s = std::get_if<std::string>(&v)) return toml_string(*s);

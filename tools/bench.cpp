@@ -19,6 +19,7 @@
 #include "policies/nets.hpp"
 #include "runtime/protocol.hpp"
 #include "runtime/spec.hpp"
+#include "runtime/sweep.hpp"
 
 namespace oversight {
 
@@ -224,6 +225,44 @@ int run_bench(bool quick, const std::string& json_file) {
     out.push_back({"rss_per_agent_bytes_100000", (big.second - base.second) / 100000.0,
                    "(peak RSS at 100,000 agents - RSS of an 8-agent run) / 100,000; target <= 2048"});
     out.push_back({"process_baseline_rss_bytes", base.second, "an 8-agent run: libtorch + CAF + binary"});
+  }
+
+  // 5. The sweep runner's own cost: the same red_team runs (about a second each) started
+  // one after another by hand, then through `oversight sweep` with one and two processes
+  // at a time. red_team is CPU-bound and fastest on one scheduler thread.
+  {
+    const int points = quick ? 4 : 8;
+    const auto file = (std::filesystem::path(OVERSIGHT_SOURCE_DIR) / "scenarios/red_team/red_team.toml").string();
+    const std::vector<std::string> sets = {"ticks=15"};
+    auto dir = std::filesystem::temp_directory_path() / ("oversight-bench-sweep-" + std::to_string(::getpid()));
+    std::filesystem::remove_all(dir);
+    double direct = 0;
+    for (int seed = 1; seed <= points; ++seed) {
+      auto r = run_child({file, "--set", sets[0], "--seed", std::to_string(seed), "--threads", "1", "--out",
+                          (dir / ("direct-" + std::to_string(seed))).string()});
+      direct += r.first;
+    }
+    auto plan = make_sweep_plan(file, sets, "1.." + std::to_string(points));
+    plan.points.resize(1);  // one point (the file's own strategy): the runs above, through the sweep
+    plan.grid_keys.clear();
+    plan.points[0].sets.clear();
+    plan.points[0].params_json = "{}";
+    auto sweep_with = [&](int jobs) {
+      sweep_options opt;
+      opt.oversight_bin = std::filesystem::read_symlink("/proc/self/exe");
+      opt.out = dir / ("j" + std::to_string(jobs));
+      opt.jobs = jobs;
+      opt.threads_per_run = 1;  // as the direct runs: the difference is the runner alone
+      return run_sweep(plan, opt);
+    };
+    const auto j1 = sweep_with(1);
+    const auto j2 = sweep_with(2);
+    std::filesystem::remove_all(dir);
+    if (j1.failed || j2.failed) throw std::runtime_error("bench: a sweep run failed");
+    out.push_back({"sweep_overhead_per_point", (j1.seconds - direct) / direct,
+                   "(sweep -j 1 - the same runs started directly) / direct, red_team 15 ticks (~1 s a run); target < 0.05"});
+    out.push_back({"sweep_run_seconds", direct / points, "one red_team run of 15 ticks, started directly"});
+    out.push_back({"sweep_j2_speedup", j1.seconds / j2.seconds, "points per hour, -j 2 over -j 1; target >= 1.7 on 2 cores"});
   }
 
   std::printf("%-40s %14s  %s\n", "figure", "value", "note");

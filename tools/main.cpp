@@ -1,16 +1,19 @@
-// The `oversight` command: run, list, report. Bad input exits with status 2 and one line
-// naming the offending value; an internal failure exits with 1.
+// The `oversight` command: run, sweep, summary, report, list, bench. Bad input exits with
+// status 2 and one line naming the offending value; an internal failure exits with 1.
 #include <CLI/CLI.hpp>
 #include <charconv>
 #include <climits>
 #include <iostream>
 
 #include "actors/director/run.hpp"
+#include "runtime/claims.hpp"
 #include "runtime/error.hpp"
 #include "runtime/experiment.hpp"
 #include "runtime/log.hpp"
 #include "runtime/run_store.hpp"
 #include "runtime/scenario_registry.hpp"
+#include "runtime/sweep.hpp"
+#include "runtime/version.hpp"
 #include "tools/bench.hpp"
 #include "tools/report.hpp"
 
@@ -30,13 +33,30 @@ std::optional<uint64_t> parse_seed(const std::optional<std::string>& text) {
   return v;
 }
 
+/// The command line as typed, for the run's provenance (words with spaces or quotes are
+/// single-quoted so the line can be pasted back into a shell).
+std::string command_line(int argc, char** argv) {
+  std::string line;
+  for (int i = 0; i < argc; ++i) {
+    std::string w = argv[i];
+    if (w.empty() || w.find_first_of(" \t\n'\"\\$`*?;&|<>()[]{}!#~") != std::string::npos) {
+      std::string q = "'";
+      for (char c : w) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+      w = q + "'";
+    }
+    line += (i ? " " : "") + w;
+  }
+  return line;
+}
+
 int cmd_run(const std::string& file, const std::vector<std::string>& sets, const std::optional<std::string>& seed_text,
-            int threads, const std::string& out) {
+            int threads, const std::string& out, const std::string& command) {
   auto spec = load_spec(file, sets, parse_seed(seed_text));
   run_options opt;
   opt.threads = threads;
   opt.out = out;
   opt.progress = true;
+  opt.command_line = command;
   auto mode = spec.params.all().find("free_running");
   if (mode != spec.params.all().end() && std::get<bool>(mode->second))
     std::cerr << "note: free-running mode: metrics are reproducible in distribution, not bit for bit" << std::endl;
@@ -55,8 +75,18 @@ int cmd_run(const std::string& file, const std::vector<std::string>& sets, const
   return 0;
 }
 
-int cmd_list() {
-  for (auto* s : all_scenarios()) {
+int cmd_list(const std::string& name) {
+  std::vector<const scenario_info*> shown;
+  if (name.empty()) {
+    shown = all_scenarios();
+  } else if (auto* one = find_scenario(name)) {
+    shown.push_back(one);
+  } else {
+    std::string all;
+    for (auto* s : all_scenarios()) all += (all.empty() ? "" : ", ") + s->name;
+    throw user_error("list " + name + ": unknown scenario (known: " + all + ")");
+  }
+  for (auto* s : shown) {
     std::cout << s->name << ": " << s->doc << "\n  parameters:\n";
     for (auto& p : s->params) {
       std::cout << "    " << p.key << " (" << to_string(p.type) << ", default " << to_string(p.default_value);
@@ -98,13 +128,84 @@ int cmd_report(const std::string& dir) {
   return 0;
 }
 
+int cmd_summary(const std::vector<std::string>& dirs, const std::vector<std::string>& metrics, const std::string& at,
+                const std::vector<std::string>& baseline, const std::string& json) {
+  std::vector<std::filesystem::path> paths(dirs.begin(), dirs.end());
+  auto ex = load_experiment(paths);
+  summary_options opt;
+  opt.metrics = metrics;
+  opt.at = value_at::parse(at);
+  opt.baseline = baseline;
+  auto s = summarize(ex, opt);
+  print_summary_table(std::cout, s);
+  if (!json.empty()) write_summary_json(json, s);
+  return 0;
+}
+
+int cmd_sweep(const std::string& file, const std::vector<std::string>& sets, const std::optional<std::string>& seeds,
+              int jobs, int threads, const std::string& out) {
+  auto plan = make_sweep_plan(file, sets, seeds);
+  sweep_options opt;
+  opt.oversight_bin = std::filesystem::read_symlink("/proc/self/exe");
+  opt.out = out;
+  opt.jobs = jobs;
+  opt.threads_per_run = threads;
+  opt.progress = true;
+  auto res = run_sweep(plan, opt);
+  try {
+    auto ex = load_experiment({res.dir});
+    auto s = summarize(ex, summary_options{});
+    write_sweep_report(res.dir / "report.html",
+                       "sweep " + std::filesystem::weakly_canonical(res.dir).filename().string(), ex, s);
+  } catch (const std::exception& e) {
+    std::cerr << "warning: sweep report not written (" << e.what() << "); retry with: oversight report "
+              << res.dir.string() << std::endl;
+  }
+  if (res.interrupted > 0)
+    std::cerr << "sweep interrupted: " << res.interrupted << " run(s) left pending; the same command resumes it"
+              << std::endl;
+  if (res.failed > 0)
+    std::cerr << res.failed << " run(s) failed; their reasons are in " << (res.dir / "sweep.sqlite").string()
+              << " (and `oversight report`)" << std::endl;
+  std::cout << res.dir.string() << std::endl;
+  if (res.interrupted > 0) return 130;
+  return res.failed > 0 ? 1 : 0;
+}
+
+int cmd_claim(const std::vector<std::string>& files, const std::vector<std::string>& sets,
+              const std::optional<std::string>& seeds, int jobs, const std::string& out) {
+  // Every file is read and checked before any sweep starts.
+  std::vector<claim> claims;
+  for (auto& f : files) claims.push_back(load_claim(f));
+  bool all_hold = true;
+  for (size_t i = 0; i < files.size(); ++i) {
+    const std::filesystem::path file(files[i]);
+    const auto scenario = make_sweep_plan(file, sets, seeds).scenario;
+    sweep_options opt;
+    opt.oversight_bin = std::filesystem::read_symlink("/proc/self/exe");
+    // A stable directory per claim file: running the command again resumes it.
+    opt.out = (out.empty() ? std::filesystem::path("claims") : std::filesystem::path(out)) /
+              (scenario + "-" + file.stem().string());
+    opt.jobs = jobs;
+    opt.progress = true;
+    const auto verdict = run_claim(file, sets, seeds, opt);
+    print_verdict(std::cout, verdict);
+    std::cout << "  runs: " << opt.out.string() << "\n" << std::endl;
+    all_hold = all_hold && verdict.holds;
+  }
+  return all_hold ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"oversight: multi-agent simulations of superalignment"};
-  app.require_subcommand(1);
+  app.require_subcommand(0, 1);
+  app.fallthrough();  // --log-level is accepted after the subcommand too
   std::string log_level = "warn";
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off (default warn)");
+  app.set_version_flag("--version", std::string("oversight ") + oversight_version() + " (commit " +
+                                        oversight_commit() + ")");
   // Flag errors too are one line, like every other bad input (CLI11's default adds a second).
   app.failure_message([](const CLI::App*, const CLI::Error& e) {
     return "error: " + std::string(e.what()) + " (see --help)\n";
@@ -121,16 +222,52 @@ int main(int argc, char** argv) {
   run->add_option("--threads", threads, "scheduler threads (default: one per core)")->check(CLI::Range(0, 1024));
   run->add_option("--out", out, "run directory (default: runs/<scenario>-<seed>-<time>)");
 
-  auto* list = app.add_subcommand("list", "every scenario with its parameters and metrics");
-  auto* report = app.add_subcommand("report", "re-render report.html and the summary of a finished run");
+  auto* list = app.add_subcommand("list", "every scenario (or one) with its parameters and metrics");
+  std::string list_name;
+  list->add_option("name", list_name, "show this scenario only");
+
+  auto* sweep = app.add_subcommand("sweep", "run a scenario file over its [sweep] grid and seeds");
+  std::string sweep_file, sweep_out;
+  std::vector<std::string> sweep_sets;
+  std::optional<std::string> sweep_seeds;
+  int sweep_jobs = 0, sweep_threads = 0;
+  sweep->add_option("file", sweep_file, "scenario TOML file with a [sweep] table")->required();
+  sweep->add_option("--set", sweep_sets, "override a parameter for every point: key.path=value (repeatable)");
+  sweep->add_option("--seeds", sweep_seeds, "seeds: A..B or A,B,C (overrides the file's)");
+  sweep->add_option("-j,--jobs", sweep_jobs, "runs at once, each its own process (default: one per core)")
+      ->check(CLI::Range(1, 1024));
+  sweep->add_option("--threads", sweep_threads, "scheduler threads of each run (default: cores / jobs)")
+      ->check(CLI::Range(1, 1024));
+  sweep->add_option("--out", sweep_out, "sweep directory (default: sweeps/<scenario>-<time>); resumes one");
+  auto* report = app.add_subcommand("report", "re-render report.html and the summary of a run or a sweep directory");
   std::string report_dir;
-  report->add_option("dir", report_dir, "run directory")->required();
+  report->add_option("dir", report_dir, "run directory or sweep directory")->required();
 
   auto* bench = app.add_subcommand("bench", "measure the fabric, red_team throughput and training overhead");
   bool quick = false;
   std::string json;
   bench->add_flag("--quick", quick, "about a minute instead of several");
   bench->add_option("--json", json, "also write the figures to this JSON file");
+
+  auto* summary_cmd = app.add_subcommand("summary", "statistics over seeds per arm of a sweep or of run directories");
+  std::vector<std::string> summary_dirs, summary_metrics, summary_baseline;
+  std::string summary_at = "last", summary_json;
+  summary_cmd->add_option("dir", summary_dirs, "a sweep directory, or run directories")->required();
+  summary_cmd->add_option("--metric", summary_metrics, "actor.metric to summarize (repeatable; default: all)");
+  summary_cmd->add_option("--at", summary_at, "a run's value: last (default) or mean_last:K");
+  summary_cmd->add_option("--baseline", summary_baseline, "key=value selecting the baseline arm (repeatable)");
+  summary_cmd->add_option("--json", summary_json, "also write the figures to this JSON file");
+
+  auto* claim_cmd = app.add_subcommand("claim", "run claim files (a sweep with a [claim] table) and say whether each holds");
+  std::vector<std::string> claim_files, claim_sets;
+  std::optional<std::string> claim_seeds;
+  std::string claim_out;
+  int claim_jobs = 0;
+  claim_cmd->add_option("file", claim_files, "claim TOML files, e.g. scenarios/red_team/claims/*.toml")->required();
+  claim_cmd->add_option("--set", claim_sets, "override a parameter in every run: key.path=value (repeatable)");
+  claim_cmd->add_option("--seeds", claim_seeds, "seeds: A..B or A,B,C (overrides the files')");
+  claim_cmd->add_option("-j,--jobs", claim_jobs, "runs at once (default: one per core)")->check(CLI::Range(1, 1024));
+  claim_cmd->add_option("--out", claim_out, "where the claims' sweeps go (default: claims/); reruns resume");
 
   try {
     app.parse(argc, argv);
@@ -140,10 +277,14 @@ int main(int argc, char** argv) {
   }
   try {
     set_log_level(log_level);
-    if (run->parsed()) return cmd_run(file, sets, seed, threads, out);
-    if (list->parsed()) return cmd_list();
+    if (run->parsed()) return cmd_run(file, sets, seed, threads, out, command_line(argc, argv));
+    if (list->parsed()) return cmd_list(list_name);
+    if (sweep->parsed()) return cmd_sweep(sweep_file, sweep_sets, sweep_seeds, sweep_jobs, sweep_threads, sweep_out);
     if (report->parsed()) return cmd_report(report_dir);
     if (bench->parsed()) return run_bench(quick, json);
+    if (claim_cmd->parsed()) return cmd_claim(claim_files, claim_sets, claim_seeds, claim_jobs, claim_out);
+    if (summary_cmd->parsed())
+      return cmd_summary(summary_dirs, summary_metrics, summary_at, summary_baseline, summary_json);
   } catch (const user_error& e) {
     std::cerr << "error: " << e.what() << std::endl;
     return 2;
@@ -151,5 +292,6 @@ int main(int argc, char** argv) {
     std::cerr << "error: " << e.what() << std::endl;
     return 1;
   }
+  std::cout << app.help();  // no subcommand
   return 0;
 }

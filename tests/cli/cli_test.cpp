@@ -130,7 +130,7 @@ TEST_CASE("cli: bad flags exit 2 with one error line", "[cli]") {
   const bad cases[] = {
       {"--threads abc", {"run", red_team_toml.string(), "--threads", "abc", "--out", out.string()}, "abc"},
       {"unknown option", {"run", red_team_toml.string(), "--bogus", "--out", out.string()}, "--bogus"},
-      {"no subcommand", {}, "subcommand"},
+      {"unknown subcommand", {"rnu"}, "rnu"},
   };
   for (const auto& c : cases) {
     SECTION(c.what) {

@@ -1,0 +1,29 @@
+// The pieces of load_spec() that other readers of scenario files reuse (the [claim]
+// table in runtime/claims.cpp), so that every value in a file is validated, located and
+// reported the same way. Includes toml++: keep it out of headers other layers see.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <toml++/toml.h>
+
+#include "runtime/error.hpp"
+#include "runtime/scenario_registry.hpp"
+#include "runtime/spec.hpp"
+
+namespace oversight::spec_detail {
+
+/// "file:line:column" of a node or key.
+std::string where(const std::string& file, const toml::source_region& r);
+/// A node as a value of the declared type, or a user_error prefixed with `origin`.
+param_value convert(const toml::node& node, const param_decl& d, const std::string& origin);
+/// nullptr when `key` is not declared.
+const param_decl* find_decl(const std::vector<param_decl>& decls, const std::string& key);
+/// "origin: unknown parameter 'key' for scenario 'name' (did you mean ...)".
+user_error unknown_key(const std::string& origin, const std::string& key, const scenario_info& info);
+/// Parses a scenario file; a missing file or bad TOML is a user_error naming it.
+toml::table parse_scenario_file(const std::filesystem::path& file);
+/// The registered scenario the file's `scenario` key names, or a user_error.
+const scenario_info& scenario_of(const toml::table& tbl, const std::string& name);
+
+}  // namespace oversight::spec_detail
