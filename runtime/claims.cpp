@@ -201,7 +201,8 @@ void print_verdict(std::ostream& os, const claim_verdict& v) {
   if (!v.holds) os << " (" << v.why_not << ")";
   os << "\n  " << c.metric << " at " << (c.at.last_k == 1 ? "the last tick" : "the mean of the last " +
                                                                                   std::to_string(c.at.last_k) + " ticks")
-     << "; treatment minus control must be " << (c.greater ? "> " : "< ") << fmt(c.greater ? c.margin : -c.margin)
+     << "; treatment minus control must be " << (c.greater ? "> " : "< ")
+     << (c.margin == 0 ? std::string("0") : fmt(c.greater ? c.margin : -c.margin))
      << "\n";
   auto arm_line = [&](const std::string& role, const arm_params& arm, const metric_stats& s) {
     os << "  " << role << " " << arm_label(arm) << ": mean " << fmt(s.mean) << " [" << fmt(s.ci_lo) << ", "
@@ -216,6 +217,19 @@ void print_verdict(std::ostream& os, const claim_verdict& v) {
        << "\n";
   }
   if (!c.paper.empty()) os << "  paper: " << c.paper << "\n";
+}
+
+void print_verdict_markdown(std::ostream& os, const claim_verdict& v) {
+  const auto& c = v.what;
+  auto ci = [](double mean, double lo, double hi) { return fmt(mean) + " [" + fmt(lo) + ", " + fmt(hi) + "]"; };
+  for (size_t i = 0; i < c.controls.size(); ++i) {
+    const auto& d = v.checks[i].diff;
+    os << "| " << (i == 0 ? c.statement : "") << " | " << arm_label(c.treatment) << ": "
+       << ci(v.treatment.mean, v.treatment.ci_lo, v.treatment.ci_hi) << " | " << arm_label(c.controls[i]) << ": "
+       << ci(v.control_stats[i].mean, v.control_stats[i].ci_lo, v.control_stats[i].ci_hi) << " | "
+       << ci(d.mean_diff, d.ci_lo, d.ci_hi) << " | " << d.n << " | "
+       << (v.checks[i].holds ? "holds" : "does not hold") << " | " << (i == 0 ? c.paper : "") << " |\n";
+  }
 }
 
 claim_verdict run_claim(const fs::path& file, const std::vector<std::string>& sets,

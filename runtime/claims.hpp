@@ -64,6 +64,10 @@ claim_verdict check_claim(const claim& c, const experiment& ex);
 /// paired difference with its CI and p-values.
 void print_verdict(std::ostream& os, const claim_verdict& v);
 
+/// One markdown table row: | statement | treatment | control | difference [95% CI] | n |
+/// verdict | paper |, one row per control (the statement on the first).
+void print_verdict_markdown(std::ostream& os, const claim_verdict& v);
+
 /// Runs (or resumes) a claim's sweep into `out` and checks it: the path `oversight claim`
 /// and the scenario tests share. `sets` and `seeds` as for `oversight sweep`.
 claim_verdict run_claim(const std::filesystem::path& file, const std::vector<std::string>& sets,

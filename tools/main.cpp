@@ -173,7 +173,7 @@ int cmd_sweep(const std::string& file, const std::vector<std::string>& sets, con
 }
 
 int cmd_claim(const std::vector<std::string>& files, const std::vector<std::string>& sets,
-              const std::optional<std::string>& seeds, int jobs, const std::string& out) {
+              const std::optional<std::string>& seeds, int jobs, const std::string& out, bool markdown) {
   // Every file is read and checked before any sweep starts.
   std::vector<claim> claims;
   for (auto& f : files) claims.push_back(load_claim(f));
@@ -189,8 +189,12 @@ int cmd_claim(const std::vector<std::string>& files, const std::vector<std::stri
     opt.jobs = jobs;
     opt.progress = true;
     const auto verdict = run_claim(file, sets, seeds, opt);
-    print_verdict(std::cout, verdict);
-    std::cout << "  runs: " << opt.out.string() << "\n" << std::endl;
+    if (markdown) {
+      print_verdict_markdown(std::cout, verdict);
+    } else {
+      print_verdict(std::cout, verdict);
+      std::cout << "  runs: " << opt.out.string() << "\n" << std::endl;
+    }
     all_hold = all_hold && verdict.holds;
   }
   return all_hold ? 0 : 1;
@@ -263,10 +267,12 @@ int main(int argc, char** argv) {
   std::optional<std::string> claim_seeds;
   std::string claim_out;
   int claim_jobs = 0;
+  bool claim_markdown = false;
   claim_cmd->add_option("file", claim_files, "claim TOML files, e.g. scenarios/red_team/claims/*.toml")->required();
   claim_cmd->add_option("--set", claim_sets, "override a parameter in every run: key.path=value (repeatable)");
   claim_cmd->add_option("--seeds", claim_seeds, "seeds: A..B or A,B,C (overrides the files')");
   claim_cmd->add_option("-j,--jobs", claim_jobs, "runs at once (default: one per core)")->check(CLI::Range(1, 1024));
+  claim_cmd->add_flag("--markdown", claim_markdown, "print each verdict as rows of a markdown table (README)");
   claim_cmd->add_option("--out", claim_out, "where the claims' sweeps go (default: claims/); reruns resume");
 
   try {
@@ -282,7 +288,7 @@ int main(int argc, char** argv) {
     if (sweep->parsed()) return cmd_sweep(sweep_file, sweep_sets, sweep_seeds, sweep_jobs, sweep_threads, sweep_out);
     if (report->parsed()) return cmd_report(report_dir);
     if (bench->parsed()) return run_bench(quick, json);
-    if (claim_cmd->parsed()) return cmd_claim(claim_files, claim_sets, claim_seeds, claim_jobs, claim_out);
+    if (claim_cmd->parsed()) return cmd_claim(claim_files, claim_sets, claim_seeds, claim_jobs, claim_out, claim_markdown);
     if (summary_cmd->parsed())
       return cmd_summary(summary_dirs, summary_metrics, summary_at, summary_baseline, summary_json);
   } catch (const user_error& e) {
