@@ -6,6 +6,7 @@
 
 #include "runtime/json.hpp"
 #include "runtime/spec_detail.hpp"
+#include "runtime/stats.hpp"
 
 namespace oversight {
 
@@ -83,16 +84,17 @@ claim load_claim(const fs::path& file) {
 
   c.statement = text("statement", true);
   c.paper = text("paper", false);
-  c.metric = text("metric", true);
-  {
-    const auto dot = c.metric.find('.');
+  auto declared_metric = [&](const std::string& metric, const std::string& origin, const std::string& what) {
+    const auto dot = metric.find('.');
     bool declared = false;
     if (dot != std::string::npos)
-      for (auto& m : info.metrics) declared = declared || m.name == c.metric.substr(dot + 1);
+      for (auto& m : info.metrics) declared = declared || m.name == metric.substr(dot + 1);
     if (!declared)
-      throw user_error(at_of("metric") + ": claim.metric '" + c.metric + "' is not actor.metric with a metric " +
-                       info.name + " declares (`oversight list " + info.name + "`)");
-  }
+      throw user_error(origin + ": claim." + what + " '" + metric + "' is not actor.metric with a metric " + info.name +
+                       " declares (`oversight list " + info.name + "`)");
+  };
+  c.metric = text("metric", true);
+  declared_metric(c.metric, at_of("metric"), "metric");
   const std::string at = text("at", false);
   if (!at.empty()) {
     try {
@@ -118,13 +120,27 @@ claim load_claim(const fs::path& file) {
   auto* treatment = t.get("treatment");
   if (!treatment) throw user_error(name + ": [claim] needs 'treatment'");
   c.treatment = arm_of(*treatment, "treatment");
-  auto* controls = t.get("controls");
-  if (!controls || !controls->is_array() || controls->as_array()->empty())
-    throw user_error(name + ": [claim] needs 'controls', a non-empty array of inline tables");
-  for (auto& n : *controls->as_array()) c.controls.push_back(arm_of(n, "controls"));
+  if (auto* controls = t.get("controls")) {
+    if (!controls->is_array() || controls->as_array()->empty())
+      throw user_error(at_of("controls") + ": claim.controls must be a non-empty array of inline tables");
+    for (auto& n : *controls->as_array()) c.controls.push_back(arm_of(n, "controls"));
+  }
+  if (auto* versus = t.get("versus")) {
+    if (!versus->is_array() || versus->as_array()->empty())
+      throw user_error(at_of("versus") + ": claim.versus must be a non-empty array of metric names");
+    for (auto& n : *versus->as_array()) {
+      if (!n.is_string()) throw user_error(where(name, n.source()) + ": claim.versus: every entry must be a string");
+      const std::string m = *n.value<std::string>();
+      declared_metric(m, where(name, n.source()), "versus");
+      if (m == c.metric) throw user_error(where(name, n.source()) + ": claim.versus repeats claim.metric");
+      c.versus.push_back(m);
+    }
+  }
+  if (!c.controls.empty() && !c.versus.empty())
+    throw user_error(name + ": [claim] gives both 'controls' and 'versus'; state them as two claims");
   for (auto&& [k, v] : t) {
-    static const char* known[] = {"statement", "paper", "metric", "at", "direction", "margin",
-                                  "min_seeds", "treatment", "controls"};
+    static const char* known[] = {"statement", "paper",     "metric",   "at",      "direction",
+                                  "margin",    "min_seeds", "treatment", "controls", "versus"};
     if (std::find_if(std::begin(known), std::end(known), [&](const char* x) { return k.str() == x; }) ==
         std::end(known))
       throw user_error(where(name, k.source()) + ": unknown key 'claim." + std::string(k.str()) + "'");
@@ -192,28 +208,103 @@ claim_verdict check_claim(const claim& c, const experiment& ex) {
     v.control_stats.push_back(control_stats);
     v.checks.push_back(std::move(check));
   }
+  // Comparisons within the treatment's own runs: other metrics, or the margin itself.
+  if (c.controls.empty()) {
+    std::vector<double> mine;
+    std::map<std::string, std::vector<double>> theirs, diffs;
+    for (auto& run : ex.runs) {
+      if (!treatment || run.status != "done" || run.params != *treatment) continue;
+      const auto values = run_values(run, c.at);
+      auto it = values.find(c.metric);
+      if (it == values.end()) continue;
+      mine.push_back(it->second);
+      for (auto& m : c.versus) {
+        auto other = values.find(m);
+        if (other == values.end()) continue;
+        theirs[m].push_back(other->second);
+        diffs[m].push_back(it->second - other->second);
+      }
+    }
+    auto stats_of = [](const std::vector<double>& x) {
+      metric_stats st;
+      st.n = x.size();
+      st.mean = stats::mean(x);
+      st.sd = stats::sample_sd(x);
+      const auto ci = stats::mean_ci95(x);
+      st.ci_lo = ci.lo;
+      st.ci_hi = ci.hi;
+      return st;
+    };
+    if (treatment) v.treatment = stats_of(mine);
+    auto judge = [&](claim_check& check, const std::vector<double>& d, double against, const std::string& what) {
+      const auto st = stats_of(d);
+      check.diff.metric = c.metric;
+      check.diff.params = c.treatment;
+      check.diff.n = st.n;
+      check.diff.mean_diff = st.mean;
+      check.diff.ci_lo = st.ci_lo;
+      check.diff.ci_hi = st.ci_hi;
+      std::vector<double> centred;
+      for (double x : d) centred.push_back(x - against);
+      check.diff.p_t = stats::t_test_p(centred);
+      check.diff.p_wilcoxon = centred.size() >= 6 ? stats::wilcoxon_signed_rank_p(centred) : NAN;
+      check.holds = st.n >= size_t(c.min_seeds) && !std::isnan(st.ci_lo) &&
+                    (c.greater ? st.ci_lo > against : st.ci_hi < against);
+      if (st.n < size_t(c.min_seeds))
+        not_hold("only " + std::to_string(st.n) + " seeds " + what + " (at least " + std::to_string(c.min_seeds) +
+                 " needed)");
+      else if (!check.holds)
+        not_hold(what + ": the 95% CI [" + fmt(st.ci_lo) + ", " + fmt(st.ci_hi) + "] is not " +
+                 (c.greater ? "above " : "below ") + fmt(against));
+      v.holds = v.holds && check.holds;
+    };
+    if (c.versus.empty()) {
+      claim_check check;
+      judge(check, mine, c.margin, "of " + c.metric);
+      v.control_stats.push_back(metric_stats{0, NAN, NAN, NAN, NAN});
+      v.checks.push_back(std::move(check));
+    }
+    for (auto& m : c.versus) {
+      claim_check check;
+      check.versus = m;
+      judge(check, diffs[m], c.greater ? c.margin : -c.margin, "against " + m);
+      v.control_stats.push_back(stats_of(theirs[m]));
+      v.checks.push_back(std::move(check));
+    }
+  }
   return v;
 }
+
+namespace {
+/// What a check compares the treatment with, for people.
+std::string against(const claim& c, const claim_check& check) {
+  if (!check.versus.empty()) return check.versus + " (same runs)";
+  if (!check.control.empty()) return arm_label(check.control);
+  return "the margin " + fmt(c.margin);
+}
+std::string with_ci(double mean, double lo, double hi) { return fmt(mean) + " [" + fmt(lo) + ", " + fmt(hi) + "]"; }
+}  // namespace
 
 void print_verdict(std::ostream& os, const claim_verdict& v) {
   const auto& c = v.what;
   os << c.file.filename().string() << ": " << c.statement << "\n  " << (v.holds ? "HOLDS" : "DOES NOT HOLD");
   if (!v.holds) os << " (" << v.why_not << ")";
-  os << "\n  " << c.metric << " at " << (c.at.last_k == 1 ? "the last tick" : "the mean of the last " +
-                                                                                  std::to_string(c.at.last_k) + " ticks")
-     << "; treatment minus control must be " << (c.greater ? "> " : "< ")
-     << (c.margin == 0 ? std::string("0") : fmt(c.greater ? c.margin : -c.margin))
-     << "\n";
-  auto arm_line = [&](const std::string& role, const arm_params& arm, const metric_stats& s) {
-    os << "  " << role << " " << arm_label(arm) << ": mean " << fmt(s.mean) << " [" << fmt(s.ci_lo) << ", "
-       << fmt(s.ci_hi) << "], n " << s.n << "\n";
-  };
-  arm_line("treatment", c.treatment, v.treatment);
-  for (size_t i = 0; i < c.controls.size(); ++i) {
-    arm_line("control  ", c.controls[i], v.control_stats[i]);
-    const auto& d = v.checks[i].diff;
-    os << "    difference " << fmt(d.mean_diff) << " [" << fmt(d.ci_lo) << ", " << fmt(d.ci_hi) << "], n " << d.n
-       << ", p_t " << fmt(d.p_t) << ", p_wilcoxon " << fmt(d.p_wilcoxon) << (v.checks[i].holds ? "  holds" : "")
+  os << "\n  " << c.metric << " at "
+     << (c.at.last_k == 1 ? "the last tick" : "the mean of the last " + std::to_string(c.at.last_k) + " ticks")
+     << ", treatment " << arm_label(c.treatment) << ": " << with_ci(v.treatment.mean, v.treatment.ci_lo, v.treatment.ci_hi)
+     << ", n " << v.treatment.n << "\n";
+  for (size_t i = 0; i < v.checks.size(); ++i) {
+    const auto& check = v.checks[i];
+    const auto& d = check.diff;
+    const auto& cs = v.control_stats[i];
+    if (check.control.empty() && check.versus.empty()) {
+      os << "  against " << against(c, check) << ": must be " << (c.greater ? "above" : "below");
+    } else {
+      os << "  against " << against(c, check) << ": " << with_ci(cs.mean, cs.ci_lo, cs.ci_hi) << ", n " << cs.n
+         << "\n    difference " << with_ci(d.mean_diff, d.ci_lo, d.ci_hi) << ", n " << d.n << ", must be "
+         << (c.greater ? "> " : "< ") << (c.margin == 0 ? std::string("0") : fmt(c.greater ? c.margin : -c.margin));
+    }
+    os << "; p_t " << fmt(d.p_t) << ", p_wilcoxon " << fmt(d.p_wilcoxon) << (check.holds ? "; holds" : "; fails")
        << "\n";
   }
   if (!c.paper.empty()) os << "  paper: " << c.paper << "\n";
@@ -221,14 +312,16 @@ void print_verdict(std::ostream& os, const claim_verdict& v) {
 
 void print_verdict_markdown(std::ostream& os, const claim_verdict& v) {
   const auto& c = v.what;
-  auto ci = [](double mean, double lo, double hi) { return fmt(mean) + " [" + fmt(lo) + ", " + fmt(hi) + "]"; };
-  for (size_t i = 0; i < c.controls.size(); ++i) {
-    const auto& d = v.checks[i].diff;
+  for (size_t i = 0; i < v.checks.size(); ++i) {
+    const auto& check = v.checks[i];
+    const auto& d = check.diff;
+    const auto& cs = v.control_stats[i];
+    const bool one_sample = check.control.empty() && check.versus.empty();
     os << "| " << (i == 0 ? c.statement : "") << " | " << arm_label(c.treatment) << ": "
-       << ci(v.treatment.mean, v.treatment.ci_lo, v.treatment.ci_hi) << " | " << arm_label(c.controls[i]) << ": "
-       << ci(v.control_stats[i].mean, v.control_stats[i].ci_lo, v.control_stats[i].ci_hi) << " | "
-       << ci(d.mean_diff, d.ci_lo, d.ci_hi) << " | " << d.n << " | "
-       << (v.checks[i].holds ? "holds" : "does not hold") << " | " << (i == 0 ? c.paper : "") << " |\n";
+       << with_ci(v.treatment.mean, v.treatment.ci_lo, v.treatment.ci_hi) << " | " << against(c, check)
+       << (one_sample ? "" : ": " + with_ci(cs.mean, cs.ci_lo, cs.ci_hi)) << " | "
+       << (one_sample ? "-" : with_ci(d.mean_diff, d.ci_lo, d.ci_hi)) << " | " << d.n << " | "
+       << (check.holds ? "holds" : "does not hold") << " | " << (i == 0 ? c.paper : "") << " |\n";
   }
 }
 

@@ -625,4 +625,6 @@ std::string arm_label(const arm_params& arm) {
   return out;
 }
 
+std::map<std::string, double> run_values(const run_entry& run, const value_at& at) { return values_of(run, at); }
+
 }  // namespace oversight

@@ -104,6 +104,10 @@ struct band_point {
 };
 std::vector<band_point> arm_band(const experiment& ex, const arm_params& arm, const std::string& metric);
 
+/// A run's value of each metric it recorded ("actor.metric" -> value), read as `at` says;
+/// metrics whose value is NaN are left out.
+std::map<std::string, double> run_values(const run_entry& run, const value_at& at);
+
 /// "key=value, key=value" for tables and legends ("(all runs)" for the empty arm).
 std::string arm_label(const arm_params& arm);
 

@@ -89,7 +89,7 @@ TEST_CASE("claims: bad [claim] tables are user errors naming the place", "[claim
       {"{\"attacker.strategy\" = \"evolutionary\"}", "{\"attacker.stratgy\" = \"bandit\"}", "did you mean"},
       {"paper = ", "papers = ", "unknown key 'claim.papers'"},
       {"controls = [{\"attacker.strategy\" = \"none\"}, {attacker.strategy = \"random\"}]", "controls = []",
-       "needs 'controls'"},
+       "claim.controls must be a non-empty array"},
   };
   for (auto& c : cases) {
     INFO(c.to);
@@ -151,5 +151,54 @@ TEST_CASE("claims: the verdict follows the paired CI, the margin, the direction 
     auto f = check_claim(c, missing);
     CHECK_FALSE(f.holds);
     CHECK_THAT(f.why_not, Contains("no runs of the control arm attacker.strategy=random"));
+  }
+}
+
+TEST_CASE("claims: versus other metrics of the same runs, and one metric against the margin", "[claims]") {
+  temp_dir tmp("claims");
+  // red_team's critic records critic_agreement and critic_agreement_adv in the same runs.
+  const std::string base = std::string(sweep_part) +
+                           "[claim]\nstatement = \"s\"\nmetric = \"critic.critic_agreement\"\ndirection = \"greater\"\n"
+                           "treatment = {\"attacker.strategy\" = \"none\"}\n";
+  experiment ex;
+  ex.arm_keys = {"attacker.strategy"};
+  for (int s = 1; s <= 8; ++s) {
+    run_entry r;
+    r.seed = s;
+    r.status = "done";
+    r.params = {{"attacker.strategy", "\"none\""}};
+    r.rows.push_back({0, "critic", "critic_agreement", 0.9 + 0.01 * s});
+    r.rows.push_back({0, "critic", "critic_agreement_adv", 0.8 + 0.01 * s + 0.002 * (s % 2)});
+    ex.runs.push_back(r);
+  }
+  SECTION("versus: paired within each run") {
+    claim c = load_claim(tmp.write("v.toml", base + "versus = [\"critic.critic_agreement_adv\"]\n"));
+    REQUIRE(c.versus == std::vector<std::string>{"critic.critic_agreement_adv"});
+    auto v = check_claim(c, ex);
+    CHECK(v.holds);
+    REQUIRE(v.checks.size() == 1);
+    CHECK(v.checks[0].diff.n == 8);
+    CHECK(v.checks[0].diff.mean_diff == Approx(0.1 - 0.001));  // 0.002 on the 4 odd seeds
+    CHECK(v.control_stats[0].mean == Approx(0.8 + 0.045 + 0.001));
+    c.margin = 0.2;
+    CHECK_FALSE(check_claim(c, ex).holds);
+  }
+  SECTION("one sample: the metric's CI against the margin") {
+    claim c = load_claim(tmp.write("o.toml", base + "margin = 0.9\n"));
+    auto v = check_claim(c, ex);
+    CHECK(v.holds);  // mean 0.945, CI well above 0.9
+    CHECK(v.checks[0].diff.mean_diff == Approx(0.945));
+    c.margin = 0.95;
+    CHECK_FALSE(check_claim(c, ex).holds);
+    c.margin = 0.99;
+    c.greater = false;  // the CI [0.93, 0.96] is below 0.99
+    CHECK(check_claim(c, ex).holds);
+  }
+  SECTION("controls and versus together are refused; versus must be declared metrics") {
+    auto both = tmp.write("b.toml", base + "versus = [\"critic.critic_agreement_adv\"]\n"
+                                           "controls = [{\"attacker.strategy\" = \"random\"}]\n");
+    CHECK_THAT(error_of(both), Contains("both 'controls' and 'versus'"));
+    auto undeclared = tmp.write("u.toml", base + "versus = [\"critic.nonsense\"]\n");
+    CHECK_THAT(error_of(undeclared), Contains("claim.versus 'critic.nonsense'"));
   }
 }
