@@ -170,7 +170,7 @@ pca pca_basis(const std::vector<float>& x, int dim, int k, size_t max_rows) {
   auto mean = t.mean(0);
   auto c = t - mean;
   auto cov = torch::matmul(c.t(), c) / double(rows - 1);
-  auto [evals, evecs] = torch::linalg::eigh(cov, "L");  // ascending
+  auto [evals, evecs] = torch::linalg_eigh(cov, "L");  // ascending (torch::linalg::eigh is gone from 2.x's C++ API)
   pca out;
   out.dim = dim;
   out.k = k;

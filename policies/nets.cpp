@@ -40,7 +40,7 @@ const char* init_torch(int intra_op_threads) {
   (void)warned;
   if (openblas_set_num_threads) openblas_set_num_threads(1);
   torch::set_num_threads(intra_op_threads);
-  return torch::cuda::is_available() ? "cuda" : "cpu";
+  return torch_util::training_device().is_cuda() ? "cuda" : "cpu";  // on CUDA: deterministic from here on
 }
 
 namespace {

@@ -6,12 +6,13 @@
 // Each has an inference object (owned by an actor, used on its thread, on the CPU) and
 // a trainer (a `trainable` owned by a trainer actor on its own thread, on the first CUDA
 // device when torch::cuda::is_available(), else the CPU; Debian's libtorch is CPU-only,
-// so the CUDA path is untested and would not be bit-identical to the CPU one). They exchange weights as
-// flat float vectors, so the two never share a tensor and messages stay plain.
+// so CUDA is exercised by tools/gpu-check on a GPU machine, docs/gpu.md). They exchange
+// weights as flat float vectors, so the two never share a tensor and messages stay plain.
 //
 // Determinism: weights are initialized from the caller's rng stream, minibatches are
 // drawn from the trainer's own stream, and libtorch runs single-threaded
-// (init_torch), so the same inputs give bit-identical outputs on any scheduler.
+// (init_torch), so the same inputs give bit-identical outputs on any scheduler. On CUDA,
+// training_device() also turns on deterministic algorithms and a fixed cuBLAS workspace.
 #pragma once
 
 #include <cstdint>

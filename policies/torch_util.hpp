@@ -5,6 +5,7 @@
 #include <torch/torch.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <vector>
 
@@ -26,9 +27,29 @@ inline void init_params(torch::nn::Module& m, rng& r) {
 }
 
 /// Where trainers run: the first CUDA device when libtorch sees one, else the CPU.
-/// (Debian's libtorch is CPU-only; a CUDA build is not bit-identical to the CPU one.)
+/// (Debian's libtorch is CPU-only; a CUDA build need not be bit-identical to the CPU one.)
+/// The first call decides, once per process. On CUDA it also makes runs reproducible
+/// there: the same scenario file and seed give the same metrics on the same GPU. cuBLAS
+/// gets a fixed workspace (CUBLAS_WORKSPACE_CONFIG, read when its first handle is made,
+/// so this must run before any CUDA work; a value already in the environment is kept)
+/// and libtorch's deterministic algorithms are on: ops that would accumulate with
+/// atomics take their slower deterministic kernels, ops with none throw.
+/// OVERSIGHT_CUDA_DETERMINISTIC=0 leaves both off (to measure what they cost: on an
+/// H100 the workspace setting is what slows red_team's default run, 6.4 -> 10.4 s;
+/// docs/gpu.md).
 inline torch::Device training_device() {
-  return torch::cuda::is_available() ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
+  static const bool cuda = [] {
+    if (!torch::cuda::is_available()) return false;
+    const char* off = std::getenv("OVERSIGHT_CUDA_DETERMINISTIC");
+    if (!(off && std::strcmp(off, "0") == 0)) {
+      ::setenv("CUBLAS_WORKSPACE_CONFIG", ":4096:8", 0);
+      at::globalContext().setDeterministicAlgorithms(true, false);
+      at::globalContext().setDeterministicCuDNN(true);
+      at::globalContext().setBenchmarkCuDNN(false);
+    }
+    return true;
+  }();
+  return cuda ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
 }
 
 /// A module's parameters, concatenated in registration order (copied to the CPU).
