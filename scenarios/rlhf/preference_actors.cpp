@@ -1,0 +1,114 @@
+#include "scenarios/rlhf/preference_actors.hpp"
+
+#include "actors/trainer/trainer.hpp"
+
+namespace oversight {
+
+namespace {
+
+struct learner_state {
+  std::unique_ptr<pref_policy> net;
+  trainer_actor trainer;
+  rng sampling;
+};
+
+pref_learner_actor::behavior_type pref_learner(pref_learner_actor::stateful_pointer<learner_state> self,
+                                               pref_policy_config cfg, pref_optimizer opt, uint64_t seed,
+                                               std::string name) {
+  auto& st = self->state;
+  rng init(seed, name + "/init");
+  st.net = std::make_unique<pref_policy>(cfg, init);
+  st.sampling = rng(seed, name + "/sampling");
+  const uint64_t stream = seed ^ fnv1a(name);
+  st.trainer = spawn_trainer(self->system(), opt == pref_optimizer::ppo
+                                                 ? make_ppo_trainer(cfg, st.net->params(), stream)
+                                                 : make_dpo_trainer(cfg, st.net->params(), stream));
+  self->link_to(st.trainer);  // the trainer lives and dies with its learner
+  const size_t k = size_t(cfg.io.options);
+  return {
+      [=](act_atom, const query_batch& q, bool greedy) {
+        auto& st = self->state;
+        response_batch out;
+        out.options = int32_t(k);
+        out.prob = st.net->probs(q.x);
+        out.action.resize(q.rows());
+        for (size_t i = 0; i < q.rows(); ++i) {
+          const float* p = out.prob.data() + i * k;
+          size_t choice = 0;
+          if (greedy) {
+            for (size_t a = 1; a < k; ++a)
+              if (p[a] > p[choice]) choice = a;
+          } else {
+            const double u = st.sampling.uniform();
+            double acc = 0;
+            choice = k - 1;
+            for (size_t a = 0; a < k; ++a) {
+              acc += p[a];
+              if (u < acc) {
+                choice = a;
+                break;
+              }
+            }
+          }
+          out.action[i] = int32_t(choice);
+        }
+        return out;
+      },
+      [=](learn_atom, train_batch& b) -> caf::result<ack_atom> {
+        return train_and_ack(self, self->state.trainer, std::move(b),
+                             [=](const std::vector<float>& p) { self->state.net->set_params(p); });
+      },
+  };
+}
+
+struct rm_state {
+  std::unique_ptr<pref_reward_model> model;
+  trainer_actor trainer;
+};
+
+pref_rm_actor::behavior_type pref_rm(pref_rm_actor::stateful_pointer<rm_state> self, pref_rm_config cfg,
+                                     uint64_t seed, std::string name) {
+  auto& st = self->state;
+  cfg.prior_seed = seed ^ fnv1a(name);
+  rng init(seed, name + "/init");
+  st.model = std::make_unique<pref_reward_model>(cfg, init);
+  st.trainer = spawn_trainer(self->system(), make_bt_trainer(cfg, st.model->params(), seed ^ fnv1a(name)));
+  self->link_to(st.trainer);
+  return {
+      [=](judge_atom, const query_batch& q) {
+        auto view = self->state.model->score(q.x);
+        judgment_batch out;
+        out.options = cfg.io.options;
+        out.score = std::move(view.mean);
+        out.uncertainty = std::move(view.sd);
+        return out;
+      },
+      [=](learn_atom, const label_batch& lb) -> caf::result<ack_atom> {
+        train_batch b;
+        b.dim = cfg.io.dim;
+        b.width = 1;
+        for (auto& l : lb.labels) {
+          if (l.kind != 1 || l.b < 0) continue;  // only pair-wise labels teach a Bradley-Terry model
+          b.x.insert(b.x.end(), l.x.begin(), l.x.end());
+          b.a.push_back(l.a);
+          b.b.push_back(l.b);
+          b.target.push_back(float(l.prefers_a));
+        }
+        return train_and_ack(self, self->state.trainer, std::move(b),
+                             [=](const std::vector<float>& p) { self->state.model->set_params(p); });
+      },
+  };
+}
+
+}  // namespace
+
+pref_learner_actor spawn_pref_learner(caf::actor_system& sys, const pref_policy_config& cfg, pref_optimizer opt,
+                                      uint64_t seed, const std::string& name) {
+  return sys.spawn(pref_learner, cfg, opt, seed, name);
+}
+
+pref_rm_actor spawn_pref_rm(caf::actor_system& sys, pref_rm_config cfg, uint64_t seed, const std::string& name) {
+  return sys.spawn(pref_rm, std::move(cfg), seed, name);
+}
+
+}  // namespace oversight

@@ -1,0 +1,42 @@
+// The two trained roles of the preference scenarios (rlhf, self_enhancement), as thin
+// actors over policies/preference.hpp. Each trains on a trainer actor of its own (own
+// thread; CUDA when present), like every learner.
+//
+//   pref_learner   act(prompts, greedy) -> one response per prompt (sampled from its own
+//                  stream (seed, name + "/sampling"), or the most probable) and the whole
+//                  distribution, `rows x K`
+//                  learn(batch)         -> one PPO or DPO step (chosen at spawn) on its
+//                  trainer; installs the new weights, then acks
+//   pref_rm        judge(prompts)       -> score: `rows x K` ensemble-mean rewards of every
+//                  response; uncertainty: `rows x K` ensemble standard deviations (both
+//                  per option, unlike the red_team critic's per-row fields); options = K
+//                  learn(labels)        -> adds pair-wise labels (kind 1) to its replay
+//                  buffer and steps its Bradley-Terry trainer; acks
+// Neither reads the hidden truth: the learner sees prompts and rewards or preference
+// pairs, the reward model sees prompts, responses' visible features and labels.
+#pragma once
+
+#include <string>
+
+#include "policies/preference.hpp"
+#include "runtime/protocol.hpp"
+
+namespace oversight {
+
+using pref_learner_actor =
+    caf::typed_actor<caf::replies_to<act_atom, query_batch, bool /*greedy*/>::with<response_batch>,
+                     caf::replies_to<learn_atom, train_batch>::with<ack_atom>>;
+
+using pref_rm_actor = caf::typed_actor<caf::replies_to<judge_atom, query_batch>::with<judgment_batch>,
+                                       caf::replies_to<learn_atom, label_batch>::with<ack_atom>>;
+
+enum class pref_optimizer { ppo, dpo };
+
+/// Weights from (seed, name + "/init"); the trainer's minibatch order from seed ^ fnv1a(name).
+pref_learner_actor spawn_pref_learner(caf::actor_system& sys, const pref_policy_config& cfg, pref_optimizer opt,
+                                      uint64_t seed, const std::string& name);
+
+/// Weights from (seed, name + "/init"); bootstrap streams and priors from seed ^ fnv1a(name).
+pref_rm_actor spawn_pref_rm(caf::actor_system& sys, pref_rm_config cfg, uint64_t seed, const std::string& name);
+
+}  // namespace oversight
