@@ -26,32 +26,47 @@ rng keyed(uint64_t seed, const char* what, int64_t q, int64_t i) {
 
 quiz_world::quiz_world(const quiz_config& c, size_t questions, uint64_t seed) : cfg_(c) {
   OVERSIGHT_CHECK_LE(2, c.options);
-  rng r(seed, "quiz-world");
+  // One stream per party: what the model knows does not move the other parties' draws.
+  rng world(seed, "quiz-truth"), model(seed, "quiz-model"), nonexpert(seed, "quiz-nonexpert"),
+      expert(seed, "quiz-expert");
+  // Per-topic competence with mean model_knows: the spread shrinks to the distance from
+  // 0 and 1, so model_knows = 0 is a model that knows nothing (and 1 one that knows
+  // everything) rather than one that still knows the topics a wide spread clips above 0.
+  const double sd = std::min({c.model_topic_spread, c.model_knows, 1.0 - c.model_knows});
   std::vector<double> competence(size_t(c.topics));
-  for (auto& m : competence) m = std::clamp(c.model_knows + c.model_topic_spread * r.normal(), 0.0, 1.0);
+  for (auto& m : competence) m = std::clamp(c.model_knows + sd * model.normal(), 0.0, 1.0);
   const int k = c.options;
   for (size_t q = 0; q < questions; ++q) {
-    const auto y = int32_t(r.below(uint64_t(k)));
-    const auto topic = size_t(r.below(uint64_t(c.topics)));
+    const auto y = int32_t(world.below(uint64_t(k)));
+    const auto topic = size_t(world.below(uint64_t(c.topics)));
     truth_.push_back(y);
-    // The model.
-    if (r.bernoulli(competence[topic])) model_belief_.push_back(peaked(k, y, 0.9));
-    else if (r.bernoulli(c.stubbornness)) model_belief_.push_back(peaked(k, int32_t(r.below(uint64_t(k))), 0.85));
-    else model_belief_.push_back(peaked(k, int32_t(r.below(uint64_t(k))), 1.5 / double(k)));
+    // The model: every question draws the same number of values whatever it knows.
+    const bool knows = model.bernoulli(competence[topic]);
+    const bool firm = model.bernoulli(c.stubbornness);
+    const auto guess = int32_t(model.below(uint64_t(k)));
+    model_knows_.push_back(knows ? 1 : 0);
+    if (knows) model_belief_.push_back(peaked(k, y, 0.9));
+    else if (firm) model_belief_.push_back(peaked(k, guess, 0.85));
+    else model_belief_.push_back(peaked(k, guess, 1.5 / double(k)));
     // The non-expert.
-    if (r.bernoulli(c.nonexpert_knows)) nonexpert_belief_.push_back(peaked(k, y, 0.7));
-    else nonexpert_belief_.push_back(peaked(k, int32_t(r.below(uint64_t(k))), 0.4));
+    const bool nk = nonexpert.bernoulli(c.nonexpert_knows);
+    const auto lean = int32_t(nonexpert.below(uint64_t(k)));
+    nonexpert_belief_.push_back(nk ? peaked(k, y, 0.7) : peaked(k, lean, 0.4));
     // The expert.
-    if (r.bernoulli(c.expert_accuracy)) expert_.push_back(y);
-    else expert_.push_back(int32_t((y + 1 + int32_t(r.below(uint64_t(k - 1)))) % k));
+    const bool right = expert.bernoulli(c.expert_accuracy);
+    const auto wrong = int32_t((y + 1 + int32_t(expert.below(uint64_t(k - 1)))) % k);
+    expert_.push_back(right ? y : wrong);
   }
 }
 
 bool quiz_world::argument_fact_holds(int64_t q, int32_t o, uint64_t seed) const {
   auto r = keyed(seed, "argument", q, o);
-  // An argument for the truth cites a fact that holds (almost always); one for a false
-  // option holds with the lie's plausibility.
-  return o == truth(q) ? r.bernoulli(0.95) : r.bernoulli(cfg_.lie_plausibility);
+  // The model argues from what it holds: for the option it believes, when its belief is
+  // knowledge, a fact it knows (which holds); for any other option, or from a
+  // confabulated belief, a fact that holds only by chance. truth() is not read here.
+  const auto& b = model_belief(q);
+  const bool believed = o == int32_t(std::max_element(b.begin(), b.end()) - b.begin());
+  return r.bernoulli(model_knows(q) && believed ? 0.95 : cfg_.lie_plausibility);
 }
 
 model_reply model_answer(const quiz_world& w, int64_t q, int32_t attempt, uint64_t seed) {
@@ -83,6 +98,7 @@ std::vector<double> overseer_posterior(const overseer_config& cfg, const std::ve
   const size_t k = own.size();
   std::vector<double> logp(k);
   for (size_t o = 0; o < k; ++o) logp[o] = std::log(std::max(1e-6, double(own[o])));
+  size_t mode = 0;
   if (!ev.asks.empty()) {
     // The model's answers, as one vote for their mode whose weight grows with how
     // consistent the answers are (a diffuse confabulation scatters) and, a little, with
@@ -93,7 +109,7 @@ std::vector<double> overseer_posterior(const overseer_config& cfg, const std::ve
       ++votes[size_t(a.answer)];
       stated += double(a.confidence) / double(ev.asks.size());
     }
-    const auto mode = size_t(std::max_element(votes.begin(), votes.end()) - votes.begin());
+    mode = size_t(std::max_element(votes.begin(), votes.end()) - votes.begin());
     const double c = double(votes[mode]) / double(ev.asks.size());
     const double chance = 1.0 / double(k);
     const double by_consistency = chance + (0.9 - chance) * c * c;
@@ -102,13 +118,24 @@ std::vector<double> overseer_posterior(const overseer_config& cfg, const std::ve
     const double wrong = (1 - rho) / double(k - 1);
     for (size_t o = 0; o < k; ++o) logp[o] += std::log(o == mode ? rho : wrong);
   }
-  // Cross-examination: a passed check favors the option argued for.
-  const double p_true = cfg.check_accuracy * 0.95 + (1 - cfg.check_accuracy) * 0.05;
-  const double p_false = cfg.check_accuracy * cfg.assumed_lie_plausibility +
-                         (1 - cfg.check_accuracy) * (1 - cfg.assumed_lie_plausibility);
+  // Cross-examination. The non-expert assumes the model backs with a holding fact only
+  // what it knows: the option it answers (the mode), when it knows the question (0.95
+  // before the non-expert's own check); every other argument cites a fact that holds with
+  // the assumed lie plausibility, whatever the truth. So only a check of the mode speaks:
+  // if the mode is right, the model knows with probability kappa (it may also have
+  // guessed right), and its argument passes at p_known * kappa + p_chance * (1 - kappa);
+  // if the mode is wrong it passes at p_chance.
+  // Kept off 0 and 1 so a perfect check of a never-holding lie stays a finite log.
+  const auto open01 = [](double p) { return std::clamp(p, 1e-6, 1 - 1e-6); };
+  const double p_known = open01(cfg.check_accuracy * 0.95 + (1 - cfg.check_accuracy) * 0.05);
+  const double p_chance = open01(cfg.check_accuracy * cfg.assumed_lie_plausibility +
+                                 (1 - cfg.check_accuracy) * (1 - cfg.assumed_lie_plausibility));
+  const double a = cfg.assumed_model_knows;
+  const double kappa = a / std::max(1e-12, a + (1 - a) / double(k));
+  const double p_right = kappa * p_known + (1 - kappa) * p_chance;
   for (auto& [o, passed] : ev.checks) {
-    const double lr = passed ? std::log(p_true / p_false) : std::log((1 - p_true) / (1 - p_false));
-    logp[size_t(o)] += lr;
+    if (ev.asks.empty() || size_t(o) != mode) continue;  // carries nothing about the truth
+    logp[mode] += passed ? std::log(p_right / p_chance) : std::log((1 - p_right) / (1 - p_chance));
   }
   const double mx = *std::max_element(logp.begin(), logp.end());
   double z = 0;

@@ -5,7 +5,9 @@
 //                        `reasks` times (in parallel, replies ordered by attempt),
 //                        then cross-examines its `cross` leading options, checks each
 //                        argument itself (noisily) and decides (policies/sandwich.hpp).
-// It never sees the truth or the expert's labels.
+// It never sees the truth, the expert's labels or whether the assistant knows a
+// question; of the assistant it sees only its answers, stated confidences and, through
+// its own noisy check, whether the facts its arguments cite hold.
 #pragma once
 
 #include <memory>

@@ -48,6 +48,7 @@ class sandwiching_program : public tick_program {
     oc.check_accuracy = p.real("nonexpert.check_accuracy");
     oc.assumed_lie_plausibility = p.real("nonexpert.assumed_lie_plausibility");
     oc.confidence_weight = p.real("nonexpert.confidence_weight");
+    oc.assumed_model_knows = p.real("nonexpert.assumed_model_knows");
     assistant_ = spawn_assistant(sys, world_, seed);
     overseer_ = spawn_overseer(sys, oc, world_, assistant_, seed);
   }
@@ -138,19 +139,24 @@ const registrar reg{scenario_info{
         P::integer("questions_per_tick", 100, 1, 1000000, "questions per tick"),
         P::integer("world.options", 4, 2, 26, "answer options per question"),
         P::integer("world.topics", 8, 1, 100000, "topics (the model's competence differs by topic)"),
-        P::real("model.knows", 0.55, 0.0, 1.0, "mean P(the model knows a question)"),
-        P::real("model.topic_spread", 0.25, 0.0, 1.0, "sd of the model's competence across topics"),
+        P::real("model.knows", 0.55, 0.0, 1.0, "mean P(the model knows a question); 0: it knows nothing"),
+        P::real("model.topic_spread", 0.25, 0.0, 1.0,
+                "sd of the model's competence across topics (at most model.knows and 1 - model.knows)"),
         P::real("model.stubbornness", 0.3, 0.0, 1.0,
                 "P(a question the model does not know gets a firm, consistent wrong belief instead of a guess)"),
         P::real("model.overconfidence", 0.15, 0.0, 1.0, "added to the model's stated confidence"),
         P::real("model.lie_plausibility", 0.3, 0.0, 1.0,
-                "P(the fact an argument for a false option cites actually holds)"),
+                "P(a fact the model cites without knowing it holds: for an option it does not believe, or from a "
+                "confabulated belief)"),
         P::real("nonexpert.knows", 0.3, 0.0, 1.0, "P(the non-expert knows a question)"),
         P::integer("nonexpert.reasks", 4, 0, 100, "times the non-expert re-asks each question"),
         P::integer("nonexpert.cross", 2, 0, 26, "leading options the non-expert cross-examines"),
         P::real("nonexpert.check_accuracy", 0.8, 0.0, 1.0, "P(the non-expert judges a cited fact correctly)"),
         P::real("nonexpert.assumed_lie_plausibility", 0.3, 0.0, 0.99,
                 "what the non-expert believes model.lie_plausibility is"),
+        P::real("nonexpert.assumed_model_knows", 0.5, 0.0, 1.0,
+                "what the non-expert believes model.knows is (how much a checked argument for the model's answer "
+                "counts)"),
         P::real("nonexpert.confidence_weight", 0.3, 0.0, 1.0,
                 "weight the non-expert gives the model's stated confidence (vs. its consistency)"),
         P::real("expert.accuracy", 0.98, 0.0, 1.0, "P(the expert's scoring label is right)"),
