@@ -3,8 +3,9 @@
 //
 //   order(t)            -> this tick's purchase orders, one batch per agent shard (rows
 //                          in principal order): candidates and the principal's utilities
-//   judge(t, decisions) -> for each transaction, the principal sees the agent's choice
-//                          and stated reason with probability observe_prob; an override
+//   judge(t, decisions) -> for each transaction, the principal sees what the agent
+//                          bought with probability observe_prob and compares it with
+//                          its own best candidate (agents state no reasons); an override
 //                          it sees (a loss above `tolerance`) is punished: no fee and a
 //                          penalty. Replies the feedback, bucketed by agent shard, and the
 //                          shard's metric sums (true override count, welfare).
@@ -22,7 +23,7 @@ namespace oversight {
 
 struct principal_settings {
   market_config market;
-  double observe_prob = 0.5;  ///< P(the principal sees the agent's choice and reason)
+  double observe_prob = 0.5;  ///< P(the principal sees what the agent bought)
   double fee = 1.0;           ///< paid to the agent unless it is caught overriding
   double penalty = 4.0;       ///< charged to an agent caught overriding
   double tolerance = 0.0;     ///< utility loss below which a seen override goes unnoticed

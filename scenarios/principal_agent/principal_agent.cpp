@@ -1,10 +1,11 @@
 // principal_agent: Phelps and Ranson 2023 ("Of Models and Tin Men") run as a population.
 // Principals with budgets and preferences delegate purchases to agents who hold hidden
 // incentives of their own (a seller's commission, a preferred brand) and a prior
-// alignment; the principal sees what its agent did and why only with probability
-// `principal.observe_prob`. Agents learn from the principal's feedback (a bandit over
-// faithful / selfish / hedging strategies); optional critic auditors inspect a share of
-// transactions at a cost. The world and the learning live in policies/market.hpp.
+// alignment; the principal sees what its agent bought only with probability
+// `principal.observe_prob`, and then compares it with its own best candidate (agents
+// state no reasons: the principal judges the choice alone). Agents learn from the
+// principal's feedback (a bandit over faithful / selfish / hedging strategies);
+// optional critic auditors inspect a share of transactions at a cost. The world and the learning live in policies/market.hpp.
 //
 // Scale: populations are sharded. `shards` principal-shard actors and `shards`
 // agent-shard actors each own a contiguous block stored as struct-of-arrays; delegation
@@ -261,7 +262,8 @@ const registrar reg{scenario_info{
         P::real("market.sponsored_share", 0.3, 0.0, 1.0, "share of products that pay the agent a commission"),
         P::real("market.price_weight", 0.5, 0.0, 100.0, "principal's disutility per unit of price / budget"),
         P::real("principal.observe_prob", 0.3, 0.0, 1.0,
-                "information asymmetry p: P(the principal sees the agent's choice and stated reason)"),
+                "information asymmetry p: P(the principal sees what the agent bought and checks it against its own "
+                "best candidate)"),
         P::real("principal.fee", 1.0, 0.0, 1000.0, "fee paid to the agent unless caught overriding"),
         P::real("principal.penalty", 4.0, 0.0, 1000.0, "penalty to an agent whose override the principal sees"),
         P::real("principal.tolerance", 0.0, 0.0, 10.0, "utility loss below which a seen override goes unnoticed"),

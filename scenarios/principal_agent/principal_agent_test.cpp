@@ -1,7 +1,8 @@
-// The principal_agent scenario's outcomes on a small configuration over three seeds
-// (issue 5: "the override rate falls as p rises; auditors lower it at a stated cost").
+// The principal_agent scenario's outcomes on a small configuration: the override-rate
+// claim over 8 seeds, the trend's shape and the audits over three.
 #include <catch2/catch.hpp>
 
+#include "tests/support/claim_run.hpp"
 #include "tests/support/scenario_run.hpp"
 
 using namespace oversight;
@@ -19,10 +20,21 @@ metric_series run_pa(uint64_t seed, std::vector<std::string> sets) {
 
 }  // namespace
 
+// Claim: the override rate at observe_prob 0.9 is more than 0.1 below its rate at 0.1.
+// Measured at this size (seeds 1..8): 0.022 against 0.30. Fails when seeing has no
+// consequence for the agent (--set principal.fee=0 principal.penalty=0: the difference
+// is then near 0).
+TEST_CASE("principal_agent claim: agents override less when principals see more",
+          "[scenario][principal_agent][claim]") {
+  const auto file = std::filesystem::path(OVERSIGHT_SOURCE_DIR) / "scenarios/principal_agent/claims/observe_prob.toml";
+  const auto v = oversight::testing::run_claim_file(file, {"population=1000", "shards=3", "ticks=40"}, "1..8");
+  INFO(oversight::testing::describe(v));
+  REQUIRE(v.holds);
+}
+
 TEST_CASE("principal_agent: the override rate falls as the principal sees more (observe_prob)",
           "[scenario][principal_agent]") {
   const std::vector<double> ps{0.1, 0.5, 0.9};
-  std::vector<double> mean(ps.size(), 0.0);
   for (uint64_t seed : {1, 2, 3}) {
     std::vector<double> rate, welfare;
     for (double p : ps) {
@@ -35,10 +47,7 @@ TEST_CASE("principal_agent: the override rate falls as the principal sees more (
     CHECK(rate[0] > rate[1]);
     CHECK(rate[1] > rate[2]);
     CHECK(welfare[2] > welfare[0]);  // what the principals get back for seeing more
-    for (size_t i = 0; i < ps.size(); ++i) mean[i] += rate[i] / 3;
   }
-  INFO("mean override rate at p = 0.1: " << mean[0] << ", at p = 0.9: " << mean[2]);
-  CHECK(mean[2] <= 0.5 * mean[0]);  // not a marginal effect: at least halved
 }
 
 TEST_CASE("principal_agent: auditors lower the override rate at the cost they report",
