@@ -159,11 +159,12 @@ class oversight_monitor_program : public tick_program {
           std::vector<metric_row> rows;
           rows.push_back({t, "monitors", "violations_caught", double(caught_)});
           rows.push_back({t, "monitors", "violations_missed", double(missed_)});
-          rows.push_back({t, "monitors", "catch_rate", resolved > 0 ? double(caught_) / resolved : 0.0});
+          // Rates with an empty denominator are not 0: the row is left out that tick.
+          if (resolved > 0) rows.push_back({t, "monitors", "catch_rate", double(caught_) / resolved});
           rows.push_back({t, "monitors", "false_flags", double(false_flags_)});
           rows.push_back({t, "monitors", "flags_raised", double(flagged_now)});
           rows.push_back({t, "humans", "queue_length", double(queue_.size())});
-          rows.push_back({t, "humans", "human_load", capacity > 0 ? double(taken->size()) / double(capacity) : 0.0});
+          if (capacity > 0) rows.push_back({t, "humans", "human_load", double(taken->size()) / double(capacity)});
           rows.push_back({t, "humans", "wrongly_confirmed", double(wrongly_confirmed_)});
           done.ok(std::move(rows));
         },
@@ -209,11 +210,14 @@ const registrar reg{scenario_info{
     {
         {"violations_caught", "violations confirmed by a human so far"},
         {"violations_missed", "violations that went through so far: unflagged, expired in the queue, or let pass"},
-        {"catch_rate", "violations caught / (caught + missed) so far"},
+        {"catch_rate",
+         "violations caught / (caught + missed) so far; not recorded on ticks before any violation is caught or "
+         "missed (nothing to catch yet is not a catch rate of 0)"},
         {"false_flags", "benign responses flagged so far"},
         {"flags_raised", "responses flagged this tick"},
         {"queue_length", "flags waiting for a human after this tick's reviews and expiries"},
-        {"human_load", "this tick's reviews / human capacity (count x throughput)"},
+        {"human_load",
+         "this tick's reviews / human capacity (count x throughput); not recorded when the capacity is 0"},
         {"wrongly_confirmed", "benign responses a human confirmed as violations so far"},
     },
     run_oversight_monitor}};
