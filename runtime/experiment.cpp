@@ -1,4 +1,5 @@
 #include "runtime/experiment.hpp"
+#include "runtime/run_store.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -200,7 +201,7 @@ loose_run read_loose_run(const fs::path& dir) {
       r.error = ss.str();
       while (!r.error.empty() && (r.error.back() == '\n' || r.error.back() == '\r')) r.error.pop_back();
     } else {
-      r.error = "unfinished: run.sqlite.partial without FAILED (still running, or killed)";
+      r.error = run_dir_locked(dir) ? "unfinished: still running" : "unfinished: killed (run.sqlite.partial without FAILED)";
     }
   }
   database db(file);
@@ -218,7 +219,9 @@ loose_run read_loose_run(const fs::path& dir) {
     if (key == "seed") return;
     out.all_params[key] = parameter_json(db, key, text_column(st, 1), text_column(st, 2));
   });
-  if (r.status == "done") r.rows = read_metric_rows(file);
+  // An unfinished run's committed ticks are read too: summaries show its metrics but
+  // count only done runs in their statistics (the command lists it as incomplete).
+  r.rows = read_metric_rows(file);
   return out;
 }
 

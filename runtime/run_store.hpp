@@ -5,15 +5,31 @@
 //                metrics(tick, actor, name, value), events(tick, kind, detail)
 //                The run table holds the provenance: scenario, source, seed, threads,
 //                status, started, ended (UTC, ISO 8601), wall_seconds, host,
-//                command_line, version, commit.
+//                command_line, version, commit; and at the end ticks_committed and,
+//                for a run that did not complete, reason.
 //   scenario.toml every parameter resolved: `oversight run` on it repeats the run
 //   report.html  plots of every metric (written by the tools after success)
-//   FAILED       present only when the run failed; holds the reason
+//   FAILED       present only when the run failed or was interrupted; holds the reason
+//   .oversight.lock  held (flock) while a run owns the directory; removed at the end
+//   .oversight.reserve  64 KiB held back while the run goes on, freed first when it ends
+//                so a full disk still leaves the status and FAILED written
+//
 // Nothing half-written looks finished: rows go to run.sqlite.partial, which is renamed
-// to run.sqlite only by finish(). A failed run keeps its .partial and gets FAILED.
+// to run.sqlite only by finish(). The partial file is in WAL mode and every tick's rows
+// are committed within 25 ms of reaching the recorder, so a run can be read while it runs
+// (`oversight report DIR`) and a killed one keeps every tick it committed. Status in
+// the run table: running, complete, interrupted (SIGINT/SIGTERM; FAILED says which and
+// after how many ticks) or "failed: <reason>". A run killed with SIGKILL keeps status
+// running, no FAILED, and its lock free: readers call that "killed".
+//
+// Ownership: oversight never deletes a directory it did not create and never overwrites
+// a file it did not write. An existing --out is used only when it holds none of the
+// files above (other files are left alone) and no other run holds its lock.
 #pragma once
 
+#include <atomic>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,9 +40,34 @@ struct sqlite3;
 
 namespace oversight {
 
-/// Chooses and creates the run directory. Throws user_error when `out` already holds a
-/// finished run or cannot be created.
-std::filesystem::path make_run_dir(const std::string& out, const scenario_spec& spec);
+/// A run directory held by one run: created (or adopted when it holds nothing of a run),
+/// locked with flock on DIR/.oversight.lock for the holder's lifetime.
+class run_directory {
+ public:
+  /// Chooses (empty `out`: runs/<scenario>-<seed>-<time>, never an existing one) and
+  /// claims the directory. Throws user_error naming --out when it cannot be created or
+  /// written, is not a directory, another run holds it, or it holds a run (finished or
+  /// not) or any file a run would write. Touches nothing when it throws, except to undo
+  /// what it created.
+  static run_directory claim(const std::string& out, const scenario_spec& spec);
+  run_directory(run_directory&& other) noexcept;
+  run_directory& operator=(run_directory&&) = delete;
+  run_directory(const run_directory&) = delete;
+  ~run_directory();  ///< removes the lock file and releases the lock
+
+  const std::filesystem::path& path() const { return dir_; }
+  /// After a discard(): removes the directories this claim created, when empty.
+  void remove_created_dirs();
+
+ private:
+  run_directory() = default;
+  std::filesystem::path dir_;
+  std::vector<std::filesystem::path> created_;  ///< innermost first
+  int fd_ = -1;
+};
+
+/// Whether a run holds DIR's lock now (a run.sqlite.partial there is being written).
+bool run_dir_locked(const std::filesystem::path& dir);
 
 class run_store {
  public:
@@ -38,6 +79,13 @@ class run_store {
   run_store(const run_store&) = delete;
   run_store& operator=(const run_store&) = delete;
 
+  /// Pending rows are committed at most this long after they were appended.
+  static constexpr double commit_interval_s = 0.025;
+
+  /// Appends one tick's rows, committing them within commit_interval_s (so they survive
+  /// a kill; every other end of the run commits them at once). A write error
+  /// (a full disk) throws std::runtime_error naming the file and SQLite's reason, and
+  /// is remembered (failure()).
   void append(const std::vector<metric_row>& rows);
   void event(int64_t tick, const std::string& kind, const std::string& detail);
   /// Commits the pending transaction (rows are durable afterwards).
@@ -46,9 +94,20 @@ class run_store {
   void finish();
   /// Marks the run failed: commits what there is and writes DIR/FAILED with the reason.
   void fail(const std::string& reason);
-  /// For bad input detected before anything ran: closes and deletes the partial file,
-  /// and the directory too when nothing else is in it.
+  /// Marks the run interrupted by `signal` (committed ticks kept) and writes FAILED.
+  /// Returns the one-line reason written.
+  std::string interrupt(int signal);
+  /// For bad input detected before anything ran: closes and deletes the files it wrote.
   void discard();
+
+  /// Asks the run to stop after the tick in progress. Async-signal-safe.
+  void request_stop(int signal) { stop_signal_.store(signal, std::memory_order_relaxed); }
+  /// The signal that asked the run to stop, or 0.
+  int stop_requested() const { return stop_signal_.load(std::memory_order_relaxed); }
+  /// The first write error (e.g. "disk full"), or empty.
+  const std::string& failure() const { return failure_; }
+  /// Ticks stored so far (the highest tick appended + 1; 0 when none).
+  int64_t ticks_committed() const { return ticks_committed_; }
 
   const std::vector<metric_row>& rows() const { return rows_; }
   const std::filesystem::path& dir() const { return dir_; }
@@ -57,18 +116,26 @@ class run_store {
   void exec(const std::string& sql);
   void begin();
   void set_run(const std::string& key, const std::string& value);
+  void set_end(const std::string& status, const std::string& reason);
   std::filesystem::path dir_;
   sqlite3* db_ = nullptr;
   bool in_tx_ = false;
-  void set_end_time();
   std::vector<metric_row> rows_;  // kept for the summary and the report
   double started_ = 0;            // steady clock, seconds
+  double last_commit_ = 0;
+  int64_t ticks_ = 0;             // declared ticks (the "ticks" parameter), 0 when none
+  int64_t ticks_committed_ = 0;
+  std::string failure_;
+  std::atomic<int> stop_signal_{0};
+  static_assert(std::atomic<int>::is_always_lock_free, "request_stop() runs in a signal handler");
 };
 
-/// Reads the metrics table of a finished run.sqlite, ordered by (tick, actor, name).
+/// Reads the metrics table of a run.sqlite (or a .partial), ordered by (tick, actor,
+/// name). Every column is type-checked: a malformed row is a user_error naming it.
 std::vector<metric_row> read_metrics(const std::filesystem::path& sqlite_file);
 
-/// Reads the run table (provenance and status) of a run.sqlite, in key order.
+/// Reads the run table (provenance and status) of a run.sqlite, in key order. NULL
+/// keys or values read as empty text.
 std::vector<std::pair<std::string, std::string>> read_run_table(const std::filesystem::path& sqlite_file);
 
 /// The current time as UTC ISO 8601 (2026-11-26T23:19:59Z).

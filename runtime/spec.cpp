@@ -7,6 +7,9 @@
 #include <cstdint>
 #include <cstdio>
 #include <functional>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
 #include <sstream>
 #include <toml++/toml.h>
 
@@ -106,12 +109,24 @@ std::string where(const std::string& file, const toml::source_region& r) {
   return os.str();
 }
 
+/// A value as echoed in a message: at most 120 characters, line breaks shown as \\n.
+std::string clipped(const std::string& v) {
+  std::string out;
+  for (char c : v) {
+    if (out.size() >= 120) return out + "...";
+    if (c == '\n') out += "\\n";
+    else if (c == '\r') out += "\\r";
+    else out += c;
+  }
+  return out;
+}
+
 /// Converts a TOML node to a value of the declared type, or explains why not.
 /// `origin` prefixes every message (file:line:col or "--set k=v").
 param_value convert(const toml::node& node, const param_decl& d, const std::string& origin) {
   auto describe = [&]() {
     std::ostringstream os;
-    if (auto s = node.value<std::string>()) os << "string \"" << *s << '"';
+    if (auto s = node.value<std::string>()) os << "string \"" << clipped(*s) << '"';
     else if (node.is_boolean()) os << "boolean " << (*node.value<bool>() ? "true" : "false");
     else if (node.is_integer()) os << "integer " << *node.value<int64_t>();
     else if (node.is_floating_point()) {
@@ -160,7 +175,7 @@ param_value convert(const toml::node& node, const param_decl& d, const std::stri
       if (!d.choices.empty() && std::find(d.choices.begin(), d.choices.end(), v) == d.choices.end()) {
         std::string all;
         for (auto& c : d.choices) all += (all.empty() ? "" : ", ") + c;
-        throw user_error(origin + ": parameter '" + d.key + "' = \"" + v + "\" is not one of: " + all);
+        throw user_error(origin + ": parameter '" + d.key + "' = \"" + clipped(v) + "\" is not one of: " + all);
       }
       return v;
     }
@@ -174,6 +189,15 @@ const param_decl* find_decl(const std::vector<param_decl>& decls, const std::str
   return nullptr;
 }
 
+user_error duplicate_key(const std::string& file, const std::string& key, const toml::source_region& a,
+                         const toml::source_region& b) {
+  const bool a_first = a.begin.line < b.begin.line || (a.begin.line == b.begin.line && a.begin.column < b.begin.column);
+  const auto& first = a_first ? a : b;
+  const auto& second = a_first ? b : a;
+  return user_error(where(file, second) + ": parameter '" + key + "' is set twice, here and at " +
+                    where(file, first) + " (a dotted or quoted key and a table spell the same parameter); keep one");
+}
+
 user_error unknown_key(const std::string& origin, const std::string& key, const scenario_info& info) {
   std::string msg = origin + ": unknown parameter '" + key + "' for scenario '" + info.name + "'";
   auto guess = did_you_mean(key, info.params);
@@ -182,19 +206,23 @@ user_error unknown_key(const std::string& origin, const std::string& key, const 
   return user_error(msg);
 }
 
-/// Flattens nested tables into dotted keys and validates each leaf.
+/// Flattens nested tables into dotted keys and validates each leaf. `seen` holds where
+/// each key was set: the same parameter spelled twice (a quoted "a.b" beside [a] b) is
+/// an error naming both places, not a silent choice of one.
 void walk(const toml::table& tbl, const std::string& prefix, const std::string& file, const scenario_info& info,
-          std::map<std::string, param_value>& out) {
+          std::map<std::string, param_value>& out, std::map<std::string, toml::source_region>& seen) {
   for (auto&& [k, v] : tbl) {
     std::string key = prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
     // [sweep]: load_sweep_table(); [claim]: load_claim() (runtime/claims.hpp).
     if (prefix.empty() && (key == "scenario" || key == "sweep" || key == "claim")) continue;
     if (auto* sub = v.as_table()) {
-      walk(*sub, key, file, info, out);
+      walk(*sub, key, file, info, out, seen);
       continue;
     }
     auto* d = find_decl(info.params, key);
     if (!d) throw unknown_key(where(file, k.source()), key, info);
+    auto [it, fresh] = seen.emplace(key, k.source());
+    if (!fresh) throw duplicate_key(file, key, it->second, k.source());
     out[key] = convert(v, *d, where(file, v.source()));
   }
 }
@@ -213,13 +241,82 @@ const scenario_info& scenario_of(const toml::table& tbl, const std::string& name
   return *info;
 }
 
+size_t toml_nesting(std::string_view text, size_t* line_out) {
+  // Tables nest through [headers.with.dots], dotted.keys, arrays and inline tables. The
+  // scan follows TOML's lexical rules far enough to skip strings and comments; a dotted
+  // chain is a run of key characters and dots (a float's "1.5" is a chain of 1, and the
+  // commas between array members end it).
+  size_t depth = 0, chain = 0, deepest = 0, line = 1;
+  auto key_char = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+           c == ' ' || c == '\t' || c == '+';
+  };
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '\n') {
+      ++line;
+      chain = 0;
+    } else if (c == '#') {
+      while (i + 1 < text.size() && text[i + 1] != '\n') ++i;
+    } else if (c == '"' || c == '\'') {
+      const bool multi = text.substr(i, 3) == std::string(3, c);
+      const std::string_view close = multi ? std::string_view(c == '"' ? "\"\"\"" : "\'\'\'")
+                                           : std::string_view(c == '"' ? "\"" : "'");
+      i += close.size();
+      while (i < text.size() && text.substr(i, close.size()) != close) {
+        if (text[i] == '\n') ++line;
+        if (c == '"' && text[i] == '\\') ++i;  // an escape: skip the escaped character
+        ++i;
+      }
+      i += close.size() - 1;
+    } else if (c == '[' || c == '{') {
+      ++depth;
+      chain = 0;
+    } else if (c == ']' || c == '}') {
+      if (depth > 0) --depth;
+      chain = 0;
+    } else if (c == '.') {
+      ++chain;
+    } else if (!key_char(c)) {
+      chain = 0;
+    }
+    if (depth + chain > deepest) {
+      deepest = depth + chain;
+      if (line_out) *line_out = line;
+    }
+  }
+  return deepest;
+}
+
+void check_nesting(std::string_view text, const std::string& origin, bool name_line) {
+  size_t line = 0;
+  const size_t depth = toml_nesting(text, &line);
+  if (depth > max_nesting)
+    throw user_error(origin + (name_line ? ":" + std::to_string(line) : std::string()) + ": nests " + std::to_string(depth) + " levels deep (tables, dotted keys, arrays); at most " +
+                     std::to_string(max_nesting) + " are read");
+}
+
 toml::table parse_scenario_file(const std::filesystem::path& file) {
   const std::string name = file.string();
   std::error_code ec;
   if (!std::filesystem::exists(file, ec)) throw user_error(name + ": scenario file not found");
   if (std::filesystem::is_directory(file, ec)) throw user_error(name + ": is a directory, not a scenario file");
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw user_error(name + ": cannot read: " + std::strerror(errno));
+  std::string text;
+  char buf[65536];
+  while (in.read(buf, sizeof buf) || in.gcount() > 0) {
+    text.append(buf, size_t(in.gcount()));
+    if (text.size() > max_file_bytes)
+      throw user_error(name + ": larger than " + std::to_string(max_file_bytes >> 20) +
+                       " MiB; a scenario file is a page of parameters");
+  }
+  if (in.bad()) throw user_error(name + ": cannot read: " + std::strerror(errno));
+  // toml++ parses nested tables recursively: a file nested thousands deep would
+  // overflow the stack before it could report anything.
+  check_nesting(text, name, true);
   try {
-    return toml::parse_file(name);
+    return toml::parse(text, name);
   } catch (const toml::parse_error& e) {
     throw user_error(where(name, e.source()) + ": invalid TOML: " + std::string(e.description()));
   }
@@ -372,6 +469,10 @@ sweep_table load_sweep_table(const std::filesystem::path& file) {
           if (!arr || arr->empty())
             throw user_error(where(name, gv.source()) + ": sweep.grid: '" + param +
                              "' must be a non-empty array of values, e.g. [1, 2]");
+          for (auto& other : out.grid)
+            if (other.key == param)
+              throw user_error(gat + ": sweep.grid: '" + param + "' is listed twice (a dotted or quoted key and a "
+                               "table spell the same parameter); keep one");
           sweep_axis axis{param, {}};
           for (auto& e : *arr) {
             auto value = convert(e, *d, where(name, e.source()) + ": sweep.grid");
@@ -404,6 +505,8 @@ sweep_table load_sweep_table(const std::filesystem::path& file) {
             }
             if (param == "seed") throw user_error(eat + ": sweep.points: give seeds with sweep.seeds");
             if (!d) throw unknown_key(eat + ": sweep.points", param, info);
+            if (values.count(param))
+              throw user_error(eat + ": sweep.points: '" + param + "' is set twice in one entry; keep one");
             values[param] = convert(pv, *d, where(name, pv.source()) + ": sweep.points");
           }
         };
@@ -447,6 +550,78 @@ std::string did_you_mean(const std::string& key, const std::vector<param_decl>& 
   return best;
 }
 
+namespace {
+
+/// A --set as it is echoed in messages: line breaks shown as \\n, long ones cut.
+std::string shown_set(const std::string& o) { return clipped(o); }
+
+/// Whether `t` is written as a number (TOML's digits, sign, '_', '.', exponent).
+bool numeric_text(const std::string& t, bool* integral) {
+  size_t i = 0;
+  if (i < t.size() && (t[i] == '+' || t[i] == '-')) ++i;
+  bool digits = false, point = false, exponent = false;
+  for (; i < t.size(); ++i) {
+    const char c = t[i];
+    if (c >= '0' && c <= '9') digits = true;
+    else if (c == '_' && digits) continue;
+    else if (c == '.' && !point && !exponent) point = true;
+    else if ((c == 'e' || c == 'E') && digits && !exponent) {
+      exponent = true;
+      if (i + 1 < t.size() && (t[i + 1] == '+' || t[i + 1] == '-')) ++i;
+    } else return false;
+  }
+  *integral = !point && !exponent;
+  return digits;
+}
+
+/// Applies one `--set key=value`: exactly one key and one TOML value (a bare word that
+/// is not TOML is taken as a string), validated like a value in the file.
+void values_from_set(const std::string& o, const scenario_info& info, std::map<std::string, param_value>& values) {
+  const std::string origin = "--set " + shown_set(o);
+  auto eq = o.find('=');
+  if (eq == std::string::npos || eq == 0) throw user_error(origin + ": expected key.path=value");
+  std::string key = o.substr(0, eq), text = o.substr(eq + 1);
+  if (key.size() > 200) throw user_error(origin + ": the key is " + std::to_string(key.size()) + " characters long");
+  if (o.find_first_of("\n\r") != std::string::npos)
+    throw user_error(origin + ": spans lines; each --set takes one key=value");
+  auto* d = find_decl(info.params, key);
+  if (!d) throw unknown_key(origin, key, info);
+  check_nesting(text, origin, false);
+  toml::table one;
+  bool parsed = true;
+  try {
+    one = toml::parse("v = " + text);
+  } catch (const toml::parse_error&) {
+    parsed = false;
+  }
+  if (parsed && (one.size() != 1 || !one.get("v")))
+    throw user_error(origin + ": holds more than one value; each --set takes one key=value");
+  if (!parsed) {
+    bool integral = false;
+    if (numeric_text(text, &integral)) {
+      // TOML has no value for it: a number too large for its type.
+      if (d->type == param_type::integer && integral) {
+        const int64_t lo = d->min ? integer_bound(*d->min) : INT64_MIN, hi = d->max ? integer_bound(*d->max) : INT64_MAX;
+        throw user_error(origin + ": parameter '" + key + "' = " + text + " is out of range [" + std::to_string(lo) +
+                         ", " + std::to_string(hi) + "] (and of a 64-bit integer)");
+      }
+      std::string digits;
+      for (char c : text)
+        if (c != '_') digits += c;
+      const double v = std::strtod(digits.c_str(), nullptr);
+      if (!std::isfinite(v))
+        throw user_error(origin + ": parameter '" + key + "' = " + text +
+                         " is too large for a number (the largest is about 1.8e308)");
+      one = toml::table{{"v", v}};
+    } else {
+      one = toml::table{{"v", text}};
+    }
+  }
+  values[key] = convert(*one.get("v"), *d, origin);
+}
+
+}  // namespace
+
 scenario_spec load_spec(const std::filesystem::path& file, const std::vector<std::string>& overrides,
                         std::optional<uint64_t> seed) {
   const std::string name = file.string();
@@ -456,24 +631,10 @@ scenario_spec load_spec(const std::filesystem::path& file, const std::vector<std
 
   std::map<std::string, param_value> values;
   for (auto& d : info->params) values[d.key] = d.default_value;
-  walk(tbl, "", name, *info, values);
+  std::map<std::string, toml::source_region> seen;
+  walk(tbl, "", name, *info, values, seen);
 
-  for (const auto& o : overrides) {
-    const std::string origin = "--set " + o;
-    auto eq = o.find('=');
-    if (eq == std::string::npos || eq == 0) throw user_error(origin + ": expected key.path=value");
-    std::string key = o.substr(0, eq), text = o.substr(eq + 1);
-    auto* d = find_decl(info->params, key);
-    if (!d) throw unknown_key(origin, key, *info);
-    // The value is read as a TOML value; a bare word that is not one is taken as a string.
-    toml::table one;
-    try {
-      one = toml::parse("v = " + text);
-    } catch (const toml::parse_error&) {
-      one = toml::table{{"v", text}};
-    }
-    values[key] = convert(*one.get("v"), *d, origin);
-  }
+  for (const auto& o : overrides) values_from_set(o, *info, values);
 
   scenario_spec spec;
   spec.scenario = kind;

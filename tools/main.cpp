@@ -60,7 +60,13 @@ int cmd_run(const std::string& file, const std::vector<std::string>& sets, const
   auto mode = spec.params.all().find("free_running");
   if (mode != spec.params.all().end() && std::get<bool>(mode->second))
     std::cerr << "note: free-running mode: metrics are reproducible in distribution, not bit for bit" << std::endl;
-  auto res = run_scenario(spec, opt);
+  run_result res;
+  try {
+    res = run_scenario(spec, opt);
+  } catch (const run_interrupted& e) {
+    std::cerr << e.what() << " (oversight report " << e.dir().string() << " reads them)" << std::endl;
+    return 128 + e.signal();
+  }
   // The run is complete once run.sqlite is in place; the report is derived from it, so a
   // failure here is reported but leaves the run intact (`oversight report DIR` redoes it).
   try {
@@ -119,10 +125,27 @@ int cmd_report(const std::string& dir) {
     std::cout << (d / "report.html").string() << std::endl;
     return 0;
   }
-  if (!std::filesystem::exists(d / "run.sqlite"))
-    throw user_error(dir + ": no run.sqlite here (a failed or unfinished run?) and no sweep.sqlite (not a sweep)");
-  auto run = read_run_record(d / "run.sqlite");
-  write_run_report(d / "report.html", name, run);
+  std::filesystem::path file = d / "run.sqlite";
+  std::string incomplete;
+  if (!std::filesystem::exists(file)) {
+    // An unfinished run (interrupted, failed, killed or still running): its committed
+    // ticks are read from the partial file, and the report says it is incomplete.
+    file = d / "run.sqlite.partial";
+    if (!std::filesystem::exists(file))
+      throw user_error(dir + ": no run.sqlite or run.sqlite.partial here (not a run directory) and no sweep.sqlite "
+                             "(not a sweep)");
+    std::string status, reason;
+    for (auto& [k, v] : read_run_table(file)) {
+      if (k == "status") status = v;
+      if (k == "reason") reason = v;
+    }
+    if (status == "running") status = run_dir_locked(d) ? "still running" : "killed (no FAILED, lock released)";
+    incomplete = "incomplete run: " + (reason.empty() ? status : reason);
+  }
+  read_metrics(file);  // type-checks every row: a malformed database is named, not rendered
+  auto run = read_run_record(file);
+  write_run_report(d / "report.html", incomplete.empty() ? name : name + " (incomplete)", run);
+  if (!incomplete.empty()) std::cerr << "note: " << incomplete << std::endl;
   print_summary(std::cout, run.metrics);
   std::cout << (d / "report.html").string() << std::endl;
   return 0;
@@ -138,6 +161,11 @@ int cmd_summary(const std::vector<std::string>& dirs, const std::vector<std::str
   opt.baseline = baseline;
   auto s = summarize(ex, opt);
   print_summary_table(std::cout, s);
+  // Runs that did not finish are in no statistic above: say which, and why.
+  for (const auto& r : ex.runs)
+    if (r.status != "done" && !r.rows.empty())
+      std::cerr << "note: incomplete run, not in the statistics: " << r.dir.string() << " ("
+                << (r.error.empty() ? r.status : r.error) << ")" << std::endl;
   if (!json.empty()) write_summary_json(json, s);
   return 0;
 }
@@ -223,7 +251,8 @@ int main(int argc, char** argv) {
   run->add_option("file", file, "scenario TOML file")->required();
   run->add_option("--set", sets, "override a parameter: key.path=value (repeatable)");
   run->add_option("--seed", seed, "run seed (overrides the file's)");
-  run->add_option("--threads", threads, "scheduler threads (default: one per core)")->check(CLI::Range(0, 1024));
+  run->add_option("--threads", threads, "scheduler threads, 1 to 1024 (default: one per core)")
+      ->check(CLI::Range(1, 1024));
   run->add_option("--out", out, "run directory (default: runs/<scenario>-<seed>-<time>)");
 
   auto* list = app.add_subcommand("list", "every scenario (or one) with its parameters and metrics");

@@ -1,7 +1,17 @@
 #include "actors/director/run.hpp"
 
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <csignal>
 #include <cstdio>
+#include <cstring>
+#include <fstream>
 #include <iostream>
+#include <mutex>
+#include <new>
+#include <sys/mman.h>
+#include <sys/resource.h>
 #include <thread>
 #include <unistd.h>
 
@@ -15,25 +25,292 @@
 
 namespace oversight {
 
+namespace {
+
+// ---- signals ---------------------------------------------------------------------------
+
+std::atomic<run_store*> active_store{nullptr};
+
+extern "C" void oversight_run_stop_handler(int sig) {
+  run_store* s = active_store.load();
+  if (!s || s->stop_requested()) {
+    // The second signal: stop now, the default way (what is committed stays).
+    std::signal(sig, SIG_DFL);
+    std::raise(sig);
+    return;
+  }
+  s->request_stop(sig);
+  static const char msg[] = "\noversight: stopping after the tick in progress (signal again to stop at once)\n";
+  [[maybe_unused]] auto n = ::write(STDERR_FILENO, msg, sizeof msg - 1);
+}
+
+/// SIGINT and SIGTERM ask `store` to stop for as long as it lives.
+class stop_signals {
+ public:
+  explicit stop_signals(run_store& store, bool on) : on_(on) {
+    if (!on_) return;
+    active_store = &store;
+    struct sigaction sa {};
+    sa.sa_handler = oversight_run_stop_handler;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_int_);
+    sigaction(SIGTERM, &sa, &old_term_);
+  }
+  ~stop_signals() {
+    if (!on_) return;
+    sigaction(SIGINT, &old_int_, nullptr);
+    sigaction(SIGTERM, &old_term_, nullptr);
+    active_store = nullptr;
+  }
+  stop_signals(const stop_signals&) = delete;
+  stop_signals& operator=(const stop_signals&) = delete;
+
+ private:
+  bool on_;
+  struct sigaction old_int_ {}, old_term_ {};
+};
+
+// ---- causes of failure -------------------------------------------------------------------
+
+/// CAF reports an exception thrown inside an actor to its peers only as
+/// sec::runtime_error, and prints the exception's what() as a line through the actor
+/// system's printer (stdout). The printer is redirected here so that a failed run names
+/// its cause; the line is kept, not printed.
+struct actor_failures {
+  std::mutex m;
+  std::condition_variable cv;
+  std::string first;  ///< what() of the first unhandled exception, first line only
+
+  void add(const std::string& line) {
+    // "*** unhandled exception: [id: 7, name: ..., exception typeid: ...]: WHAT"
+    const std::string tag = "*** unhandled exception: [";
+    if (line.rfind(tag, 0) != 0) {
+      std::cout << line << std::flush;  // not ours to swallow
+      return;
+    }
+    auto close = line.find("]: ");
+    std::string what = close == std::string::npos ? line.substr(tag.size()) : line.substr(close + 3);
+    // c10::Error's what() carries a backtrace after the message: keep the message.
+    what = what.substr(0, what.find('\n'));
+    while (!what.empty() && (what.back() == '\r' || what.back() == ' ')) what.pop_back();
+    std::lock_guard<std::mutex> lock(m);
+    if (first.empty()) first = what.empty() ? "an actor threw an exception" : what;
+    cv.notify_all();
+  }
+  /// The first cause, waiting up to `wait` for the printer to deliver it.
+  std::string get(std::chrono::milliseconds wait) {
+    std::unique_lock<std::mutex> lock(m);
+    cv.wait_for(lock, wait, [&] { return !first.empty(); });
+    return first;
+  }
+};
+
+std::atomic<bool> allocation_failed{false};
+
+/// operator new's handler: remembers that memory ran out, then fails as usual.
+void on_out_of_memory() {
+  allocation_failed = true;
+  std::set_new_handler(nullptr);
+  throw std::bad_alloc();
+}
+
+bool out_of_memory_text(const std::string& s) {
+  return s.find("bad_alloc") != std::string::npos || s.find("not enough memory") != std::string::npos ||
+         s.find("out of memory") != std::string::npos || s.find("Cannot allocate memory") != std::string::npos;
+}
+
+std::string human_bytes(double b) {
+  char buf[32];
+  if (b >= 1e9) std::snprintf(buf, sizeof buf, "%.1f GB", b / 1e9);
+  else std::snprintf(buf, sizeof buf, "%.0f MB", b / 1e6);
+  return buf;
+}
+
+/// Memory this process may still use: the least of what the system has available
+/// (MemAvailable + free swap), what the address-space limit leaves, and the cgroup's.
+double memory_available() {
+  double avail = 0, swap = 0;
+  std::ifstream mi("/proc/meminfo");
+  for (std::string key; mi >> key;) {
+    double kb = 0;
+    mi >> kb;
+    if (key == "MemAvailable:") avail = kb * 1024;
+    if (key == "SwapFree:") swap = kb * 1024;
+    mi.ignore(64, '\n');
+  }
+  double limit = avail > 0 ? avail + swap : 1e300;
+  rlimit as{};
+  if (getrlimit(RLIMIT_AS, &as) == 0 && as.rlim_cur != RLIM_INFINITY) {
+    double vm = 0;
+    std::ifstream st("/proc/self/status");
+    for (std::string key; st >> key;) {
+      if (key == "VmSize:") {
+        st >> vm;
+        vm *= 1024;
+        break;
+      }
+      st.ignore(4096, '\n');
+    }
+    limit = std::min(limit, double(as.rlim_cur) - vm);
+  }
+  std::ifstream cg("/sys/fs/cgroup/memory.max"), cg_used("/sys/fs/cgroup/memory.current");
+  std::string max_text;
+  double used = 0;
+  if (cg >> max_text && max_text != "max" && cg_used >> used) limit = std::min(limit, std::stod(max_text) - used);
+  return limit;
+}
+
+/// Whether `threads` scheduler threads can start (an address-space or process limit may
+/// forbid it). Checked just before the actor system starts them, because CAF aborts the
+/// process ("terminate called without an active exception") when one of its threads
+/// fails to start. Throws std::runtime_error naming --threads and the limit.
+void check_threads_can_start(int threads) {
+  // CAF starts `threads` workers plus a few of its own, and each detached actor (the
+  // recorder, trainers) takes one more: probe that many plus a margin, with headroom
+  // for what the run allocates next held in reserve meanwhile.
+  const int want = threads + 32;
+  const size_t headroom = size_t(1) << 30;
+  void* reserve = ::mmap(nullptr, headroom, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  std::vector<std::thread> probe;
+  std::atomic<bool> go{false};
+  std::string failure;
+  try {
+    probe.reserve(size_t(want));
+    for (int i = 0; i < want; ++i)
+      probe.emplace_back([&go] {
+        // Allocate as a worker does: glibc gives threads their own malloc arenas (64 MiB
+        // of address space each, up to 8 per core), which the workers reuse later.
+        volatile char* p = static_cast<char*>(std::malloc(64));
+        while (!go.load()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        std::free(const_cast<char*>(p));
+      });
+  } catch (const std::system_error& e) {
+    failure = e.what();
+  }
+  const size_t started = probe.size();
+  go = true;
+  for (auto& t : probe) t.join();
+  if (reserve != MAP_FAILED) ::munmap(reserve, headroom);
+  else failure = "no address space left for the run";
+  if (!failure.empty()) {
+    rlimit as{};
+    std::string limit;
+    if (getrlimit(RLIMIT_AS, &as) == 0 && as.rlim_cur != RLIM_INFINITY)
+      limit = " under the address-space limit of " + human_bytes(double(as.rlim_cur)) + " (ulimit -v)";
+    throw std::runtime_error("--threads " + std::to_string(threads) + ": only " + std::to_string(started) +
+                             " of the " + std::to_string(want) + " threads a run needs could start" + limit + " (" +
+                             failure + "); use fewer threads");
+  }
+}
+
+}  // namespace
+
 int resolve_threads(int threads) {
   if (threads > 0) return threads;
   return int(std::max(1u, std::thread::hardware_concurrency()));
+}
+
+memory_estimate estimate_memory(const scenario_spec& spec) {
+  // Per scenario, the parameters whose size can exceed memory, sized from how the
+  // scenario uses them. Lower bounds (the arrays that must exist at once), so a run
+  // refused here could not have finished.
+  const auto& p = spec.params;
+  const auto& all = p.all();
+  auto has = [&](const char* k) { return all.count(k) > 0; };
+  memory_estimate best;
+  auto consider = [&](double bytes, std::string parameter) {
+    if (bytes > best.bytes) best = {bytes, std::move(parameter)};
+  };
+  if (spec.scenario == "red_team" && has("eval.queries") && has("critic.ensemble") && has("learner.hidden")) {
+    // red_team.cpp: the learner is a policy MLP dim -> learner.hidden -> learner.hidden
+    // -> k; the critic critic.ensemble MLPs (dim + k) -> critic.hidden -> critic.hidden
+    // -> 3, each beside a fixed prior of the same shape; every tick both answer the
+    // eval.queries held-out queries, the critic each query paired with all k options.
+    // The copies counted are those measured on this code (peak RSS over the baseline,
+    // red_team, 2 ticks): the learner's weights about 7.5 times (actor, trainer, Adam,
+    // gradients, weight messages), the critic members about 4.8 times, the evaluation
+    // 2.56 GB at 1,000,000 queries. Rounded down: a run refused here could not have run.
+    const double dim = double(p.integer("world.dim")), k = 4;  // value_world::options()
+    const double lh = double(p.integer("learner.hidden")), ch = double(p.integer("critic.hidden"));
+    const double members = double(p.integer("critic.ensemble"));
+    const double learner_params = dim * lh + lh * lh + lh * k + 2 * lh + k;
+    consider(6 * 4 * learner_params, "learner.hidden = " + std::to_string(p.integer("learner.hidden")));
+    const double member = (dim + k) * ch + ch * ch + ch * 3 + 2 * ch + 3;
+    consider(4 * 4 * members * member, "critic.hidden = " + std::to_string(p.integer("critic.hidden")) +
+                                           " with critic.ensemble = " + std::to_string(p.integer("critic.ensemble")));
+    // The held-out queries, their (query, option) rows, one member's hidden layer over
+    // them, every member's outputs, and the learner's hidden layer.
+    const double n = double(p.integer("eval.queries"));
+    const double eval = 4 * (n * dim + n * k * (dim + k) + n * k * ch + members * n * k * 4 + 2 * n * lh);
+    consider(eval, "eval.queries = " + std::to_string(p.integer("eval.queries")));
+  }
+  return best;
 }
 
 run_result run_scenario(const scenario_spec& spec, const run_options& opt) {
   const scenario_info* info = find_scenario(spec.scenario);
   if (!info) throw user_error("unknown scenario '" + spec.scenario + "'");
   const int threads = resolve_threads(opt.threads);
+  // Sizes that cannot fit are bad input, refused before anything is created.
+  if (auto need = estimate_memory(spec); need.bytes > 0) {
+    const double have = memory_available();
+    if (need.bytes > have)
+      throw user_error(need.parameter + ": needs at least " + human_bytes(need.bytes) + " of memory, " +
+                       human_bytes(std::max(0.0, have)) + " available; use a smaller value");
+  }
   init_torch(1);  // one intra-op thread: bit-identical results whatever the scheduler does
 
-  auto dir = make_run_dir(opt.out, spec);
-  run_store store(dir, spec, threads, opt.command_line);
-  log().info("run {} seed {} in {} with {} scheduler threads", spec.scenario, spec.seed, dir.string(), threads);
+  auto dir_claim = run_directory::claim(opt.out, spec);
+  const auto dir = dir_claim.path();
+  std::unique_ptr<run_store> store_ptr;
   try {
+    store_ptr = std::make_unique<run_store>(dir, spec, threads, opt.command_line);
+  } catch (const std::exception& e) {
+    // Nothing ran: leave the directory as it was found.
+    std::error_code ec;
+    for (const char* f : {"run.sqlite.partial", "run.sqlite.partial-wal", "run.sqlite.partial-shm", "scenario.toml",
+                          "scenario.toml.tmp", ".oversight.reserve"})
+      std::filesystem::remove(dir / f, ec);
+    dir_claim.remove_created_dirs();
+    throw std::runtime_error(std::string("cannot start the run in ") + dir.string() + ": " + e.what());
+  }
+  run_store& store = *store_ptr;
+  stop_signals signals(store, opt.handle_signals);
+  auto failures = std::make_shared<actor_failures>();
+  allocation_failed = false;
+  auto old_new_handler = std::set_new_handler(on_out_of_memory);
+  struct restore_new_handler {
+    std::new_handler h;
+    ~restore_new_handler() { std::set_new_handler(h); }
+  } restore{old_new_handler};
+
+  log().info("run {} seed {} in {} with {} scheduler threads", spec.scenario, spec.seed, dir.string(), threads);
+  // The cause of a failure, in one line: the store's write error, an actor's exception,
+  // running out of memory (with the parameter that sized it), or what was thrown.
+  auto cause = [&](const std::string& thrown) {
+    std::string why = store.failure();
+    if (why.empty()) why = failures->get(std::chrono::milliseconds(0));
+    if (why.empty()) why = thrown;
+    why = why.substr(0, why.find('\n'));
+    if (allocation_failed || out_of_memory_text(why)) {
+      std::string msg = "out of memory (" + why + ")";
+      if (auto need = estimate_memory(spec); !need.parameter.empty())
+        msg += "; the largest need is " + need.parameter + " (at least " + human_bytes(need.bytes) + ")";
+      return msg;
+    }
+    return why;
+  };
+  try {
+    check_threads_can_start(threads);
     caf::actor_system_config cfg;
     register_protocol(cfg);
     cfg.set("scheduler.max-threads", threads);
     caf::actor_system sys{cfg};
+    caf::actor_ostream::redirect_all(sys, ":oversight-actor-output");
+    auto listener = sys.spawn([failures](caf::event_based_actor* self) -> caf::behavior {
+      self->join(self->system().groups().get_local(":oversight-actor-output"));
+      return {[failures](const std::string&, const std::string& line) { failures->add(line); }};
+    });
     auto recorder = spawn_recorder(sys, &store);
     const bool tty = isatty(STDERR_FILENO);
     int64_t last_decile = -1;
@@ -56,16 +333,32 @@ run_result run_scenario(const scenario_spec& spec, const run_options& opt) {
       failure = std::current_exception();
     }
     caf::anon_send_exit(recorder, caf::exit_reason::user_shutdown);
+    if (failure) {
+      // Let the printer hand over an actor's exception before the listener goes.
+      if (!store.stop_requested() && store.failure().empty()) failures->get(std::chrono::milliseconds(200));
+    }
+    caf::anon_send_exit(listener, caf::exit_reason::user_shutdown);
     if (failure) std::rethrow_exception(failure);
   } catch (const user_error&) {
     // Bad input found while wiring the scenario (e.g. a combination of parameters no
     // single declaration can rule out): nothing ran, so nothing is kept.
     store.discard();
+    dir_claim.remove_created_dirs();
     throw;
   } catch (const std::exception& e) {
-    log().error("run failed, {} marked FAILED: {}", dir.string(), e.what());
-    store.fail(e.what());
-    throw;
+    if (int sig = store.stop_requested()) {
+      auto reason = store.interrupt(sig);
+      log().info("run interrupted, {} marked FAILED: {}", dir.string(), reason);
+      throw run_interrupted(reason, sig, dir);
+    }
+    const std::string reason = cause(e.what());
+    log().info("run failed, {} marked FAILED: {}", dir.string(), reason);  // the caller prints it
+    store.fail(reason);
+    throw std::runtime_error(reason);
+  }
+  if (int sig = store.stop_requested()) {
+    // The signal came after the last tick was stored: the run is whole.
+    log().info("signal {} after the last tick: the run is complete", sig);
   }
   store.finish();
   log().info("run complete: {} metric rows in {}", store.rows().size(), (dir / "run.sqlite").string());

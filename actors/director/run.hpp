@@ -1,8 +1,20 @@
 // One run, start to finish: spec -> run directory -> actor system -> scenario -> store.
 // Used by `oversight run` and by the tests, so both exercise the same path.
+//
+// How a run ends, and what it leaves (runtime/run_store.hpp has the files):
+//  - complete: run.sqlite; returns.
+//  - bad input found while wiring (user_error): nothing kept (the files it wrote and the
+//    directories it created are removed); rethrown: exit 2.
+//  - SIGINT or SIGTERM: the tick in progress finishes and is committed, the run stops,
+//    status interrupted, FAILED with the reason; throws run_interrupted (exit 128 + sig).
+//    A second signal stops the process at once (the committed ticks are still kept).
+//  - any other failure (a full disk, out of memory, threads that cannot start): status
+//    failed, FAILED with the cause in one line (naming the parameter when its size
+//    caused it); throws std::runtime_error with that line (exit 1).
 #pragma once
 
 #include <filesystem>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -16,6 +28,7 @@ struct run_options {
   std::string out;        ///< run directory; empty: runs/<scenario>-<seed>-<time>
   bool progress = false;  ///< progress line on stderr
   std::string command_line;  ///< recorded in the run table (provenance)
+  bool handle_signals = true;  ///< SIGINT/SIGTERM stop the run cleanly (off: default actions)
 };
 
 struct run_result {
@@ -23,11 +36,33 @@ struct run_result {
   std::vector<metric_row> rows;
 };
 
-/// Throws user_error for a bad --out; on any failure during the run, marks the
-/// directory FAILED (with the reason) and rethrows.
+/// The run was stopped by a signal; what() is the reason also written to FAILED.
+class run_interrupted : public std::runtime_error {
+ public:
+  run_interrupted(const std::string& reason, int signal, std::filesystem::path dir)
+      : std::runtime_error(reason), signal_(signal), dir_(std::move(dir)) {}
+  int signal() const { return signal_; }
+  const std::filesystem::path& dir() const { return dir_; }
+
+ private:
+  int signal_;
+  std::filesystem::path dir_;
+};
+
+/// Throws user_error for a bad --out or input found while wiring, run_interrupted on
+/// SIGINT/SIGTERM; on any other failure marks the directory FAILED (with the reason) and
+/// throws std::runtime_error with the same one-line reason.
 run_result run_scenario(const scenario_spec& spec, const run_options& opt);
 
 /// The scheduler thread count `threads` resolves to.
 int resolve_threads(int threads);
+
+/// A rough upper estimate of the memory `spec` needs, and the parameter that dominates
+/// it, for the parameters whose size can exhaust memory; {0, ""} when nothing is known.
+struct memory_estimate {
+  double bytes = 0;
+  std::string parameter;  ///< e.g. "eval.queries = 1000000"
+};
+memory_estimate estimate_memory(const scenario_spec& spec);
 
 }  // namespace oversight

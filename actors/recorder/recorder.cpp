@@ -5,12 +5,21 @@ namespace oversight {
 namespace {
 recorder_actor::behavior_type recorder(recorder_actor::pointer self, run_store* store) {
   return {
-      [=](record_atom, const metric_batch& b) {
-        store->append(b.rows);
+      [=](record_atom, const metric_batch& b) -> caf::result<ack_atom> {
+        try {
+          store->append(b.rows);
+        } catch (const std::exception& e) {
+          return caf::make_error(caf::sec::runtime_error, std::string(e.what()));
+        }
+        if (store->stop_requested()) return caf::make_error(caf::sec::request_receiver_down, "stop requested");
         return ack_atom::value;
       },
-      [=](flush_atom) {
-        store->commit();
+      [=](flush_atom) -> caf::result<ack_atom> {
+        try {
+          store->commit();
+        } catch (const std::exception& e) {
+          return caf::make_error(caf::sec::runtime_error, std::string(e.what()));
+        }
         return ack_atom::value;
       },
   };

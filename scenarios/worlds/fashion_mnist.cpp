@@ -23,10 +23,14 @@ std::vector<uint8_t> read_all(const std::filesystem::path& file) {
   int n;
   while ((n = gzread(f, buf, sizeof buf)) > 0) out.insert(out.end(), buf, buf + n);
   int err = 0;
+  // gzerror's message lives in the gzFile: copy it before gzclose frees it.
   const char* msg = gzerror(f, &err);
-  gzclose(f);
+  const std::string why = msg && *msg ? msg : "?";
+  const int closed = gzclose(f);
   if (n < 0 || (err != Z_OK && err != Z_STREAM_END))
-    throw user_error(file.string() + ": corrupt gzip data (" + (msg ? msg : "?") + ")");
+    throw user_error(file.string() + ": corrupt gzip data (" + why + ")");
+  // A truncated stream is reported only at close (Z_BUF_ERROR: the data ended early).
+  if (closed != Z_OK) throw user_error(file.string() + ": corrupt gzip data (truncated or bad checksum)");
   return out;
 }
 
