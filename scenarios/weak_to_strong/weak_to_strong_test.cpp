@@ -1,100 +1,80 @@
-// The weak_to_strong scenario's outcomes (issue 3, "What must show" 1 to 3), on small
-// configurations over three seeds. W2S_VERBOSE=1 prints the measured numbers.
+// The weak_to_strong scenario's claims (scenarios/weak_to_strong/claims/*.toml), each run
+// the way `oversight claim` runs it (the same sweep, statistics and verdict) over seeds
+// 1-8; the README has every claim's verdict at the shipped configuration. Tested: claims
+// that hold there, on a configuration small enough for the test budget where they hold
+// too (the comment beside each says how much smaller, and how it was broken by hand).
 #include "scenarios/weak_to_strong/w2s_test_support.hpp"
+#include "tests/support/claim_run.hpp"
 
 using namespace oversight;
 using namespace oversight::w2s_test;
+using oversight::testing::describe;
+using oversight::testing::run_claim_file;
 
 namespace {
 
 const std::string toml = "scenarios/weak_to_strong/weak_to_strong.toml";
 
-// A three-size ladder: weak (0), middle (1), strong (2).
-const std::vector<std::string> small_value_world = {
+std::string claim_file(const std::string& name) {
+  return std::string(OVERSIGHT_SOURCE_DIR) + "/scenarios/weak_to_strong/claims/" + name + ".toml";
+}
+
+// value_world at half the data and 12 epochs (the shipped claims: 8000 + 4000 pairs, 20).
+const std::vector<std::string> small_value_world = {"world.train_samples=4000", "world.test_samples=2000",
+                                                    "train.epochs=12"};
+
+// A three-size ladder for the checks below that are not claims.
+const std::vector<std::string> three_sizes = {
     "world.train_samples=3000", "world.test_samples=1500", "ladder.features=0,8,32", "ladder.hidden=0,0,64",
     "ladder.inputs=4,0,0",     "ladder.concepts=0,2,4",      "train.epochs=12",         "boot.steps=0",
     "ladder.input_noise=",     "ladder.concept_noise="};  // exact perception (the file's lists are for 6 sizes)
-
-std::vector<std::string> small_fashion(const std::string& dir) {
-  // weak: an 8-unit MLP on 4 components of a 7x7 image; middle: 16 units on 8 of 7x7;
-  // strong: a linear probe on 32 components of the full 28x28 image.
-  return {"world=fashion_mnist",   "data.dir=" + dir,       "data.limit=2000",   "ladder.features=4,8,32",
-          "ladder.inputs=7,7,28",  "ladder.hidden=8,16,0",  "ladder.concepts=0,0,0", "train.epochs=12",
-          "boot.steps=0",          "ladder.input_noise=",   "ladder.concept_noise="};
-}
 
 std::vector<std::string> with(std::vector<std::string> base, std::initializer_list<std::string> more) {
   base.insert(base.end(), more);
   return base;
 }
 
-/// Mean PGR of the plain student over seeds 1-3 for every pair weak < strong of a
-/// three-size ladder where the ceiling beats the weak supervisor on every seed.
-void check_pgr_positive(const std::vector<std::string>& base, const char* world) {
-  for (int weak = 0; weak < 3; ++weak)
-    for (int strong = weak + 1; strong < 3; ++strong) {
-      std::vector<double> pgr, gap;
-      for (uint64_t seed : {1, 2, 3}) {
-        auto m = run(toml, seed,
-                     with(base, {"weak.size=" + std::to_string(weak), "strong.size=" + std::to_string(strong),
-                                 "aux.enabled=false"}));
-        const double w = last(m, "weak.weak_acc"), c = last(m, "ceiling.strong_ceiling_acc");
-        const double s = last(m, "student.w2s_acc");
-        gap.push_back(c - w);
-        if (c > w) pgr.push_back((s - w) / (c - w));
-        if (verbose())
-          std::cerr << world << " weak " << weak << " strong " << strong << " seed " << seed << ": weak " << w
-                    << " ceiling " << c << " w2s " << s << "\n";
-      }
-      if (pgr.size() < 3) continue;  // the issue asks only where the ceiling beats the weak
-      INFO(world << ": weak size " << weak << ", strong size " << strong << ": PGR per seed " << pgr[0] << ", "
-                 << pgr[1] << ", " << pgr[2]);
-      CHECK(mean(pgr) > 0);
-    }
-}
-
 }  // namespace
 
-TEST_CASE("weak_to_strong: PGR > 0 for every weak/strong pair on value_world", "[scenario][weak_to_strong]") {
-  check_pgr_positive(small_value_world, "value_world");
-}
-
-TEST_CASE("weak_to_strong: PGR > 0 for every weak/strong pair on fashion_mnist (generated IDX)",
-          "[scenario][weak_to_strong]") {
-  oversight::testing::temp_dir dir("w2s-fashion");
-  write_synthetic_fashion(dir.path(), 2000, 600, 42);
-  check_pgr_positive(small_fashion(dir.path().string()), "fashion_mnist");
-}
-
-TEST_CASE("weak_to_strong: the auxiliary confidence loss raises median PGR at the largest gap",
-          "[scenario][weak_to_strong]") {
-  std::vector<double> plain, aux;
-  for (uint64_t seed : {1, 2, 3}) {
-    auto m = run(toml, seed, with(small_value_world, {"weak.size=0", "strong.size=2", "aux.enabled=true"}));
-    plain.push_back(last(m, "student.pgr"));
-    aux.push_back(last(m, "student_aux.pgr"));
-    if (verbose()) std::cerr << "aux seed " << seed << ": pgr " << plain.back() << " aux " << aux.back() << "\n";
+// PGR > 0 (student.w2s_acc above weak.weak_acc in the same run) for a raw -> concept pair
+// (0 -> 4: 4 noisy raw coordinates -> 3 concepts + 32 features) and a concept -> concept
+// pair (3 -> 4), at 4,000 training pairs, 2,000 test pairs and 12 epochs (the shipped
+// claims: 8,000, 4,000, 20). Broken by hand: when the strong size perceives exactly what
+// the weak size does (no perception noise; for 0 -> 4 size 4 a linear probe on the same
+// 4 raw coordinates, for 3 -> 4 both 2 exact concepts and no random features) the student
+// copies its supervisor, the difference is -0.003 and -0.001, and both claims fail.
+TEST_CASE("weak_to_strong claim: PGR > 0 on value_world", "[scenario][weak_to_strong][claim]") {
+  for (const char* name : {"pgr_0_4", "pgr_3_4"}) {
+    const auto v = run_claim_file(claim_file(name), small_value_world, std::string("1..8"));
+    INFO(describe(v));
+    REQUIRE(v.holds);
   }
-  INFO("median PGR: cross-entropy " << median(plain) << ", auxiliary confidence " << median(aux));
-  CHECK(median(aux) > median(plain));
 }
 
-TEST_CASE("weak_to_strong: a student trained long on weak labels peaks before the end (early stopping matters)",
-          "[scenario][weak_to_strong]") {
-  const int epochs = 40;
-  for (uint64_t seed : {1, 2, 3}) {
-    auto m = run(toml, seed,
-                 with(small_value_world, {"weak.size=0", "strong.size=2", "aux.enabled=false",
-                                          "train.epochs=" + std::to_string(epochs)}));
-    const double best = last(m, "student.w2s_best_acc"), final_acc = last(m, "student.w2s_acc");
-    const double best_epoch = last(m, "student.best_epoch");
-    if (verbose())
-      std::cerr << "overfit seed " << seed << ": best " << best << " at epoch " << best_epoch << ", final "
-                << final_acc << "\n";
-    INFO("seed " << seed << ": best " << best << " at epoch " << best_epoch << ", final " << final_acc);
-    CHECK(best_epoch < epochs - 1);
-    CHECK(best > final_acc);
-  }
+// PGR > 0 on the real Fashion-MNIST (tools/setup installs it; without it the runs fail)
+// from the weakest supervisor (an 8-unit MLP on 4 components of a 7x7 image) to the
+// linear probe on 64 components of the full image, at 3,000 + 3,000 training and 6,000
+// test images (data.limit; the shipped claim uses 30,000 + 30,000 and 10,000). Broken by
+// hand: giving size 4 size 0's perception (ladder.features=4,8,16,32,4
+// ladder.inputs=7,7,14,28,7 ladder.hidden=8,16,32,0,8) turns the difference negative
+// (-0.028) and the claim fails. At this size the pairs from weak sizes 1 and 3 reverse
+// (README), so they are not tested.
+TEST_CASE("weak_to_strong claim: PGR > 0 on Fashion-MNIST", "[scenario][weak_to_strong][claim]") {
+  const auto v = run_claim_file(claim_file("fashion_pgr_0_4"), {"data.limit=6000"}, std::string("1..8"));
+  INFO(describe(v));
+  REQUIRE(v.holds);
+}
+
+// The auxiliary confidence loss raises PGR at the largest gap, at the shipped
+// configuration: the effect is small next to the seed-to-seed spread, and shrinking the
+// run loses it (at 4,000 training pairs and 12 epochs it reverses, -0.06 [-0.13, 0.01];
+// with 2,000 test pairs instead of 4,000 its CI reaches below 0). Broken by hand:
+// aux.weight=0 makes student_aux a second cross-entropy student, -0.003 [-0.05, 0.04].
+TEST_CASE("weak_to_strong claim: the auxiliary confidence loss raises PGR at the largest gap",
+          "[scenario][weak_to_strong][claim]") {
+  const auto v = run_claim_file(claim_file("aux_largest_gap"), {}, std::string("1..8"));
+  INFO(describe(v));
+  REQUIRE(v.holds);
 }
 
 TEST_CASE("weak_to_strong: bad ladders and missing data are user errors naming the value", "[scenario][weak_to_strong]") {
@@ -116,7 +96,7 @@ TEST_CASE("weak_to_strong: bad ladders and missing data are user errors naming t
 
 TEST_CASE("weak_to_strong: a size that misreads the latent concepts knows less", "[scenario][weak_to_strong]") {
   for (uint64_t seed : {1, 2}) {
-    auto sets = with(small_value_world, {"weak.size=0", "strong.size=2", "aux.enabled=false"});
+    auto sets = with(three_sizes, {"weak.size=0", "strong.size=2", "aux.enabled=false"});
     const double exact = last(run(toml, seed, sets), "ceiling.strong_ceiling_acc");
     sets.push_back("ladder.concept_noise=0,0,100");
     const double misread = last(run(toml, seed, sets), "ceiling.strong_ceiling_acc");
