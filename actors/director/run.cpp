@@ -307,8 +307,12 @@ run_result run_scenario(const scenario_spec& spec, const run_options& opt) {
     cfg.set("scheduler.max-threads", threads);
     caf::actor_system sys{cfg};
     caf::actor_ostream::redirect_all(sys, ":oversight-actor-output");
-    auto listener = sys.spawn([failures](caf::event_based_actor* self) -> caf::behavior {
-      self->join(self->system().groups().get_local(":oversight-actor-output"));
+    // The group is looked up here, on this thread: looking it up inside the listener can
+    // block the listener's worker waiting for the group's own actor, which with one
+    // scheduler thread never gets to run (a hang seen with --threads 1).
+    auto output_group = sys.groups().get_local(":oversight-actor-output");
+    auto listener = sys.spawn([failures, output_group](caf::event_based_actor* self) -> caf::behavior {
+      self->join(output_group);
       return {[failures](const std::string&, const std::string& line) { failures->add(line); }};
     });
     auto recorder = spawn_recorder(sys, &store);
