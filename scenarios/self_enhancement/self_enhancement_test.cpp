@@ -1,0 +1,74 @@
+// self_enhancement: the DPO loss against values computed by hand, and the scenario's
+// claims (scenarios/self_enhancement/claims/*.toml) at a smaller configuration, eight seeds.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+
+#include "policies/preference.hpp"
+#include "runtime/claims.hpp"
+#include "tests/support/claim_run.hpp"
+
+using namespace oversight;
+
+TEST_CASE("self_enhancement: the DPO loss, by hand", "[self_enhancement][unit]") {
+  // One pair: policy log-probs -1 (preferred) and -2 (dispreferred), reference -1.5 and
+  // -1.0. Margin = (-1 - -1.5) - (-2 - -1.0) = 1.5; loss = log(1 + exp(-beta * 1.5)).
+  CHECK(dpo_loss({-1.f}, {-2.f}, {-1.5f}, {-1.0f}, 0.1) == Approx(0.6209570477895321).epsilon(1e-6));
+  // beta scales the margin: a larger beta, a smaller loss for a pair already ranked right.
+  CHECK(dpo_loss({-1.f}, {-2.f}, {-1.5f}, {-1.0f}, 1.0) == Approx(0.20141327798275246).epsilon(1e-6));
+  // Only the log-ratio to the reference counts: a policy equal to its reference scores
+  // log 2 whatever its probabilities and beta.
+  CHECK(dpo_loss({-3.f}, {-0.1f}, {-3.f}, {-0.1f}, 0.5) == Approx(std::log(2.0)).epsilon(1e-6));
+  // The same policy log-probs against another reference give another loss: the
+  // reference's log-probabilities enter with the opposite sign.
+  CHECK(dpo_loss({-1.f}, {-2.f}, {-1.0f}, {-2.0f}, 0.1) == Approx(std::log(2.0)).epsilon(1e-6));
+  // Averaged over pairs: the second pair's margin is (-0.5 + 0.2) - (-0.7 + 1.4) = -1.
+  CHECK(dpo_loss({-1.f, -0.5f}, {-2.f, -0.7f}, {-1.5f, -0.2f}, {-1.0f, -1.4f}, 0.1) ==
+        Approx(0.6826768539315515).epsilon(1e-6));
+  CHECK_THROWS(dpo_loss({-1.f}, {-2.f}, {-1.5f}, {-1.0f}, 0.0));
+  CHECK_THROWS(dpo_loss({-1.f}, {-2.f, -1.f}, {-1.5f}, {-1.0f}, 0.1));
+}
+
+namespace {
+
+const std::filesystem::path claims_dir =
+    std::filesystem::path(OVERSIGHT_SOURCE_DIR) / "scenarios/self_enhancement/claims";
+
+/// The claims run at their shipped configuration: a self_enhancement run takes about 2 s of
+/// CPU. (With critic.updates=60 the critic is weaker and ai_beats_random's CI reaches below
+/// 0: 0.086 [-0.004, 0.176].)
+const std::vector<std::string> shipped = {};
+
+/// Runs the first file's sweep once and checks each file's claim on it: the claim files
+/// share their [sweep] table (a claim whose arms the sweep lacks fails).
+std::vector<claim_verdict> claims_on_one_sweep(const std::vector<std::string>& files) {
+  oversight::testing::temp_dir tmp("claim");
+  sweep_options opt;
+  opt.oversight_bin = OVERSIGHT_BIN;
+  opt.out = tmp / "sweep";
+  opt.jobs = 2;
+  const auto res = run_sweep(make_sweep_plan(claims_dir / files.front(), shipped, std::nullopt), opt);
+  const auto ex = load_experiment({res.dir});
+  std::vector<claim_verdict> out;
+  for (auto& f : files) out.push_back(check_claim(load_claim(claims_dir / f), ex));
+  return out;
+}
+
+}  // namespace
+
+// ai_beats_random breaks when the critic's labels carry no signal: with feedback=random in
+// the treatment arm (checked by hand) the difference is 0. critic_drift breaks when the
+// learner does not move toward the critic's mistakes: with dpo.beta large enough to hold
+// the learner at the reference the first and last rounds' label accuracies match.
+// human_vs_ai.toml (DPO on the human labels themselves ends higher) does not hold (README)
+// and is not asserted; it is checked here only to keep the file valid.
+TEST_CASE("self_enhancement: AI feedback beats coin flips; the critic's labels drift; human vs AI",
+          "[scenario][self_enhancement]") {
+  const auto v = claims_on_one_sweep({"ai_beats_random.toml", "critic_drift.toml", "human_vs_ai.toml"});
+  for (size_t i = 0; i < 2; ++i) {
+    INFO(oversight::testing::describe(v[i]));
+    REQUIRE(v[i].holds);
+  }
+  INFO(oversight::testing::describe(v[2]));
+  CHECK(v[2].checks.size() == 1);
+}
