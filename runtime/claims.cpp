@@ -141,7 +141,7 @@ claim load_claim(const fs::path& file) {
   for (auto&& [k, v] : t) {
     static const char* known[] = {"statement", "paper",     "metric",   "at",      "direction",
                                   "margin",    "min_seeds", "treatment", "controls", "versus"};
-    if (std::find_if(std::begin(known), std::end(known), [&](const char* x) { return k.str() == x; }) ==
+    if (std::find_if(std::begin(known), std::end(known), [key = k.str()](const char* x) { return key == x; }) ==
         std::end(known))
       throw user_error(where(name, k.source()) + ": unknown key 'claim." + std::string(k.str()) + "'");
   }

@@ -1,0 +1,1 @@
+CREATE TABLE metrics(tick INTEGER, actor TEXT, name TEXT, value REAL); WITH RECURSIVE c(i) AS (SELECT 0 UNION ALL SELECT i+1 FROM c WHERE i < 500) INSERT INTO metrics SELECT i, 'a', 'm' || (i % 7), i * 0.5 FROM c; CREATE TABLE run(key TEXT, value TEXT); INSERT INTO run VALUES('seed','3'); CREATE TABLE parameters(key TEXT, type TEXT, value TEXT);
