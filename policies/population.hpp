@@ -1,0 +1,84 @@
+// A population of policies of one shape, held and trained as one batched model.
+//
+// A league has hundreds of learners, each a policy_net (policies/nets.hpp) of the same
+// shape. One trainer per learner pays libtorch's per-operation overhead (dispatch,
+// autograd nodes, optimizer bookkeeping) once per learner per step, for matrices of a
+// few dozen rows. Here the members' weights are stacked into tensors [members, out, in]
+// and a step runs every member at once with batched matrix products (baddbmm), so that
+// overhead is paid once per step for the whole population.
+//
+//   population_net      inference copy (CPU, owned by an actor): rows answered by any
+//                       member, including frozen snapshots kept beside the trained ones
+//   population trainer  a `trainable` (policies/batch.hpp) on the trainer's thread, on
+//                       the first CUDA device when torch::cuda::is_available(), else
+//                       the CPU (as nets.cpp's trainers)
+//
+// Contract of equivalence: a member's slice of a batched step is the step a
+// policy_trainer (make_policy_trainer) would take on that member's rows alone: the same
+// objective (expected critic score over all options plus an entropy bonus, averaged over
+// the member's rows), the same epochs, and Adam with libtorch's defaults applied to each
+// member independently (its own step count; a member with no rows in a batch is not
+// stepped at all). Equal to float rounding (tests/unit/population_test.cpp: 1e-5).
+//
+// Layout: a member's flat parameters are exactly a policy_net's params() (its modules'
+// registration order, each weight [out, in] row-major), and a population's flat vector
+// is its members' concatenated in member order. So one member can be moved between a
+// population and a lone policy_net, and init_member() draws what policy_net's
+// constructor draws from the same stream.
+//
+// Determinism: libtorch runs single-threaded on the calling thread (pin_torch_thread);
+// a row's answer depends only on its member's weights and the row's position among
+// that member's rows, never on the scheduler.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "policies/batch.hpp"
+#include "policies/nets.hpp"
+#include "runtime/rng.hpp"
+
+namespace oversight {
+
+/// Floats in one member's flat parameters (a policy_net's params().size()).
+size_t member_param_count(const policy_config& cfg);
+
+/// A member's initial parameters: the draws policy_net(cfg, init) makes, in its order.
+std::vector<float> init_member(const policy_config& cfg, rng& init);
+
+/// The inference copy: `members` slots of one shape (zeros until set).
+class population_net {
+ public:
+  population_net(const policy_config& cfg, size_t members);
+  ~population_net();
+  population_net(population_net&&) noexcept;
+
+  size_t size() const;
+  const policy_config& config() const;
+
+  /// Sets `count = flat.size() / member_param_count` consecutive members from `first`.
+  void set_members(size_t first, const std::vector<float>& flat);
+  /// Member i's flat parameters (policy_net layout).
+  std::vector<float> member(size_t i) const;
+  /// Copies member `from` into slot `to` (a frozen snapshot).
+  void copy_member(size_t from, size_t to);
+
+  /// `rows x options` probabilities: row i answered by member `who[i]` (< size()).
+  /// Throws std::invalid_argument naming a member index out of range.
+  std::vector<float> probs(const std::vector<float>& x, const std::vector<int32_t>& who) const;
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+/// A trainable for `members` policies at once. Batch: x `rows x dim`, a[i] = the member
+/// row i trains (0 <= a[i] < members), target `rows x options` rewards; b unused. Rows of
+/// one member may be anywhere in the batch; their order among themselves is kept.
+/// step() returns every member's parameters, concatenated (the population layout).
+/// `init` holds `members` members' parameters in that layout.
+std::unique_ptr<trainable> make_population_trainer(const policy_config& cfg, size_t members,
+                                                   const std::vector<float>& init);
+
+}  // namespace oversight
