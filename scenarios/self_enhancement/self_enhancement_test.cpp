@@ -57,18 +57,18 @@ std::vector<claim_verdict> claims_on_one_sweep(const std::vector<std::string>& f
 }  // namespace
 
 // ai_beats_random breaks when the critic's labels carry no signal: with feedback=random in
-// the treatment arm (checked by hand) the difference is 0. critic_drift breaks when the
-// learner does not move toward the critic's mistakes: with dpo.beta large enough to hold
-// the learner at the reference the first and last rounds' label accuracies match.
-// human_vs_ai.toml (DPO on the human labels themselves ends higher) does not hold (README)
-// and is not asserted; it is checked here only to keep the file valid.
-TEST_CASE("self_enhancement: AI feedback beats coin flips; the critic's labels drift; human vs AI",
-          "[scenario][self_enhancement]") {
+// the treatment arm (checked by hand) the difference is 0.
+// critic_drift.toml (the critic's labels get worse round after round, against coin flips)
+// holds on seeds 1-8 but not on seeds 101-108 (+0.04 [-0.03, 0.11]), and human_vs_ai.toml
+// (DPO on the human labels themselves ends higher) does not hold (README): neither is
+// asserted; both are checked here only to keep the files valid against the sweep.
+TEST_CASE("self_enhancement: AI feedback beats coin flips", "[scenario][self_enhancement]") {
   const auto v = claims_on_one_sweep({"ai_beats_random.toml", "critic_drift.toml", "human_vs_ai.toml"});
-  for (size_t i = 0; i < 2; ++i) {
+  INFO(oversight::testing::describe(v[0]));
+  REQUIRE(v[0].holds);
+  for (size_t i = 1; i < v.size(); ++i) {
     INFO(oversight::testing::describe(v[i]));
-    REQUIRE(v[i].holds);
+    CHECK(v[i].checks.size() == 1);
+    CHECK(v[i].why_not.find("no runs of") == std::string::npos);  // the sweep has every arm it names
   }
-  INFO(oversight::testing::describe(v[2]));
-  CHECK(v[2].checks.size() == 1);
 }
