@@ -17,6 +17,7 @@
 #include "actors/expert/expert.hpp"
 #include "actors/learner/learner.hpp"
 #include "policies/nets.hpp"
+#include "policies/population.hpp"
 #include "runtime/protocol.hpp"
 #include "runtime/spec.hpp"
 #include "runtime/sweep.hpp"
@@ -263,6 +264,67 @@ int run_bench(bool quick, const std::string& json_file) {
                    "(sweep -j 1 - the same runs started directly) / direct, red_team 15 ticks (~1 s a run); target < 0.05"});
     out.push_back({"sweep_run_seconds", direct / points, "one red_team run of 15 ticks, started directly"});
     out.push_back({"sweep_j2_speedup", j1.seconds / j2.seconds, "points per hour, -j 2 over -j 1; target >= 1.7 on 2 cores"});
+  }
+
+  // 6. League learner updates/s: one batched population trainer (policies/population.hpp)
+  // against one policy trainer per learner, both on the CPU, at 16, 256 and 4096
+  // learners of the league's shape (hidden 32). A learner update is one learner's
+  // trainer step (2 epochs) on its 48 rows, a league tick's share (16 natural queries and
+  // about two matches of 16). Each figure runs for at least `budget` seconds.
+  {
+    policy_config pc;
+    pc.hidden = 32;
+    const int rows = 48;
+    const double budget = quick ? 0.5 : 2.0;
+    double ratio_256 = 0;
+    for (int n : {16, 256, 4096}) {
+      rng data(1, "bench-league"), init_stream(1, "bench-league-init");
+      train_batch all;
+      all.dim = pc.dim;
+      all.width = pc.options;
+      std::vector<train_batch> each(static_cast<size_t>(n));
+      std::vector<float> init;
+      for (int m = 0; m < n; ++m) {
+        auto& b = each[size_t(m)];
+        b.dim = pc.dim;
+        b.width = pc.options;
+        for (int i = 0; i < rows * pc.dim; ++i) b.x.push_back(float(data.normal()));
+        for (int i = 0; i < rows * pc.options; ++i) b.target.push_back(float(data.uniform()));
+        all.x.insert(all.x.end(), b.x.begin(), b.x.end());
+        all.target.insert(all.target.end(), b.target.begin(), b.target.end());
+        all.a.insert(all.a.end(), size_t(rows), int32_t(m));
+        auto p = init_member(pc, init_stream);
+        init.insert(init.end(), p.begin(), p.end());
+      }
+      // Updates/s of `round` (which updates every learner once), run for at least `budget`.
+      auto rate = [&](const std::function<void()>& round) {
+        round();  // warm up the allocator
+        int rounds = 0;
+        auto t0 = clock_type::now();
+        do {
+          round();
+          ++rounds;
+        } while (seconds_since(t0) < budget);
+        return double(n) * rounds / seconds_since(t0);
+      };
+      auto batched = make_population_trainer(pc, size_t(n), init);
+      const double b_rate = rate([&] { batched->step(all); });
+      batched.reset();
+      std::vector<std::unique_ptr<trainable>> lone;
+      const size_t per = member_param_count(pc);
+      for (int m = 0; m < n; ++m)
+        lone.push_back(make_policy_trainer(
+            pc, std::vector<float>(init.begin() + std::ptrdiff_t(size_t(m) * per),
+                                   init.begin() + std::ptrdiff_t(size_t(m + 1) * per))));
+      const double s_rate = rate([&] {
+        for (int m = 0; m < n; ++m) lone[size_t(m)]->step(each[size_t(m)]);
+      });
+      const std::string tag = std::to_string(n);
+      out.push_back({"league_updates_per_s_batched_" + tag, b_rate, "one population trainer, CPU"});
+      out.push_back({"league_updates_per_s_separate_" + tag, s_rate, "one policy trainer per learner, CPU"});
+      if (n == 256) ratio_256 = b_rate / s_rate;
+    }
+    out.push_back({"league_batched_ratio", ratio_256, "batched / separate learner updates/s at 256 learners, CPU; target >= 3"});
   }
 
   std::printf("%-40s %14s  %s\n", "figure", "value", "note");
