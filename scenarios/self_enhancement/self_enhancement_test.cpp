@@ -68,7 +68,7 @@ TEST_CASE("self_enhancement: AI feedback beats coin flips", "[scenario][self_enh
   REQUIRE(v[0].holds);
   for (size_t i = 1; i < v.size(); ++i) {
     INFO(oversight::testing::describe(v[i]));
-    CHECK(v[i].checks.size() == 1);
+    CHECK_FALSE(v[i].checks.empty());
     CHECK(v[i].why_not.find("no runs of") == std::string::npos);  // the sweep has every arm it names
   }
 }
