@@ -28,7 +28,7 @@ using Catch::Matchers::Contains;
 using Catch::Matchers::StartsWith;
 namespace fs = std::filesystem;
 
-// Under AddressSanitizer (build-asan, tools/fuzz --build) a process reserves terabytes of
+// Under AddressSanitizer (build-asan, tools/sanitize) a process reserves terabytes of
 // address space for its shadow memory: an address-space limit cannot be set, so the cases
 // that need one are left to the normal build.
 #if defined(__SANITIZE_ADDRESS__)
