@@ -165,6 +165,63 @@ std::vector<float> judge_revealed(const sparse_judge& judge, const debate_positi
   return judge.logits(x);
 }
 
+size_t games_per_image(debate_protocol protocol, int classes) {
+  OVERSIGHT_CHECK_LE(2, classes);
+  return protocol == debate_protocol::all_lies ? size_t(classes - 1) : size_t(1);
+}
+
+debate_positions precommit_games(const debate_positions& images, const std::vector<int32_t>& truth,
+                                 const std::vector<int32_t>& lies, debate_protocol protocol, int classes) {
+  const size_t G = images.games(), P = size_t(images.pixels);
+  OVERSIGHT_CHECK_EQ(truth.size(), G);
+  OVERSIGHT_CHECK_EQ(images.revealed_count, 0);
+  if (protocol == debate_protocol::one_lie) OVERSIGHT_CHECK_EQ(lies.size(), G);
+  debate_positions out;
+  out.pixels = images.pixels;
+  const size_t per = games_per_image(protocol, classes);
+  out.images.reserve(G * per * P);
+  std::vector<int32_t> against;  // this image's lies, one game each
+  for (size_t g = 0; g < G; ++g) {
+    OVERSIGHT_CHECK(truth[g] >= 0 && truth[g] < classes);
+    against.clear();
+    if (protocol == debate_protocol::one_lie) {
+      OVERSIGHT_CHECK(lies[g] >= 0 && lies[g] < classes && lies[g] != truth[g]);
+      against.push_back(lies[g]);
+    } else {
+      for (int32_t c = 0; c < classes; ++c)
+        if (c != truth[g]) against.push_back(c);
+    }
+    for (int32_t lie : against) {
+      out.images.insert(out.images.end(), images.images.begin() + std::ptrdiff_t(g * P),
+                        images.images.begin() + std::ptrdiff_t((g + 1) * P));
+      out.honest.push_back(truth[g]);
+      out.liar.push_back(lie);
+    }
+  }
+  OVERSIGHT_CHECK_EQ(out.games(), G * per);
+  return out;
+}
+
+std::vector<uint8_t> honest_wins_games(const std::vector<float>& logits, const debate_positions& games, int classes) {
+  const size_t G = games.games();
+  OVERSIGHT_CHECK_EQ(logits.size(), G * size_t(classes));
+  std::vector<uint8_t> won(G);
+  for (size_t g = 0; g < G; ++g) {
+    const float* lg = logits.data() + g * size_t(classes);
+    won[g] = lg[games.honest[g]] > lg[games.liar[g]] ? 1 : 0;
+  }
+  return won;
+}
+
+std::vector<uint8_t> honest_wins_images(const std::vector<uint8_t>& game_wins, size_t per_image) {
+  OVERSIGHT_CHECK_LE(size_t(1), per_image);
+  OVERSIGHT_CHECK_EQ(game_wins.size() % per_image, size_t(0));
+  std::vector<uint8_t> won(game_wins.size() / per_image, 1);
+  for (size_t g = 0; g < game_wins.size(); ++g)
+    if (!game_wins[g]) won[g / per_image] = 0;
+  return won;
+}
+
 std::vector<int32_t> choose_lies(const sparse_judge& judge, const debate_positions& pos,
                                  const std::vector<int32_t>& truth, int k, int probes, rng& r) {
   const int classes = judge.config().classes;

@@ -55,6 +55,36 @@ std::vector<float> judge_revealed(const sparse_judge& judge, const debate_positi
 std::vector<int32_t> choose_lies(const sparse_judge& judge, const debate_positions& pos,
                                  const std::vector<int32_t>& truth, int k, int probes, rng& r);
 
+/// Which lies the honest debater must beat, after both sides precommit.
+enum class debate_protocol {
+  /// Irving et al.'s precommit game: for each image one game against each of the
+  /// `classes - 1` wrong labels; the honest side wins the image only if it wins them all
+  /// (the liar wins if any lie wins).
+  all_lies,
+  /// One game per image against the single lie the liar chose (`choose_lies`): the judge
+  /// makes a 2-way choice, which is easier to get right than the 10-way one even from
+  /// random pixels.
+  one_lie,
+};
+
+/// The games of a precommit debate over `images` (one row per image, nothing revealed):
+/// all_lies: `classes - 1` consecutive games per image, its wrong labels in increasing
+/// order; one_lie: one game per image against `lies[i]` (`lies` is ignored for
+/// all_lies). The honest label of every game is the image's truth. Throws (a bug) when a
+/// lie is the truth or not a class.
+debate_positions precommit_games(const debate_positions& images, const std::vector<int32_t>& truth,
+                                 const std::vector<int32_t>& lies, debate_protocol protocol, int classes);
+
+/// Games per image of `protocol`.
+size_t games_per_image(debate_protocol protocol, int classes);
+
+/// Per game: does the judge side with the honest debater (logit[honest] > logit[liar],
+/// strictly: a tie goes to the liar)? `logits` is `games x classes`.
+std::vector<uint8_t> honest_wins_games(const std::vector<float>& logits, const debate_positions& games, int classes);
+
+/// Per image: did the honest debater win every one of its `per_image` consecutive games?
+std::vector<uint8_t> honest_wins_images(const std::vector<uint8_t>& game_wins, size_t per_image);
+
 /// `k` distinct pixels of [0, P), uniformly, appended to `out`.
 void random_pixels(rng& r, int32_t pixels, int k, std::vector<int32_t>& out);
 

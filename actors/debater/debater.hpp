@@ -1,7 +1,9 @@
 // debater: one side of a pixel debate (scenarios/debate). Holds its own copy of the
 // frozen judge (its search evaluates leaves with it) and answers:
 //   commit(positions, truth)    -> the label it argues for each image: the truth when
-//                                  honest; the liar's most plausible lie otherwise
+//                                  honest; the liar's most plausible lie otherwise (asked
+//                                  of the liar under debate.protocol = one_lie only: under
+//                                  all_lies the protocol plays every wrong label)
 //   move(positions, plies_left) -> the pixel it reveals next in each game, by the
 //                                  lookahead of policies/debate.hpp
 // Every game of a request is searched in one batched pass. Several debater pairs play

@@ -1,12 +1,23 @@
 // debate: AI safety via debate (Irving, Christiano and Amodei 2018) on fashion_mnist.
 //
-// A weak judge sees only k pixels of an image. Alone, it sees k random pixels. In a
-// debate, two debaters who both see the whole image precommit to a label each (the
-// honest one to the truth, the liar to the most plausible wrong label), then take turns
-// revealing one pixel each until k are shown; a revealed pixel always shows its true
-// value. The judge then picks between the two claims from the revealed pixels alone.
-// If debate works, the honest debater can always find pixels that expose the lie, and
-// the judge, weak as it is, ends up right far more often than from random pixels.
+// A weak judge sees only k pixels of an image. Alone, it sees k random pixels and names
+// one of the 10 classes. In a debate, two debaters who both see the whole image
+// precommit to a label each (the honest one to the truth, the liar to a wrong one), then
+// take turns revealing one pixel each until k are shown (k even: k/2 each); a revealed
+// pixel always shows its true value. The judge then picks between the two claims from
+// the revealed pixels alone.
+//
+// `debate.protocol` says which lies the honest side must beat. all_lies (the paper's):
+// one game against each of the 9 wrong labels, and the honest side wins the image only
+// if it wins all 9. one_lie: one game against the liar's single most plausible lie, a
+// 2-way choice that is right more often than the judge's 10-way answer even from random
+// pixels.
+//
+// `debate.reveal` = random is the control for the debaters' choices: the same judge,
+// protocol, k and decision rule, but every game of an image shows the k random pixels the
+// judge alone saw (a random reveal cannot depend on the lie, so the 9 games share it).
+// Under all_lies that is exactly the judge alone: the truth beats all 9 lies iff it is
+// the judge's argmax. Under one_lie it is the 2-way choice from random pixels.
 //
 // Wiring (constructor): load the data, train the sparse judge on random k-pixel masks
 // (policies/sparse_judge.hpp), freeze it, and spawn the judge actor plus `debate.pairs`
@@ -14,9 +25,10 @@
 //
 // One tick, as message flow:
 //   judge.verdict(k random pixels per image)          -> judge accuracy alone
-//   honest[i].commit, liar[i].commit   (all shards in parallel)
-//   k plies: mover[i].move(positions of shard i)      (all shards in parallel)
-//   judge.verdict(the debated pixels)                 -> the honest debater wins?
+//   honest[i].commit (+ liar[i].commit for one_lie)   (all shards in parallel)
+//   reveal = debaters: k plies: mover[i].move(games of shard i)  (all shards in parallel)
+//   reveal = random:   every game shows its image's random pixels
+//   judge.verdict(the revealed pixels of every game)  -> the honest debater wins?
 // Metrics are running accuracies over every image evaluated so far, so the last tick's
 // values are the run's result.
 #include <algorithm>
@@ -55,6 +67,15 @@ class debate_program : public tick_program {
     if (k_ > pixels_)
       throw user_error("judge.pixels=" + std::to_string(k_) + " is more than the " + std::to_string(pixels_) +
                        " pixels of an image in " + dir.string());
+    protocol_ = protocol_of(p);
+    debaters_reveal_ = p.text("debate.reveal") == "debaters";
+    // The debaters alternate reveals, so with an odd k one side would reveal one pixel
+    // more than the other: refused rather than silently favouring whoever moves first.
+    if (debaters_reveal_ && k_ % 2 != 0)
+      throw user_error("judge.pixels=" + std::to_string(k_) +
+                       " is odd: with debate.reveal = \"debaters\" the two debaters alternate reveals, so one "
+                       "would show one pixel more than the other; use an even k (the paper's 4 or 6), or "
+                       "debate.reveal = \"random\"");
     per_tick_ = size_t(p.integer("eval.images_per_tick"));
     const size_t wanted = per_tick_ * size_t(p.integer("ticks"));
     if (wanted > data_.test.size())
@@ -104,6 +125,10 @@ class debate_program : public tick_program {
     honest_first_ = p.text("debate.first") == "honest";
   }
 
+  static debate_protocol protocol_of(const param_set& p) {
+    return p.text("debate.protocol") == "one_lie" ? debate_protocol::one_lie : debate_protocol::all_lies;
+  }
+
   int64_t ticks() const override { return p_.integer("ticks"); }
 
   std::vector<caf::actor> actors() const override {
@@ -115,68 +140,93 @@ class debate_program : public tick_program {
 
   void run_tick(caf::event_based_actor* self, int64_t t, tick_done done) override {
     // This tick's images, cut into one contiguous shard per debater pair. Shards depend
-    // on the parameters only, never on scheduling.
-    auto shards = std::make_shared<std::vector<debate_positions>>(honest_.size());
-    auto truth = std::make_shared<std::vector<std::vector<int32_t>>>(honest_.size());
+    // on the parameters only, never on scheduling. Each image gets its k random pixels
+    // here, in image order from one stream: the judge alone sees them, and so does every
+    // game of the image under reveal = random.
+    const size_t S = honest_.size();
+    auto tick = std::make_shared<tick_state>();
+    tick->images.resize(S);
+    tick->truth.resize(S);
+    tick->random.resize(S);
     const size_t first = size_t(t) * per_tick_;
     for (size_t i = 0; i < per_tick_; ++i) {
-      const size_t s = i * honest_.size() / per_tick_;
+      const size_t s = i * S / per_tick_;
       const size_t img = order_[first + i];
-      auto& pos = (*shards)[s];
+      auto& pos = tick->images[s];
       pos.pixels = pixels_;
       for (int32_t q = 0; q < pixels_; ++q) pos.images.push_back(data_.test.pixel(img, size_t(q)));
-      (*truth)[s].push_back(data_.test.labels[img]);
+      pos.honest.push_back(0);  // placeholders: the claims live in the games
+      pos.liar.push_back(0);
+      tick->truth[s].push_back(data_.test.labels[img]);
+      random_pixels(alone_, pixels_, k_, tick->random[s]);
     }
 
-    // Judge alone: k pixels at random per image, a 10-way decision.
+    // Judge alone: the k random pixels per image, a 10-way decision.
     debate_positions alone;
     alone.pixels = pixels_;
     alone.revealed_count = k_;
-    for (auto& pos : *shards) {
+    for (size_t s = 0; s < S; ++s) {
+      const auto& pos = tick->images[s];
       alone.images.insert(alone.images.end(), pos.images.begin(), pos.images.end());
-      for (size_t g = 0; g < pos.images.size() / size_t(pixels_); ++g) {
-        alone.honest.push_back(0);  // unused by the judge
-        alone.liar.push_back(0);
-        random_pixels(alone_, pixels_, k_, alone.revealed);
-      }
+      alone.honest.insert(alone.honest.end(), pos.honest.begin(), pos.honest.end());  // unused by the judge
+      alone.liar.insert(alone.liar.end(), pos.liar.begin(), pos.liar.end());
+      alone.revealed.insert(alone.revealed.end(), tick->random[s].begin(), tick->random[s].end());
     }
     self->request(judge_, caf::infinite, verdict_atom::value, alone)
         .then(
             [=, this](std::vector<float>& logits) {
               size_t g = 0;
-              for (auto& tr : *truth)
+              for (auto& tr : tick->truth)
                 for (auto label : tr) {
                   const float* lg = logits.data() + g++ * size_t(fashion_mnist::classes);
                   alone_right_ += int64_t(std::max_element(lg, lg + fashion_mnist::classes) - lg) == label ? 1 : 0;
                 }
-              commit(self, t, shards, truth, done);
+              commit(self, t, tick, done);
             },
             done.fail);
   }
 
  private:
-  using shards_ptr = std::shared_ptr<std::vector<debate_positions>>;
-  using truth_ptr = std::shared_ptr<std::vector<std::vector<int32_t>>>;
+  /// One tick's images and games, per shard.
+  struct tick_state {
+    std::vector<debate_positions> images;       ///< one row per image, nothing revealed
+    std::vector<std::vector<int32_t>> truth;    ///< per image
+    std::vector<std::vector<int32_t>> random;   ///< per image: its k random pixels
+    std::vector<debate_positions> games;        ///< the precommit games (protocol_)
+  };
+  using tick_ptr = std::shared_ptr<tick_state>;
 
-  // Both sides precommit, every shard in parallel.
-  void commit(caf::event_based_actor* self, int64_t t, shards_ptr shards, truth_ptr truth, tick_done done) {
-    auto claims = std::make_shared<std::vector<std::vector<int32_t>>>(2 * shards->size());
-    auto after = join(2 * shards->size(), [=, this] {
-      for (size_t s = 0; s < shards->size(); ++s) {
-        (*shards)[s].honest = (*claims)[2 * s];
-        (*shards)[s].liar = (*claims)[2 * s + 1];
-        OVERSIGHT_CHECK_EQ((*shards)[s].honest.size(), (*truth)[s].size());
-        for (size_t g = 0; g < (*truth)[s].size(); ++g) {
-          OVERSIGHT_CHECK_EQ((*shards)[s].honest[g], (*truth)[s][g]);
-          OVERSIGHT_CHECK((*shards)[s].liar[g] != (*truth)[s][g]);
+  // The honest side precommits (to the truth); under one_lie the liar picks its lie.
+  // Every shard in parallel. Under all_lies the lies are the protocol's: every wrong
+  // label, one game each.
+  void commit(caf::event_based_actor* self, int64_t t, tick_ptr tick, tick_done done) {
+    const size_t S = tick->images.size();
+    const bool ask_liar = protocol_ == debate_protocol::one_lie;
+    auto claims = std::make_shared<std::vector<std::vector<int32_t>>>(2 * S);
+    auto after = join(ask_liar ? 2 * S : S, [=, this] {
+      tick->games.resize(S);
+      for (size_t s = 0; s < S; ++s) {
+        const auto& truth = tick->truth[s];
+        OVERSIGHT_CHECK((*claims)[2 * s] == truth);  // the honest debater argues the truth
+        auto& games = tick->games[s];
+        games = precommit_games(tick->images[s], truth, (*claims)[2 * s + 1], protocol_, fashion_mnist::classes);
+        if (!debaters_reveal_) {
+          // The control: each game shows its image's random pixels.
+          const size_t per = games_per_image(protocol_, fashion_mnist::classes);
+          games.revealed_count = k_;
+          for (size_t g = 0; g < games.games(); ++g) {
+            auto b = tick->random[s].begin() + std::ptrdiff_t(g / per * size_t(k_));
+            games.revealed.insert(games.revealed.end(), b, b + k_);
+          }
         }
       }
-      ply(self, t, shards, 0, done);
+      if (debaters_reveal_) return ply(self, t, tick, 0, done);
+      verdict(self, t, tick, done);
     });
-    for (size_t s = 0; s < shards->size(); ++s) {
-      for (int side = 0; side < 2; ++side) {
+    for (size_t s = 0; s < S; ++s) {
+      for (int side = 0; side < (ask_liar ? 2 : 1); ++side) {
         const auto& who = side == 0 ? honest_[s] : liar_[s];
-        self->request(who, caf::infinite, commit_atom::value, (*shards)[s], (*truth)[s])
+        self->request(who, caf::infinite, commit_atom::value, tick->images[s], tick->truth[s])
             .then(
                 [=](std::vector<int32_t>& c) {
                   (*claims)[2 * s + size_t(side)] = std::move(c);
@@ -188,14 +238,15 @@ class debate_program : public tick_program {
   }
 
   // One reveal in every game: the mover of each shard chooses, all shards in parallel.
-  void ply(caf::event_based_actor* self, int64_t t, shards_ptr shards, int n, tick_done done) {
-    if (n == k_) return verdict(self, t, shards, done);
+  void ply(caf::event_based_actor* self, int64_t t, tick_ptr tick, int n, tick_done done) {
+    if (n == k_) return verdict(self, t, tick, done);
     const bool honest_moves = (n % 2 == 0) == honest_first_;
     const auto& movers = honest_moves ? honest_ : liar_;
-    auto moves = std::make_shared<std::vector<std::vector<int32_t>>>(shards->size());
-    auto after = join(shards->size(), [=, this] {
-      for (size_t s = 0; s < shards->size(); ++s) {
-        auto& pos = (*shards)[s];
+    const size_t S = tick->games.size();
+    auto moves = std::make_shared<std::vector<std::vector<int32_t>>>(S);
+    auto after = join(S, [=, this] {
+      for (size_t s = 0; s < S; ++s) {
+        auto& pos = tick->games[s];
         const size_t G = pos.games(), before = size_t(pos.revealed_count);
         OVERSIGHT_CHECK_EQ((*moves)[s].size(), G);
         std::vector<int32_t> next;
@@ -210,10 +261,10 @@ class debate_program : public tick_program {
         pos.revealed = std::move(next);
         pos.revealed_count = int32_t(before + 1);
       }
-      ply(self, t, shards, n + 1, done);
+      ply(self, t, tick, n + 1, done);
     });
-    for (size_t s = 0; s < shards->size(); ++s)
-      self->request(movers[s], caf::infinite, move_atom::value, (*shards)[s], int32_t(k_ - n))
+    for (size_t s = 0; s < S; ++s)
+      self->request(movers[s], caf::infinite, move_atom::value, tick->games[s], int32_t(k_ - n))
           .then(
               [=](std::vector<int32_t>& m) {
                 (*moves)[s] = std::move(m);
@@ -222,12 +273,14 @@ class debate_program : public tick_program {
               done.fail);
   }
 
-  // The judge decides between the two claims from the debated pixels alone.
-  void verdict(caf::event_based_actor* self, int64_t t, shards_ptr shards, tick_done done) {
+  // The judge decides every game between its two claims from its revealed pixels alone;
+  // the honest side wins an image when it wins all of the image's games.
+  void verdict(caf::event_based_actor* self, int64_t t, tick_ptr tick, tick_done done) {
     debate_positions all;
     all.pixels = pixels_;
     all.revealed_count = k_;
-    for (auto& pos : *shards) {
+    for (auto& pos : tick->games) {
+      OVERSIGHT_CHECK_EQ(pos.revealed_count, k_);
       all.images.insert(all.images.end(), pos.images.begin(), pos.images.end());
       all.honest.insert(all.honest.end(), pos.honest.begin(), pos.honest.end());
       all.liar.insert(all.liar.end(), pos.liar.begin(), pos.liar.end());
@@ -236,14 +289,16 @@ class debate_program : public tick_program {
     self->request(judge_, caf::infinite, verdict_atom::value, all)
         .then(
             [=, this](std::vector<float>& logits) {
-              for (size_t g = 0; g < all.games(); ++g) {
-                const float* lg = logits.data() + g * size_t(fashion_mnist::classes);
-                debate_right_ += lg[all.honest[g]] > lg[all.liar[g]] ? 1 : 0;
-              }
-              seen_ += int64_t(all.games());
+              const auto games = honest_wins_games(logits, all, fashion_mnist::classes);
+              const auto images = honest_wins_images(games, games_per_image(protocol_, fashion_mnist::classes));
+              for (auto w : games) games_won_ += w;
+              for (auto w : images) debate_right_ += w;
+              games_ += int64_t(games.size());
+              seen_ += int64_t(images.size());
               std::vector<metric_row> rows;
               rows.push_back({t, "judge", "judge_acc_alone", double(alone_right_) / double(seen_)});
               rows.push_back({t, "judge", "judge_acc_debate", double(debate_right_) / double(seen_)});
+              rows.push_back({t, "judge", "games_won_honest", double(games_won_) / double(games_)});
               rows.push_back({t, "judge", "judge_train_acc", judge_train_acc_});
               rows.push_back({t, "judge", "images_judged", double(seen_)});
               done.ok(std::move(rows));
@@ -263,7 +318,9 @@ class debate_program : public tick_program {
   judge_actor judge_;
   std::vector<debater_actor> honest_, liar_;
   bool honest_first_ = true;
-  int64_t alone_right_ = 0, debate_right_ = 0, seen_ = 0;
+  debate_protocol protocol_ = debate_protocol::all_lies;
+  bool debaters_reveal_ = true;
+  int64_t alone_right_ = 0, debate_right_ = 0, seen_ = 0, games_won_ = 0, games_ = 0;
 };
 
 void run_debate(run_context& ctx) {
@@ -281,7 +338,7 @@ const registrar reg{scenario_info{
                 "directory of the IDX files (train/t10k images and labels); empty: Debian's "
                 "/usr/share/datasets/fashion-mnist"),
         P::integer("data.limit", 0, 0, 100000000, "keep only the first N examples of each split; 0: all"),
-        P::integer("judge.pixels", 6, 1, 100000, "k: pixels the judge sees (random alone, debated in a debate)"),
+        P::integer("judge.pixels", 6, 1, 100000, "k: pixels the judge sees (random alone, debated in a debate; even when the debaters reveal)"),
         P::integer("judge.hidden", 128, 4, 4096, "judge hidden width"),
         P::integer("judge.layers", 2, 1, 2, "judge hidden layers"),
         P::real("judge.lr", 3e-3, 1e-6, 1.0, "judge Adam learning rate"),
@@ -292,10 +349,20 @@ const registrar reg{scenario_info{
         P::integer("liar.probes", 16, 1, 100000, "random k-pixel masks the liar uses to pick its most plausible lie"),
         P::integer("debate.pairs", 2, 1, 1024, "debater pairs; each plays its own shard of the images in parallel"),
         P::text("debate.first", "honest", {"honest", "liar"}, "who reveals the first pixel"),
+        P::text("debate.protocol", "all_lies", {"all_lies", "one_lie"},
+                "lies the honest side must beat: all_lies, one game against each wrong label, the image won "
+                "only if every game is (Irving et al.'s precommit rule); one_lie, one game against the liar's "
+                "most plausible lie"),
+        P::text("debate.reveal", "debaters", {"debaters", "random"},
+                "who picks the k revealed pixels: the debaters (the debate); random, the control: every game "
+                "of an image shows the judge-alone run's k random pixels"),
     },
     {
         {"judge_acc_alone", "judge accuracy (10-way) from k random pixels, over every image so far"},
-        {"judge_acc_debate", "share of images so far where the judge sides with the honest debater after k debated pixels"},
+        {"judge_acc_debate",
+         "share of images so far the honest side wins: the judge sides with it in every game of the image "
+         "(debate.protocol), from the k pixels debate.reveal chose"},
+        {"games_won_honest", "share of single games so far where the judge sides with the honest side"},
         {"judge_train_acc", "judge accuracy on its random-mask training batches (last tenth of training)"},
         {"images_judged", "test images evaluated so far"},
     },

@@ -1,10 +1,18 @@
-// The debate scenario's outcome, asserted on a small generated data set over three
-// seeds and both of the issue's k (4 and 6): debate raises the judge's accuracy
-// substantially over k random pixels.
+// The debate scenario's claims (scenarios/debate/claims/*.toml), each run as
+// `oversight claim` runs it, over 8 seeds, in a configuration small enough for CI:
+// the shipped claim files with their judge, search and image count shrunk, on a small
+// generated data set (tests/support/marker_images.hpp) in place of fashion_mnist.
 //
-// The data set (tests/support/marker_images.hpp) puts the answer in a few marker
-// pixels: k random pixels rarely hit one, so the judge alone is weak; an honest debater
-// who searches finds them, and the liar cannot fake them.
+// That data set puts the answer in a few marker pixels: k random pixels rarely hit one,
+// so the judge alone, and the judge given random reveals, are weak; an honest debater
+// who searches finds a marker of the truth, which the liar cannot fake. What the claims
+// test here is the mechanism: the debaters' choice of pixels, not the 2-way choice or
+// the judge, is what beats the control. Their size on fashion_mnist is measured at the
+// claim files' own configuration (README).
+//
+// Switching the mechanism off breaks every claim test: with the debaters' reveals
+// replaced by the random ones (debate.reveal read as "random" in both arms), each
+// paired difference is exactly 0 and no claim holds.
 #include <catch2/catch.hpp>
 
 #include <map>
@@ -12,6 +20,7 @@
 #include "actors/director/run.hpp"
 #include "runtime/error.hpp"
 #include "runtime/spec.hpp"
+#include "tests/support/claim_run.hpp"
 #include "tests/support/marker_images.hpp"
 #include "tests/support/scenario_run.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -22,44 +31,63 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::vector<std::string> small(const fs::path& data, int k) {
-  return {"data.dir=" + data.string(), "judge.pixels=" + std::to_string(k), "ticks=2", "eval.images_per_tick=60",
-          "judge.hidden=32", "judge.steps=600", "judge.batch=64", "judge.lr=0.003", "search.width=4",
-          "search.depth=2", "liar.probes=8", "debate.pairs=2"};
+/// Shrinks a claim file (or debate.toml) for CI: 2 x 30 images, a small judge and a
+/// narrow search, on the marker images in `data`.
+std::vector<std::string> small(const fs::path& data) {
+  return {"data.dir=" + data.string(), "ticks=2", "eval.images_per_tick=30", "judge.hidden=32",
+          "judge.steps=600", "judge.batch=64", "judge.lr=0.003", "search.width=4", "search.depth=2",
+          "liar.probes=8", "debate.pairs=2"};
 }
 
-std::map<std::string, double> final_metrics(const fs::path& data, int k, uint64_t seed) {
+fs::path claim_file(const std::string& name) {
+  return fs::path(OVERSIGHT_SOURCE_DIR) / "scenarios/debate/claims" / name;
+}
+
+std::map<std::string, double> final_metrics(const fs::path& data, uint64_t seed, std::vector<std::string> sets) {
+  auto all = small(data);
+  all.insert(all.end(), sets.begin(), sets.end());
   return oversight::testing::last_values(
-      oversight::testing::run_scenario_file("scenarios/debate/debate.toml", seed, small(data, k)));
+      oversight::testing::run_scenario_file("scenarios/debate/debate.toml", seed, all));
 }
 
 }  // namespace
 
-TEST_CASE("debate: debate raises the sparse judge's accuracy substantially, k = 4 and k = 6",
+TEST_CASE("debate: each claim holds over 8 seeds (debate against random reveals, k = 4 and 6)",
           "[scenario][debate]") {
+  const std::string name =
+      GENERATE(as<std::string>{}, "all_lies_k6.toml", "all_lies_k4.toml", "one_lie_k6.toml", "one_lie_k4.toml");
   temp_dir data("debate-data");
   oversight::testing::write_marker_images(data.path());
-  for (int k : {4, 6}) {
-    double alone = 0, debate = 0;
-    for (uint64_t seed : {1, 2, 3}) {
-      auto m = final_metrics(data.path(), k, seed);
-      REQUIRE(m.count("judge_acc_alone"));
-      REQUIRE(m.count("judge_acc_debate"));
-      UNSCOPED_INFO("k " << k << " seed " << seed << ": judge alone " << m["judge_acc_alone"] << ", with debate "
-                         << m["judge_acc_debate"]);
-      CHECK(m["images_judged"] == 120);
-      alone += m["judge_acc_alone"] / 3;
-      debate += m["judge_acc_debate"] / 3;
-      // Every seed shows it, not only the mean.
-      CHECK(m["judge_acc_debate"] >= m["judge_acc_alone"] + 0.2);
-    }
-    INFO("k " << k << ": mean judge alone " << alone << ", with debate " << debate);
-    // "Substantially": at least 20 points, as in the paper (+29.5 with 6 pixels, +37 with 4).
-    CHECK(debate >= alone + 0.2);
-  }
+  const auto v = oversight::testing::run_claim_file(claim_file(name), small(data.path()), "1..8");
+  INFO(name << ":\n" << oversight::testing::describe(v));
+  REQUIRE(v.holds);
 }
 
-TEST_CASE("debate: a bad data directory or k is a user error naming it", "[scenario][debate]") {
+TEST_CASE("debate: random reveals under all_lies are exactly the judge alone; under one_lie never below it",
+          "[scenario][debate]") {
+  // The control's identity on a real run: the truth beats all 9 lies on the same random
+  // pixels iff it is the judge's argmax (a protocol that let one lost game pass, or
+  // games that did not share the judge-alone pixels, breaks the equality).
+  temp_dir data("debate-data");
+  oversight::testing::write_marker_images(data.path());
+  auto all = final_metrics(data.path(), 4, {"debate.protocol=all_lies", "debate.reveal=random"});
+  auto one = final_metrics(data.path(), 4, {"debate.protocol=one_lie", "debate.reveal=random"});
+  auto debated = final_metrics(data.path(), 4, {"debate.protocol=all_lies", "debate.reveal=debaters"});
+  CHECK(all["images_judged"] == 60);
+  CHECK(all["judge_acc_debate"] == all["judge_acc_alone"]);
+  CHECK(one["judge_acc_alone"] == all["judge_acc_alone"]);  // the same judge and pixels
+  CHECK(one["judge_acc_debate"] >= one["judge_acc_alone"]);
+  CHECK(one["judge_acc_debate"] > all["judge_acc_debate"]);  // the 2-way choice is easier
+  // The honest side wins the image only by winning all 9 games.
+  CHECK(all["games_won_honest"] > all["judge_acc_debate"]);
+  CHECK(debated["judge_acc_alone"] == all["judge_acc_alone"]);  // the pairing of the claims
+  // A seed trains its own judge and draws its own images.
+  auto other = final_metrics(data.path(), 5, {"debate.protocol=all_lies", "debate.reveal=random"});
+  CHECK(other["judge_train_acc"] != all["judge_train_acc"]);
+}
+
+TEST_CASE("debate: a bad data directory, k, or an odd k with debaters is a user error naming it",
+          "[scenario][debate]") {
   temp_dir data("debate-data"), out("debate-runs");
   const auto file = fs::path(OVERSIGHT_SOURCE_DIR) / "scenarios/debate/debate.toml";
   run_options opt;
@@ -71,4 +99,11 @@ TEST_CASE("debate: a bad data directory or k is a user error naming it", "[scena
   opt.out = (out / "too-many").string();
   auto too_many = load_spec(file, {"data.dir=" + data.path().string(), "judge.pixels=200"}, 1);
   CHECK_THROWS_WITH(run_scenario(too_many, opt), Catch::Contains("judge.pixels=200"));
+  // Debaters alternate reveals: an odd k would give one side an extra pixel.
+  opt.out = (out / "odd").string();
+  auto odd = load_spec(file, {"data.dir=" + data.path().string(), "judge.pixels=5"}, 1);
+  CHECK_THROWS_WITH(run_scenario(odd, opt), Catch::Contains("judge.pixels=5") && Catch::Contains("odd"));
+  // The random control has no turns, so any k is fair there.
+  auto odd_random = final_metrics(data.path(), 1, {"judge.pixels=5", "debate.reveal=random"});
+  CHECK(odd_random["images_judged"] == 60);
 }

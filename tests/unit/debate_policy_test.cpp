@@ -2,6 +2,7 @@
 // policies/sparse_judge.hpp, policies/sandwich.hpp).
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 
 #include "policies/debate.hpp"
@@ -68,6 +69,98 @@ TEST_CASE("debate search: a greedy debater reveals the pixel that moves the judg
     auto deep = choose_reveals(j, pos, honest, 3, debate_search_config{4, 3});
     CHECK(deep[0] >= 0);
     CHECK(deep[0] < 16);
+  }
+}
+
+TEST_CASE("precommit games: all_lies plays every wrong label once, one_lie the chosen lie", "[unit][debate]") {
+  debate_positions images;
+  images.pixels = 2;
+  images.images = {0.1f, 0.2f, 0.3f, 0.4f};  // two images
+  images.honest = images.liar = {0, 0};
+  const std::vector<int32_t> truth{2, 0};
+  const auto all = precommit_games(images, truth, {}, debate_protocol::all_lies, 4);
+  CHECK(games_per_image(debate_protocol::all_lies, 4) == 3);
+  REQUIRE(all.games() == 6);
+  CHECK(all.honest == std::vector<int32_t>{2, 2, 2, 0, 0, 0});
+  CHECK(all.liar == std::vector<int32_t>{0, 1, 3, 1, 2, 3});
+  CHECK(all.images[4] == 0.1f);   // game 2 is image 0
+  CHECK(all.images[6] == 0.3f);   // game 3 is image 1
+  CHECK(all.revealed_count == 0);
+  const auto one = precommit_games(images, truth, {3, 1}, debate_protocol::one_lie, 4);
+  CHECK(games_per_image(debate_protocol::one_lie, 4) == 1);
+  REQUIRE(one.games() == 2);
+  CHECK(one.honest == truth);
+  CHECK(one.liar == std::vector<int32_t>{3, 1});
+  CHECK(one.images == images.images);
+}
+
+TEST_CASE("precommit games: the honest side wins an image only by winning every game", "[unit][debate]") {
+  debate_positions games;
+  games.pixels = 1;
+  games.images.assign(4, 0.f);
+  games.honest = {0, 0, 1, 1};
+  games.liar = {1, 2, 0, 2};
+  // 3 classes: logits per game. Game 1 is a tie, which goes to the liar.
+  const std::vector<float> logits{2, 1, 0,  1, 0, 1,  0, 3, 1,  0, 3, 4};
+  const auto won = honest_wins_games(logits, games, 3);
+  CHECK(won == std::vector<uint8_t>{1, 0, 1, 0});
+  CHECK(honest_wins_images(won, 2) == std::vector<uint8_t>{0, 0});  // each image lost one game
+  CHECK(honest_wins_images({1, 1, 1, 0}, 2) == std::vector<uint8_t>{1, 0});
+  CHECK(honest_wins_images(won, 1) == won);
+}
+
+TEST_CASE("precommit games: with random reveals shared by the 9 games, all_lies is the judge's 10-way accuracy",
+          "[unit][debate]") {
+  // The control's identity: the truth beats every lie on the same pixels iff it is the
+  // judge's argmax; one_lie's 2-way choice is right at least as often.
+  sparse_judge_config c;
+  c.pixels = 30;
+  c.classes = 10;
+  c.reveal = 4;
+  c.hidden = 16;
+  rng init(2, "judge");
+  sparse_judge j(c, init);
+  rng r(4, "images");
+  debate_positions images;
+  images.pixels = c.pixels;
+  std::vector<int32_t> truth, lies, pixels;
+  const int n = 200;
+  for (int i = 0; i < n; ++i) {
+    for (int p = 0; p < c.pixels; ++p) images.images.push_back(float(r.uniform()));
+    images.honest.push_back(0);
+    images.liar.push_back(0);
+    truth.push_back(int32_t(r.below(10)));
+    lies.push_back(int32_t((truth.back() + 1 + r.below(9)) % 10));
+    random_pixels(r, c.pixels, c.reveal, pixels);
+  }
+  auto shown = images;
+  shown.revealed_count = c.reveal;
+  shown.revealed = pixels;
+  const auto alone = judge_revealed(j, shown);
+  int right10 = 0;
+  std::vector<uint8_t> argmax_right;
+  for (int i = 0; i < n; ++i) {
+    const float* lg = alone.data() + i * 10;
+    argmax_right.push_back(std::max_element(lg, lg + 10) - lg == truth[size_t(i)] ? 1 : 0);
+    right10 += argmax_right.back();
+  }
+  for (auto protocol : {debate_protocol::all_lies, debate_protocol::one_lie}) {
+    auto games = precommit_games(images, truth, lies, protocol, 10);
+    const size_t per = games_per_image(protocol, 10);
+    games.revealed_count = c.reveal;
+    for (size_t g = 0; g < games.games(); ++g)
+      games.revealed.insert(games.revealed.end(), pixels.begin() + std::ptrdiff_t(g / per * 4),
+                            pixels.begin() + std::ptrdiff_t(g / per * 4 + 4));
+    const auto won = honest_wins_images(honest_wins_games(judge_revealed(j, games), games, 10), per);
+    REQUIRE(won.size() == size_t(n));
+    int right = 0;
+    for (auto w : won) right += w;
+    if (protocol == debate_protocol::all_lies) {
+      CHECK(won == argmax_right);
+    } else {
+      for (int i = 0; i < n; ++i) CHECK(won[size_t(i)] >= argmax_right[size_t(i)]);
+      CHECK(right > right10);  // the 2-way choice is easier: it is not the 10-way accuracy
+    }
   }
 }
 
