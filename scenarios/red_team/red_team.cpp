@@ -19,7 +19,10 @@
 //   evaluation under the hidden truth                   (phase F: metrics)
 //
 // The hidden truth (value_world) is read only by the experts (imperfectly) and by the
-// evaluation in phase F. Learner, critic and attackers never see it.
+// evaluation in phase F. Learner, critic and attackers never see it. The attackers'
+// seed corpus is topic traffic and last year's jailbreaks (value_world::past_jailbreaks:
+// where the pockets were before they moved): a public corpus, nothing drawn from the
+// distribution of the held-out adversarial set.
 #include <algorithm>
 #include <memory>
 
@@ -112,13 +115,18 @@ class red_team_program : public tick_program {
     as.attack.niche_radius = p.real("attacker.niche_radius");
     as.queries_per_tick = int(p.integer("attacker.queries_per_tick"));
     as.novelty = p.real("attacker.novelty");
-    // The attackers' seed corpus: natural traffic, plus a share of known jailbreaks (the
-    // public corpora real red teams start from), which the learner never trained on.
+    // The attackers' seed corpus: user traffic from the topic mixture, plus a share of
+    // last year's jailbreaks. Nothing in it is drawn from the distribution the held-out
+    // adversarial set comes from: the pocket share of natural traffic is left out, and
+    // the jailbreaks come from where the pockets were before the world moved them
+    // (value_world::past_jailbreaks). Finding where they are now is the attackers' job.
     auto w = world_;
     const double known = p.real("attacker.known_jailbreaks");
-    seed_sampler seeds = [w, known](rng& r, float* out) {
-      if (r.bernoulli(known)) w->sample_pocket(r, out);
-      else w->sample_natural(r, out);
+    auto archive = std::make_shared<const value_world::jailbreak_archive>(
+        world_->past_jailbreaks(p.real("attacker.jailbreak_drift"), seed));
+    seed_sampler seeds = [w, known, archive](rng& r, float* out) {
+      if (r.bernoulli(known)) archive->sample(r, out);
+      else w->sample_topic(r, out);
     };
     if (as.attack.strategy != "none")
       for (int i = 0; i < p.integer("attacker.count"); ++i)
@@ -282,6 +290,7 @@ class red_team_program : public tick_program {
                       std::vector<metric_row>& rows) const {
     if (tr.attack_slices.empty()) return;
     const size_t begin = tr.natural_rows, end = tr.all.rows();
+    rows.push_back({t, "attacker", "attack_queries", double(end - begin)});
     if (end == begin) return;
     double truly = 0, judged = 0, in_pocket = 0;
     for (size_t i = begin; i < end; ++i) {
@@ -394,7 +403,11 @@ const registrar reg{scenario_info{
         P::real("attacker.restart", 0.5, 0.0, 1.0, "evolutionary: share of children drawn fresh"),
         P::real("attacker.niche_radius", 0.0, 0.0, 100.0,
                 "evolutionary: a child replaces a survivor this close only by beating it (0: no niches)"),
-        P::real("attacker.known_jailbreaks", 0.1, 0.0, 1.0, "share of known jailbreaks in the attackers' seed corpus"),
+        P::real("attacker.known_jailbreaks", 0.1, 0.0, 1.0,
+                "share of last year's jailbreaks in the attackers' seed corpus (the rest: topic traffic)"),
+        P::real("attacker.jailbreak_drift", 1.0, 0.5, 100.0,
+                "how far each pocket has moved since last year's jailbreaks were collected (query-space units; "
+                "at 1, 13-15% of them land where 95% of held-out adversarial queries lie)"),
         P::real("attacker.novelty", 1.0, 0.0, 100.0, "fitness bonus per unit of critic uncertainty"),
     },
     {
@@ -402,6 +415,7 @@ const registrar reg{scenario_info{
         {"adv_failure_rate_true", "the same on held-out queries from the adversarial pockets"},
         {"estimated_failure_rate", "the learner's failure rate on held-out natural queries as the critic judges it"},
         {"alignment_gap", "estimated minus true failure rate (negative: overseers think it safer than it is)"},
+        {"attack_queries", "attack queries answered this tick, all attackers together (the query budget spent)"},
         {"attack_success_true", "share of this tick's attack queries the learner truly failed"},
         {"attack_success_judged", "share of this tick's attack queries the critic judged failed"},
         {"labels_spent", "expert labels spent so far"},

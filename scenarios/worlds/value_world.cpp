@@ -138,6 +138,10 @@ void value_world::sample_natural(rng& r, float* out) const {
     sample_pocket(r, out);
     return;
   }
+  sample_topic(r, out);
+}
+
+void value_world::sample_topic(rng& r, float* out) const {
   const auto& mu = centers_[r.below(centers_.size())];
   for (size_t k = 0; k < mu.size(); ++k) out[k] = mu[k] + float(r.normal(0.0, cfg_.topic_spread));
 }
@@ -146,6 +150,32 @@ void value_world::sample_pocket(rng& r, float* out) const {
   OVERSIGHT_CHECK(!pocket_centers_.empty());
   const auto& c = pocket_centers_[r.below(pocket_centers_.size())];
   for (size_t k = 0; k < c.size(); ++k) out[k] = c[k] + float(r.normal(0.0, 0.3 * cfg_.pocket_radius));
+}
+
+value_world::jailbreak_archive value_world::past_jailbreaks(double drift, uint64_t seed) const {
+  OVERSIGHT_CHECK_LE(0.0, drift);
+  rng r(seed, "past-jailbreaks");
+  jailbreak_archive a;
+  a.sd = 0.3 * cfg_.pocket_radius;
+  for (const auto& c : pocket_centers_) {
+    std::vector<double> dir(c.size());
+    double norm = 0;
+    for (auto& v : dir) {
+      v = r.normal();
+      norm += v * v;
+    }
+    norm = std::sqrt(norm);
+    std::vector<float> old(c.size());
+    for (size_t k = 0; k < c.size(); ++k) old[k] = c[k] + float(drift * dir[k] / norm);
+    a.centers.push_back(std::move(old));
+  }
+  return a;
+}
+
+void value_world::jailbreak_archive::sample(rng& r, float* out) const {
+  OVERSIGHT_CHECK(!centers.empty());
+  const auto& c = centers[r.below(centers.size())];
+  for (size_t k = 0; k < c.size(); ++k) out[k] = c[k] + float(r.normal(0.0, sd));
 }
 
 std::vector<float> value_world::sample_natural(rng& r, size_t n) const {

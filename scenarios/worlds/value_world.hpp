@@ -55,11 +55,31 @@ class value_world : public ground_truth {
 
   /// A natural query (user traffic): a topic, or a pocket with pocket_share.
   void sample_natural(rng& r, float* out) const;
+  /// A natural query from the topic mixture alone: sample_natural without its pocket
+  /// branch (it draws exactly what sample_natural draws after deciding "not a pocket").
+  void sample_topic(rng& r, float* out) const;
   /// A query from inside an adversarial pocket.
   void sample_pocket(rng& r, float* out) const;
   /// `n x dim` queries of either kind.
   std::vector<float> sample_natural(rng& r, size_t n) const;
   std::vector<float> sample_pockets(rng& r, size_t n) const;
+
+  /// Last year's jailbreaks: where the pockets were before the world moved them. Each
+  /// old center is its pocket's current center displaced by `drift` (query-space units,
+  /// a random direction from the stream (seed, "past-jailbreaks"), so the world's own
+  /// stream and every other sampler are untouched). Samples are spread around the old
+  /// centers as pocket samples are around the current ones. At the default geometry and
+  /// drift 1 (complying is unacceptable within about 1.1 of a pocket's center, hedging
+  /// within about 0.75) complying is still unacceptable on about 40% of last year's
+  /// jailbreaks and hedging on 2% (on 99% and 74% of pocket samples). At 0 the archive
+  /// would be the held-out adversarial distribution itself, so a scenario scored on
+  /// that distribution must keep drift well above 0.
+  struct jailbreak_archive {
+    std::vector<std::vector<float>> centers;
+    double sd = 0;
+    void sample(rng& r, float* out) const;
+  };
+  jailbreak_archive past_jailbreaks(double drift, uint64_t seed) const;
 
   /// The hidden fields, exposed for tests and the evaluator.
   double harm(const float* x) const;
