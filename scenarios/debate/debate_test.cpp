@@ -63,7 +63,7 @@ TEST_CASE("debate: each claim holds over 8 seeds (debate against random reveals,
   REQUIRE(v.holds);
 }
 
-TEST_CASE("debate: random reveals under all_lies are exactly the judge alone; under one_lie never below it",
+TEST_CASE("debate: random reveals under all_lies are exactly the judge alone, under one_lie never below it",
           "[scenario][debate]") {
   // The control's identity on a real run: the truth beats all 9 lies on the same random
   // pixels iff it is the judge's argmax (a protocol that let one lost game pass, or

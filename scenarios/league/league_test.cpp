@@ -57,7 +57,7 @@ TEST_CASE("league: learners improve, snapshots join the pool, ratings spread, la
   }
 }
 
-TEST_CASE("league: PFSP draws learners harder opponents than uniform matching; no snapshots, no frozen players",
+TEST_CASE("league: PFSP draws learners harder opponents than uniform matching, no snapshots, no frozen players",
           "[scenario][league]") {
   for (uint64_t seed : {1, 2, 3}) {
     auto pfsp = run_league(seed, {});

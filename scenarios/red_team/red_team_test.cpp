@@ -118,7 +118,7 @@ const std::vector<std::string> small = {"ticks=40", "expert.budget=270", "eval.q
 // and the difference's CI straddles 0 (checked by hand). adversarial_failure does not
 // hold (README, red_team) and is not asserted; it is checked here only to keep the file
 // valid. Both claims share one sweep (the files' [sweep] tables are the same).
-TEST_CASE("red_team: evolutionary search finds more true failures than random; held-out adversarial failure",
+TEST_CASE("red_team: evolutionary search finds more true failures than random, held-out adversarial failure",
           "[scenario][red_team]") {
   oversight::testing::temp_dir tmp("claim");
   sweep_options opt;

@@ -75,7 +75,7 @@ TEST_CASE("rlhf: best-of-n's exact distribution", "[rlhf][unit]") {
 // optimize=gold in the treatment arm (checked by hand) the over-optimization difference
 // is about 0 and its CI straddles it; with a reward model that extrapolates pessimistically
 // the proxy stops rising after the peak.
-TEST_CASE("rlhf: over-optimization against the proxy, not against the truth; the proxy keeps rising",
+TEST_CASE("rlhf: over-optimization against the proxy, not against the truth, the proxy keeps rising",
           "[scenario][rlhf]") {
   const auto v = claims_on_one_sweep({"overoptimization.toml", "proxy_keeps_rising.toml"});
   for (auto& c : v) {
@@ -88,7 +88,7 @@ TEST_CASE("rlhf: over-optimization against the proxy, not against the truth; the
 // budget in both arms (checked by hand) the differences are 0. labels_peak_later.toml (the
 // peak along PPO comes later) does not hold at 8 seeds (README) and is not asserted; it is
 // checked here only to keep the file valid.
-TEST_CASE("rlhf: more labels, a higher peak; best-of-n's peak later", "[scenario][rlhf]") {
+TEST_CASE("rlhf: more labels, a higher peak, best-of-n's peak later", "[scenario][rlhf]") {
   const auto v =
       claims_on_one_sweep({"labels_peak_higher.toml", "labels_bon_peak_later.toml", "labels_peak_later.toml"});
   for (size_t i = 0; i < 2; ++i) {

@@ -116,7 +116,7 @@ TEST_CASE("sandwiching claim: with a knowing model the pair beats both alone", "
   REQUIRE(v.holds);
 }
 
-TEST_CASE("sandwiching: questioning a knowing model calibrates the non-expert; an ignorant one only emboldens it",
+TEST_CASE("sandwiching: questioning a knowing model calibrates the non-expert, an ignorant one only emboldens it",
           "[scenario][sandwiching]") {
   for (uint64_t seed : {1, 2, 3}) {
     auto knowing = final_metrics(seed, {});

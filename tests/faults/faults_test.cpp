@@ -323,7 +323,7 @@ TEST_CASE("faults: --out directories and files oversight did not make are left a
   }
 }
 
-TEST_CASE("faults: a full disk ends the run with one line naming it; FAILED and the ticks are kept", "[faults]") {
+TEST_CASE("faults: a full disk ends the run with one line naming it, FAILED and the ticks are kept", "[faults]") {
   temp_dir tmp("faults");
   fs::create_directory(tmp / "disk");
   fs::create_directory(tmp / "kept");

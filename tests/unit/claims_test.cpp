@@ -59,7 +59,7 @@ experiment fake(const std::map<std::string, double>& base, int seeds) {
 
 }  // namespace
 
-TEST_CASE("claims: a claim file loads; every arm it names is a point of its sweep", "[claims]") {
+TEST_CASE("claims: a claim file loads, every arm it names is a point of its sweep", "[claims]") {
   temp_dir tmp("claims");
   auto file = tmp.write("c.toml", std::string(sweep_part) + good_claim);
   const claim c = load_claim(file);
