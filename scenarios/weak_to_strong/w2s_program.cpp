@@ -135,6 +135,14 @@ class w2s_program : public tick_program {
       if (fashion && features_[i] == 0)
         throw user_error("ladder.features = \"" + p.text("ladder.features") + "\": size " + std::to_string(i) +
                          " has 0 principal components");
+      if (!fashion && concepts_[i] > concept_count)
+        throw user_error("ladder.concepts = \"" + p.text("ladder.concepts") + "\": size " + std::to_string(i) +
+                         " asks for " + std::to_string(concepts_[i]) + " latent concepts; value_world has " +
+                         std::to_string(concept_count) + " (0 to " + std::to_string(concept_count) + ")");
+      if (!fashion && inputs_[i] > p.integer("world.dim"))
+        throw user_error("ladder.inputs = \"" + p.text("ladder.inputs") + "\": size " + std::to_string(i) +
+                         " perceives " + std::to_string(inputs_[i]) + " raw coordinates; world.dim is " +
+                         std::to_string(p.integer("world.dim")));
     }
     const int weak = int(p.integer("weak.size")), strong = int(p.integer("strong.size"));
     for (auto [key, v] : {std::pair{"weak.size", weak}, std::pair{"strong.size", strong}})

@@ -90,6 +90,12 @@ TEST_CASE("weak_to_strong: bad ladders and missing data are user errors naming t
                     Catch::Contains("ladder.input_noise") && Catch::Contains("'-5'"));
   CHECK_THROWS_WITH(run(toml, 1, {"ladder.concept_noise=0,0,0,-5,0,0"}),
                     Catch::Contains("ladder.concept_noise") && Catch::Contains("'-5'"));
+  // More latent concepts or raw coordinates than value_world has: an error, not a clamp.
+  CHECK_THROWS_WITH(run(toml, 1, {"ladder.concepts=0,0,0,2,3,5"}),
+                    Catch::Contains("ladder.concepts = \"0,0,0,2,3,5\"") && Catch::Contains("size 5") &&
+                        Catch::Contains("value_world has 4"));
+  CHECK_THROWS_WITH(run(toml, 1, {"ladder.inputs=4,5,9,0,0,0"}),
+                    Catch::Contains("ladder.inputs = \"4,5,9,0,0,0\"") && Catch::Contains("world.dim is 8"));
   CHECK_THROWS_WITH(run(toml, 1, {"world=fashion_mnist", "data.dir=/nonexistent/w2s", "ladder.inputs=7,7,7,28,28,28", "ladder.features=4,4,8,16,32,64"}),
                     Catch::Contains("dataset-fashion-mnist"));
 }
