@@ -11,9 +11,11 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <tuple>
 #include <toml++/toml.h>
 
 #include "runtime/error.hpp"
+#include "runtime/report_table.hpp"
 #include "runtime/scenario_registry.hpp"
 #include "runtime/spec_detail.hpp"
 
@@ -213,8 +215,9 @@ void walk(const toml::table& tbl, const std::string& prefix, const std::string& 
           std::map<std::string, param_value>& out, std::map<std::string, toml::source_region>& seen) {
   for (auto&& [k, v] : tbl) {
     std::string key = prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
-    // [sweep]: load_sweep_table(); [claim]: load_claim() (runtime/claims.hpp).
-    if (prefix.empty() && (key == "scenario" || key == "sweep" || key == "claim")) continue;
+    // [sweep]: load_sweep_table(); [claim]: load_claim() (runtime/claims.hpp); [report]:
+    // report_of() (runtime/report_table.hpp).
+    if (prefix.empty() && (key == "scenario" || key == "sweep" || key == "claim" || key == "report")) continue;
     if (auto* sub = v.as_table()) {
       walk(*sub, key, file, info, out, seen);
       continue;
@@ -318,7 +321,12 @@ toml::table parse_scenario_file(const std::filesystem::path& file) {
   try {
     return toml::parse(text, name);
   } catch (const toml::parse_error& e) {
-    throw user_error(where(name, e.source()) + ": invalid TOML: " + std::string(e.description()));
+    std::string why(e.description());
+    // toml++ rejects a float literal beyond the double range (1e400) without saying why.
+    if (why.find("parsing floating-point") != std::string::npos &&
+        why.find("could not be interpreted") != std::string::npos)
+      why += " (too large for a number: the largest is about 1.8e308)";
+    throw user_error(where(name, e.source()) + ": invalid TOML: " + why);
   }
 }
 
@@ -620,7 +628,108 @@ void values_from_set(const std::string& o, const scenario_info& info, std::map<s
   values[key] = convert(*one.get("v"), *d, origin);
 }
 
+/// The [report] table of a parsed scenario file, validated against the scenario's
+/// declared metrics (see runtime/report_table.hpp).
+report_table report_of(const toml::table& tbl, const std::string& name, const scenario_info& info) {
+  report_table out;
+  auto* node = tbl.get("report");
+  if (!node) return out;
+  auto* report = node->as_table();
+  if (!report) throw user_error(where(name, node->source()) + ": 'report' must be a table ([report])");
+  // "actor.metric" with a metric the scenario declares; the closest declared one is named.
+  auto metric = [&](const toml::node& n, const std::string& what) {
+    const std::string at = where(name, n.source());
+    if (!n.is_string())
+      throw user_error(at + ": " + what + " must be a metric name \"actor.metric\" (e.g. " +
+                       (info.metrics.empty() ? std::string("\"learner.loss\"")
+                                             : "\"actor." + info.metrics.front().name + "\"") +
+                       ")");
+    const std::string m = *n.value<std::string>();
+    const auto dot = m.find('.');
+    const std::string tail = dot == std::string::npos ? m : m.substr(dot + 1);
+    bool declared = false;
+    std::string guess;
+    size_t best = std::max<size_t>(3, tail.size() / 3) + 1;
+    for (auto& d : info.metrics) {
+      declared = declared || d.name == tail;
+      const size_t dist = edit_distance(tail, d.name);
+      if (dist < best) best = dist, guess = d.name;
+    }
+    if (dot == std::string::npos || dot == 0 || !declared) {
+      const std::string actor = dot == std::string::npos || dot == 0 ? "actor" : m.substr(0, dot);
+      throw user_error(at + ": " + what + " = \"" + clipped(m) + "\": not actor.metric with a metric scenario '" +
+                       info.name + "' declares " +
+                       (guess.empty() ? "(`oversight list " + info.name + "` shows them)"
+                                      : "(did you mean '" + actor + "." + guess + "'?)"));
+    }
+    return std::make_pair(m, at);
+  };
+  for (auto&& [k, v] : *report) {
+    const std::string key(k.str());
+    if (key != "xy")
+      throw user_error(where(name, k.source()) + ": unknown key 'report." + key + "' (a [report] table holds xy)");
+    // [[report.xy]] (an array of tables), or one [report.xy] table.
+    std::vector<const toml::table*> entries;
+    if (auto* one = v.as_table()) {
+      entries.push_back(one);
+    } else if (auto* arr = v.as_array()) {
+      for (auto& e : *arr) {
+        if (!e.is_table())
+          throw user_error(where(name, e.source()) + ": report.xy: every entry must be a table (x = ..., y = ...)");
+        entries.push_back(e.as_table());
+      }
+    }
+    if (entries.empty())
+      throw user_error(where(name, v.source()) + ": report.xy must be tables [[report.xy]] with x = \"actor.metric\" "
+                       "and y = [\"actor.metric\", ...]");
+    for (auto* e : entries) {
+      xy_request r;
+      bool has_x = false, has_y = false;
+      for (auto&& [ek, ev] : *e) {
+        const std::string ekey(ek.str());
+        if (ekey == "x") {
+          std::tie(r.x, r.x_origin) = metric(ev, "report.xy.x");
+          has_x = true;
+        } else if (ekey == "y") {
+          has_y = true;
+          if (auto* ys = ev.as_array()) {
+            if (ys->empty()) throw user_error(where(name, ev.source()) + ": report.xy.y: the list is empty");
+            for (auto& y : *ys) {
+              auto [m, at] = metric(y, "report.xy.y");
+              r.y.push_back(m);
+              r.y_origins.push_back(at);
+            }
+          } else {
+            auto [m, at] = metric(ev, "report.xy.y");
+            r.y.push_back(m);
+            r.y_origins.push_back(at);
+          }
+        } else {
+          throw user_error(where(name, ek.source()) + ": unknown key 'report.xy." + ekey +
+                           "' (an entry holds x and y)");
+        }
+      }
+      const std::string at = where(name, e->source());
+      if (!has_x) throw user_error(at + ": report.xy: this entry has no x = \"actor.metric\"");
+      if (!has_y) throw user_error(at + ": report.xy: this entry has no y = [\"actor.metric\", ...]");
+      for (size_t i = 0; i < r.y.size(); ++i) {
+        if (r.y[i] == r.x) throw user_error(r.y_origins[i] + ": report.xy.y: '" + r.y[i] + "' is x too");
+        for (size_t j = 0; j < i; ++j)
+          if (r.y[j] == r.y[i]) throw user_error(r.y_origins[i] + ": report.xy.y: '" + r.y[i] + "' is listed twice");
+      }
+      out.xy.push_back(std::move(r));
+    }
+  }
+  return out;
+}
+
 }  // namespace
+
+report_table load_report_table(const std::filesystem::path& file) {
+  const std::string name = file.string();
+  const toml::table tbl = parse_scenario_file(file);
+  return report_of(tbl, name, scenario_of(tbl, name));
+}
 
 scenario_spec load_spec(const std::filesystem::path& file, const std::vector<std::string>& overrides,
                         std::optional<uint64_t> seed) {
@@ -633,6 +742,7 @@ scenario_spec load_spec(const std::filesystem::path& file, const std::vector<std
   for (auto& d : info->params) values[d.key] = d.default_value;
   std::map<std::string, toml::source_region> seen;
   walk(tbl, "", name, *info, values, seen);
+  report_of(tbl, name, *info);  // validated here; the sweep report reads it (load_report_table)
 
   for (const auto& o : overrides) values_from_set(o, *info, values);
 

@@ -10,6 +10,7 @@
 #include "runtime/error.hpp"
 #include "runtime/experiment.hpp"
 #include "runtime/log.hpp"
+#include "runtime/report_table.hpp"
 #include "runtime/run_store.hpp"
 #include "runtime/scenario_registry.hpp"
 #include "runtime/sweep.hpp"
@@ -120,7 +121,17 @@ int cmd_report(const std::string& dir) {
   if (std::filesystem::exists(d / "sweep.sqlite")) {
     auto ex = load_experiment({d});
     auto s = summarize(ex, summary_options{});
-    write_sweep_report(d / "report.html", "sweep " + name, ex, s);
+    // The [report] charts come from the sweep's scenario file as it is now, so editing
+    // its [report] table and running this again redraws them.
+    std::vector<xy_request> xy;
+    if (auto f = sweep_scenario_file(d)) {
+      if (std::filesystem::exists(*f))
+        xy = load_report_table(*f).xy;
+      else
+        std::cerr << "note: " << f->string() << ", the sweep's scenario file, is gone: no [report] charts"
+                  << std::endl;
+    }
+    write_sweep_report(d / "report.html", "sweep " + name, ex, s, xy);
     print_summary_table(std::cout, s);
     std::cout << (d / "report.html").string() << std::endl;
     return 0;
@@ -173,6 +184,7 @@ int cmd_summary(const std::vector<std::string>& dirs, const std::vector<std::str
 int cmd_sweep(const std::string& file, const std::vector<std::string>& sets, const std::optional<std::string>& seeds,
               int jobs, int threads, const std::string& out) {
   auto plan = make_sweep_plan(file, sets, seeds);
+  const auto xy = load_report_table(file).xy;
   sweep_options opt;
   opt.oversight_bin = std::filesystem::read_symlink("/proc/self/exe");
   opt.out = out;
@@ -180,11 +192,17 @@ int cmd_sweep(const std::string& file, const std::vector<std::string>& sets, con
   opt.threads_per_run = threads;
   opt.progress = true;
   auto res = run_sweep(plan, opt);
+  bool bad_report = false;
   try {
     auto ex = load_experiment({res.dir});
     auto s = summarize(ex, summary_options{});
     write_sweep_report(res.dir / "report.html",
-                       "sweep " + std::filesystem::weakly_canonical(res.dir).filename().string(), ex, s);
+                       "sweep " + std::filesystem::weakly_canonical(res.dir).filename().string(), ex, s, xy);
+  } catch (const user_error& e) {
+    // A [report] chart names a metric no run recorded: the runs are kept.
+    std::cerr << "error: " << e.what() << "; the sweep report is not written (fix the file, then oversight report "
+              << res.dir.string() << ")" << std::endl;
+    bad_report = true;
   } catch (const std::exception& e) {
     std::cerr << "warning: sweep report not written (" << e.what() << "); retry with: oversight report "
               << res.dir.string() << std::endl;
@@ -197,7 +215,8 @@ int cmd_sweep(const std::string& file, const std::vector<std::string>& sets, con
               << " (and `oversight report`)" << std::endl;
   std::cout << res.dir.string() << std::endl;
   if (res.interrupted > 0) return 130;
-  return res.failed > 0 ? 1 : 0;
+  if (res.failed > 0) return 1;
+  return bad_report ? 2 : 0;
 }
 
 int cmd_claim(const std::vector<std::string>& files, const std::vector<std::string>& sets,

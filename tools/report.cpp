@@ -12,6 +12,7 @@
 #include <sqlite3.h>
 #include <stdexcept>
 
+#include "runtime/error.hpp"
 #include "tools/embedded_assets.hpp"
 
 namespace oversight {
@@ -211,6 +212,48 @@ void json_line_chart(std::string& o, const std::string& container, const std::st
       o += ",\"hi\":";
       json_numbers(o, a.cols[*s.hi]);
     }
+    o += '}';
+  }
+  o += "]}";
+}
+
+/// A metric-against-metric chart: one series per arm with its own x, y and tick arrays
+/// (tools/report.js draws them in tick order).
+void json_xy_chart(std::string& o, const std::string& title, const std::string& note, const std::string& x,
+                   const std::string& y, const std::vector<xy_line>& lines, const std::vector<arm_params>& arms) {
+  o += "{\"kind\":\"xy\",\"container\":\"xy-charts\",\"title\":";
+  json_string(o, title);
+  o += ",\"note\":";
+  json_string(o, note);
+  o += ",\"xlabel\":";
+  json_string(o, x);
+  o += ",\"ylabel\":";
+  json_string(o, y);
+  o += ",\"series\":[";
+  for (size_t i = 0; i < lines.size(); ++i) {
+    auto& l = lines[i];
+    std::vector<int64_t> ticks;
+    std::vector<double> xs, ys, lo, hi;
+    for (auto& p : l.points) {
+      ticks.push_back(p.tick);
+      xs.push_back(p.x);
+      ys.push_back(p.y);
+      lo.push_back(p.y_lo);
+      hi.push_back(p.y_hi);
+    }
+    if (i) o += ',';
+    o += "{\"label\":";
+    json_string(o, arm_label(arms[l.arm]));
+    o += ",\"color\":" + std::to_string(l.arm) + ",\"tick\":";
+    json_ticks(o, ticks);
+    o += ",\"x\":";
+    json_numbers(o, xs);
+    o += ",\"y\":";
+    json_numbers(o, ys);
+    o += ",\"lo\":";
+    json_numbers(o, lo);
+    o += ",\"hi\":";
+    json_numbers(o, hi);
     o += '}';
   }
   o += "]}";
@@ -476,8 +519,38 @@ void write_run_report(const std::filesystem::path& file, const std::string& titl
   write_atomically(file, h);
 }
 
+std::vector<xy_line> xy_lines(const experiment& ex, const std::string& x, const std::string& y) {
+  std::vector<xy_line> out;
+  const auto arms = ex.arms();
+  for (size_t i = 0; i < arms.size(); ++i) {
+    const auto bx = arm_band(ex, arms[i], x), by = arm_band(ex, arms[i], y);  // ascending tick
+    xy_line line;
+    line.arm = i;
+    size_t j = 0;
+    for (auto& p : by) {
+      while (j < bx.size() && bx[j].tick < p.tick) ++j;
+      if (j == bx.size()) break;
+      if (bx[j].tick != p.tick || !std::isfinite(bx[j].mean) || !std::isfinite(p.mean)) continue;
+      line.points.push_back({p.tick, bx[j].mean, p.mean, p.ci_lo, p.ci_hi});
+    }
+    if (!line.points.empty()) out.push_back(std::move(line));
+  }
+  return out;
+}
+
+std::optional<std::filesystem::path> sweep_scenario_file(const std::filesystem::path& sweep_dir) {
+  const auto file = sweep_dir / "sweep.sqlite";
+  db d;
+  if (sqlite3_open_v2(file.c_str(), &d.h, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK)
+    throw std::runtime_error("cannot open " + file.string() + ": " + sqlite3_errmsg(d.h));
+  std::optional<std::filesystem::path> out;
+  query(d.h, file, "SELECT value FROM sweep WHERE key = 'file'", [&](sqlite3_stmt* st) { out = text(st, 0); });
+  if (out && out->empty()) out.reset();
+  return out;
+}
+
 void write_sweep_report(const std::filesystem::path& file, const std::string& title, const experiment& ex,
-                        const summary& s) {
+                        const summary& s, const std::vector<xy_request>& xy) {
   const auto arms = ex.arms();
   auto arm_index = [&](const arm_params& p) -> std::optional<size_t> {
     for (size_t i = 0; i < arms.size(); ++i)
@@ -496,7 +569,37 @@ void write_sweep_report(const std::filesystem::path& file, const std::string& ti
     for (auto& [m, c] : count) most_rows[m] = std::max(most_rows[m], c);
   }
 
+  // Metric against metric, first on the page. A name no finished run recorded is the
+  // user's to fix (the scenario's [report] table); with no finished run there is nothing
+  // to check it against, and nothing to draw.
   std::string charts;
+  size_t n_xy = 0;
+  if (!most_rows.empty()) {
+    auto recorded = [&](const std::string& m, const std::string& origin, const char* what) {
+      if (most_rows.count(m)) return;
+      const auto dot = m.find('.');
+      const auto tail = dot == std::string::npos ? "." + m : m.substr(dot);
+      std::string same;
+      for (auto& [name, n] : most_rows)
+        if (name.size() > tail.size() && name.compare(name.size() - tail.size(), tail.size(), tail) == 0)
+          same += (same.empty() ? "" : ", ") + name;
+      throw user_error(origin + ": report.xy." + what + " = \"" + m + "\": no finished run of this sweep recorded it" +
+                       (same.empty() ? std::string() : " (recorded: " + same + ")"));
+    };
+    for (auto& r : xy) {
+      recorded(r.x, r.x_origin, "x");
+      for (size_t i = 0; i < r.y.size(); ++i) recorded(r.y[i], r.y_origins[i], "y");
+    }
+    for (auto& r : xy) {
+      for (auto& y : r.y) {
+        auto lines = xy_lines(ex, r.x, y);
+        if (lines.empty()) continue;
+        if (!charts.empty()) charts += ",\n";
+        json_xy_chart(charts, y + " against " + r.x, "", r.x, y, lines, arms);
+        ++n_xy;
+      }
+    }
+  }
   size_t n_lines = 0, n_bars = 0;
   bool downsampled = false;
   for (auto& metric : metric_names) {
@@ -586,6 +689,12 @@ void write_sweep_report(const std::filesystem::path& file, const std::string& ti
          (done_seeds[i].empty() ? "none" : done_seeds[i]) + "</td></tr>\n";
   h += "</table>\n";
 
+  if (n_xy) {
+    h += "<h2>Metric against metric</h2>\n<p class=\"note\">Charts the scenario file's [report] table asks for. "
+         "One line per arm through its points in tick order: at each tick, the mean over the arm's seeds of the x "
+         "metric and of the y metric, shaded between the bounds of y's 95% confidence interval. Hover for the "
+         "nearest point.</p>\n<div class=\"charts\" id=\"xy-charts\"></div>\n";
+  }
   if (metric_names.empty()) h += "<h2>Metrics</h2>\n<p>No finished run recorded any metric.</p>\n";
   if (n_lines) {
     h += "<h2>Metrics over ticks</h2>\n<p class=\"note\">One chart per metric, one line per arm: the mean over "

@@ -12,6 +12,11 @@
 // metric recorded at one tick only is a table and a horizontal bar chart (one bar per
 // actor, or per arm with 95% CI whiskers), never an empty chart.
 //
+// Metric against metric (a sweep's [report] table, runtime/report_table.hpp): per arm
+// the points (mean over seeds of x at tick t, mean over seeds of y at t) for every tick
+// where both have a mean, joined in tick order, with y's 95% band; one chart per y,
+// drawn first on the page.
+//
 // Long runs: a line chart whose tick axis has more than report_max_points ticks is
 // downsampled here to the minimum and maximum of each of report_max_points / 2 runs of
 // consecutive ticks (spikes survive, the file stays small), and the chart says so.
@@ -21,7 +26,9 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <utility>
@@ -29,6 +36,7 @@
 
 #include "runtime/experiment.hpp"
 #include "runtime/protocol.hpp"
+#include "runtime/report_table.hpp"
 
 namespace oversight {
 
@@ -57,11 +65,35 @@ void print_summary(std::ostream& os, const std::vector<metric_row>& rows);
 /// temporary, then a rename); throws std::runtime_error when it cannot.
 void write_run_report(const std::filesystem::path& file, const std::string& title, const run_record& run);
 
+/// One point of a metric-against-metric line: at `tick`, the means over an arm's seeds
+/// of x and of y, and y's 95% CI (NaN with fewer than two seeds).
+struct xy_point {
+  int64_t tick = 0;
+  double x = 0, y = 0, y_lo = 0, y_hi = 0;
+};
+
+/// One arm's line of y against x.
+struct xy_line {
+  size_t arm = 0;  ///< index into ex.arms()
+  std::vector<xy_point> points;  ///< ascending tick
+};
+
+/// Per arm (in ex.arms() order, arms without a point left out) the points where both x
+/// and y have a mean over the arm's finished runs.
+std::vector<xy_line> xy_lines(const experiment& ex, const std::string& x, const std::string& y);
+
 /// A sweep's report: per metric the arms' means over seeds with 95% bands (arm_band), or
 /// bars of the arms' means with CI whiskers for single-value metrics; the final values
 /// per arm with CIs (s.arms), the paired differences (s.paired) when there are any, and
-/// every run that is not done with its status and reason. Writes `file` atomically.
+/// every run that is not done with its status and reason; first, the charts `xy` asks
+/// for. An x or y that no finished run recorded is a user_error naming the value and its
+/// place in the scenario file (when no run finished, the charts are left out). Writes
+/// `file` atomically.
 void write_sweep_report(const std::filesystem::path& file, const std::string& title, const experiment& ex,
-                        const summary& s);
+                        const summary& s, const std::vector<xy_request>& xy = {});
+
+/// The scenario file a sweep directory was run from (sweep.sqlite's sweep table), or
+/// nullopt when it does not say.
+std::optional<std::filesystem::path> sweep_scenario_file(const std::filesystem::path& sweep_dir);
 
 }  // namespace oversight

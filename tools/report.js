@@ -7,6 +7,11 @@
 //                "x": [tick, ...],
 //                "series": [{"label": text, "color": k, "y": [v|null, ...],
 //                            "lo": [...], "hi": [...]}, ...]}   lo/hi: optional 95% band
+//   xy chart:   {"kind": "xy", "container": id, "title": text, "note": text,
+//                "xlabel": text, "ylabel": text,
+//                "series": [{"label": text, "color": k, "tick": [t, ...], "x": [v, ...],
+//                            "y": [v, ...], "lo": [v|null, ...], "hi": [...]}, ...]}
+//                each series its own x; points in tick order; lo/hi: y's 95% band
 //   bar chart:  {"kind": "bar", "container": id, "title": text, "note": text,
 //                "category": text, "labels": [text, ...], "colors": [k, ...],
 //                "values": [v|null, ...], "lo": [...], "hi": [...], "n": [...]}   lo/hi/n optional
@@ -149,6 +154,98 @@
     return u;
   }
 
+  // Metric against metric: one line per series through its points in tick order, each
+  // series with its own x (uPlot's mode 2), y's 95% band shaded behind it. The paths are
+  // drawn here (uPlot's line builders assume x ascending); hovering shows the nearest
+  // point of each series.
+  function xyChart(chart, el) {
+    const finite = (v) => v != null && isFinite(v);
+    const extent = (vals) => {
+      let lo = Infinity, hi = -Infinity;
+      for (const v of vals) if (finite(v)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+      if (!(lo <= hi)) return [0, 1];
+      if (lo === hi) { lo -= 1; hi += 1; }
+      const pad = (hi - lo) * 0.05;
+      return [lo - pad, hi + pad];
+    };
+    let xs = [], ys = [];
+    for (const s of chart.series) {
+      xs = xs.concat(s.x);
+      ys = ys.concat(s.y, s.lo || [], s.hi || []);
+    }
+    const xr = extent(xs), yr = extent(ys);
+    // Points on each series' drawn line, published as the plot's data-points once drawn
+    // (the tests read it: a chart that draws no line is caught).
+    const drawnPoints = chart.series.map(() => 0);
+    const linePath = (s, k) => (u) => {
+      const X = (v) => u.valToPos(v, "x", true), Y = (v) => u.valToPos(v, "y", true);
+      const stroke = new Path2D();
+      let on = false, n = 0;
+      for (let i = 0; i < s.x.length; i++) {
+        if (!finite(s.x[i]) || !finite(s.y[i])) { on = false; continue; }
+        if (on) stroke.lineTo(X(s.x[i]), Y(s.y[i])); else stroke.moveTo(X(s.x[i]), Y(s.y[i]));
+        on = true;
+        n++;
+      }
+      drawnPoints[k] = n;
+      let fill = null;
+      const idx = [];
+      for (let i = 0; i < s.x.length; i++)
+        if (s.lo && s.hi && finite(s.x[i]) && finite(s.lo[i]) && finite(s.hi[i])) idx.push(i);
+      if (idx.length > 1) {
+        fill = new Path2D();
+        fill.moveTo(X(s.x[idx[0]]), Y(s.hi[idx[0]]));
+        for (const i of idx.slice(1)) fill.lineTo(X(s.x[i]), Y(s.hi[i]));
+        for (const i of idx.slice().reverse()) fill.lineTo(X(s.x[i]), Y(s.lo[i]));
+        fill.closePath();
+      }
+      return {stroke, fill, clip: null, band: null, gaps: null, flags: 0};
+    };
+    const data = [null];
+    const series = [{label: chart.xlabel}];
+    chart.series.forEach((s, k) => {
+      data.push([s.x, s.y]);
+      series.push({
+        label: s.label, stroke: color(s.color), width: 1.75, fill: alpha(s.color, 0.15),
+        paths: linePath(s, k), points: {show: true, size: 4, fill: color(s.color)},
+        value: (u, v, si, i) => (i == null || s.x[i] == null ? "\u2014"
+                                 : "x " + fmt(s.x[i]) + ", y " + fmt(s.y[i]) +
+                                   (s.lo && finite(s.lo[i]) ? "  [" + fmt(s.lo[i]) + ", " + fmt(s.hi[i]) + "]" : "") +
+                                   "  tick " + s.tick[i]),
+      });
+    });
+    // The nearest point of a series to the cursor, within 24 px.
+    const nearest = (u, si) => {
+      const s = chart.series[si - 1], cx = u.cursor.left, cy = u.cursor.top;
+      if (!s || cx == null || cx < 0) return null;
+      let best = null, bd = 24 * 24;
+      for (let i = 0; i < s.x.length; i++) {
+        if (!finite(s.x[i]) || !finite(s.y[i])) continue;
+        const dx = u.valToPos(s.x[i], "x") - cx, dy = u.valToPos(s.y[i], "y") - cy;
+        if (dx * dx + dy * dy < bd) { bd = dx * dx + dy * dy; best = i; }
+      }
+      return best;
+    };
+    const opts = {
+      mode: 2,
+      width: widthOf(el), height: 300,
+      scales: {x: {time: false, range: () => xr}, y: {range: () => yr}},
+      axes: [
+        {scale: "x", label: chart.xlabel, grid, ticks, size: 32, labelSize: 20},
+        {scale: "y", label: chart.ylabel, grid, ticks, size: axisSize},
+      ],
+      series,
+      legend: {live: true},
+      cursor: {drag: {x: false, y: false}, dataIdx: (u, si) => nearest(u, si), points: {size: 7}},
+      hooks: {
+        draw: [(u) => {
+          el.dataset.points = String(drawnPoints.reduce((a, n, k) => a + (u.series[k + 1].show ? n : 0), 0));
+        }],
+      },
+    };
+    return new uPlot(opts, data, el);
+  }
+
   // Horizontal bars, one per label, on a value axis that always includes 0; with lo/hi
   // each bar gets a 95% CI whisker.
   function barChart(chart, el) {
@@ -223,7 +320,8 @@
     for (const chart of data.charts) {
       try {
         const el = panel(chart);
-        const u = chart.kind === "bar" ? barChart(chart, el) : lineChart(chart, el);
+        const u = chart.kind === "bar" ? barChart(chart, el)
+                  : chart.kind === "xy" ? xyChart(chart, el) : lineChart(chart, el);
         drawn.push([u, el]);
         plots++;
       } catch (e) {

@@ -7,12 +7,15 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <sqlite3.h>
 #include <string>
 #include <vector>
 
+#include "runtime/error.hpp"
 #include "runtime/experiment.hpp"
 #include "tests/support/subprocess.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -126,8 +129,9 @@ std::vector<metric_row> run_rows(int64_t ticks, double shift) {
 }
 
 /// DIR/sweep.sqlite and DIR/runs/: arms x = 1 and x = 2 over seeds 1-3, and a third
-/// point x = 3 whose only run failed.
-void write_sweep(const fs::path& dir) {
+/// point x = 3 whose only run failed. With `kl`, the runs also record rlhf's
+/// learner.sqrt_kl and learner.true_gain (two more line charts).
+void write_sweep(const fs::path& dir, bool kl = false) {
   fs::create_directories(dir / "runs");
   sqlite3* db = nullptr;
   REQUIRE(sqlite3_open((dir / "sweep.sqlite").c_str(), &db) == SQLITE_OK);
@@ -137,8 +141,13 @@ void write_sweep(const fs::path& dir) {
   for (int point = 0; point < 2; ++point) {
     for (int seed = 1; seed <= 3; ++seed) {
       const std::string run_dir = "runs/p" + std::to_string(point) + "-s" + std::to_string(seed);
-      write_run(dir / run_dir, seed, {{"x", std::to_string(point + 1)}},
-                run_rows(40, 0.1 * point + 0.01 * seed));
+      auto rows = run_rows(40, 0.1 * point + 0.01 * seed);
+      for (int64_t t = 0; kl && t < 40; ++t) {
+        const double d = std::sqrt(0.1 * double(t) * (point + 1));
+        rows.push_back({t, "learner", "sqrt_kl", d});
+        rows.push_back({t, "learner", "true_gain", d * (0.5 - 0.2 * d) + 0.01 * seed});
+      }
+      write_run(dir / run_dir, seed, {{"x", std::to_string(point + 1)}}, rows);
       exec(db, "INSERT INTO points VALUES(" + std::to_string(point) + ", " + std::to_string(seed) + ", '{\"x\": " +
                    std::to_string(point + 1) + "}', 'done', '" + run_dir + "', 1.5, NULL)");
     }
@@ -149,6 +158,12 @@ void write_sweep(const fs::path& dir) {
 }
 
 bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+
+size_t count(const std::string& s, const std::string& part) {
+  size_t n = 0;
+  for (auto at = s.find(part); at != std::string::npos; at = s.find(part, at + 1)) ++n;
+  return n;
+}
 
 /// A report is one file: nothing is loaded from elsewhere.
 void check_self_contained(const std::string& html) {
@@ -251,6 +266,153 @@ TEST_CASE("report: a sweep's report draws bands and bars in a browser without sc
     CHECK(page.errors == 0);
     CHECK(page.plots == 6);
   }
+}
+
+TEST_CASE("report: metric against metric: per arm the means over seeds of x and y at each tick, in tick order",
+          "[report]") {
+  auto run = [](int64_t seed, const std::string& arm, const std::string& status, std::vector<metric_row> rows) {
+    run_entry r;
+    r.dir = "runs/" + arm + "-" + std::to_string(seed);
+    r.seed = seed;
+    r.params = {{"x", arm}};
+    r.status = status;
+    r.rows = std::move(rows);
+    return r;
+  };
+  experiment ex;
+  ex.arm_keys = {"x"};
+  // Arm x=1, seeds 1 and 2: kl = t s, gain = 10 t + s at ticks 0-2, and a gain at tick 3
+  // without a kl (no point there). Arm x=2: one done seed (no band) and a failed run whose
+  // rows do not count.
+  for (int64_t seed : {1, 2}) {
+    std::vector<metric_row> rows;
+    for (int64_t t : {0, 1, 2}) {
+      rows.push_back({t, "learner", "kl", double(t * seed)});
+      rows.push_back({t, "learner", "gain", double(10 * t + seed)});
+    }
+    rows.push_back({3, "learner", "gain", 99});
+    ex.runs.push_back(run(seed, "1", "done", rows));
+  }
+  std::vector<metric_row> other, failed;
+  for (int64_t t : {0, 1, 2}) {
+    other.push_back({t, "learner", "kl", double(t + 100)});
+    other.push_back({t, "learner", "gain", double(-t)});
+    failed.push_back({t, "learner", "kl", 1e6});
+    failed.push_back({t, "learner", "gain", 1e6});
+  }
+  ex.runs.push_back(run(1, "2", "done", other));
+  ex.runs.push_back(run(2, "2", "failed", failed));
+
+  const auto lines = xy_lines(ex, "learner.kl", "learner.gain");
+  REQUIRE(lines.size() == 2);
+  CHECK(lines[0].arm == 0);
+  REQUIRE(lines[0].points.size() == 3);
+  for (int64_t t = 0; t < 3; ++t) {
+    auto& p = lines[0].points[size_t(t)];
+    INFO("tick " << t);
+    CHECK(p.tick == t);
+    CHECK(p.x == Approx(1.5 * double(t)));
+    CHECK(p.y == Approx(10.0 * double(t) + 1.5));
+    CHECK(p.y_lo < p.y);  // two seeds: a band
+    CHECK(p.y_hi > p.y);
+  }
+  CHECK(lines[1].arm == 1);
+  REQUIRE(lines[1].points.size() == 3);
+  CHECK(lines[1].points[2].tick == 2);
+  CHECK(lines[1].points[2].x == 102);
+  CHECK(lines[1].points[2].y == -2);
+  CHECK(std::isnan(lines[1].points[2].y_lo));  // one seed: no band
+  CHECK(xy_lines(ex, "learner.kl", "learner.nothing").empty());
+}
+
+TEST_CASE("report: a sweep's metric-against-metric charts draw, and name a metric no run recorded",
+          "[report]") {
+  temp_dir tmp("report");
+  write_sweep(tmp / "sweep");
+  const auto ex = load_experiment({tmp / "sweep"});
+  const auto s = summarize(ex, summary_options{});
+  const auto file = tmp / "report.html";
+  xy_request r{"alice.reward", {"alice.loss", "bob.reward"}, "s.toml:7:5", {"s.toml:8:6", "s.toml:8:20"}};
+
+  SECTION("one chart per y, one line per arm, drawn first") {
+    write_sweep_report(file, "synthetic sweep", ex, s, {r});
+    const auto html = slurp(file);
+    REQUIRE(contains(html, "Metric against metric"));
+    CHECK(html.find("id=\"xy-charts\"") < html.find("id=\"line-charts\""));
+    CHECK(contains(html, "\"title\":\"alice.loss against alice.reward\""));
+    const auto page = render(file);
+    INFO(page.body_tag << "\n" << error_list(page));
+    CHECK(page.errors == 0);
+    CHECK(page.plots == 8);  // the 6 of the plain report and 2 xy charts
+    // Each xy chart drew a line through 2 arms x 40 ticks (the failed arm has none).
+    CHECK(count(page.dom, "data-points=\"80\"") == 2);
+  }
+  SECTION("an x or y no finished run recorded is the user's error, naming it and where it came from") {
+    r.x = "carol.reward";
+    try {
+      write_sweep_report(file, "synthetic sweep", ex, s, {r});
+      FAIL("no user_error");
+    } catch (const user_error& e) {
+      CHECK(std::string(e.what()) ==
+            "s.toml:7:5: report.xy.x = \"carol.reward\": no finished run of this sweep recorded it (recorded: "
+            "alice.reward, bob.reward)");
+    }
+    r.x = "alice.reward";
+    r.y[1] = "bob.los";
+    try {
+      write_sweep_report(file, "synthetic sweep", ex, s, {r});
+      FAIL("no user_error");
+    } catch (const user_error& e) {
+      CHECK(std::string(e.what()) == "s.toml:8:20: report.xy.y = \"bob.los\": no finished run of this sweep recorded it");
+    }
+    CHECK_FALSE(fs::exists(file));
+  }
+}
+
+TEST_CASE("report: `oversight report` draws the sweep's [report] charts from its scenario file", "[report][cli]") {
+  temp_dir tmp("report");
+  write_sweep(tmp / "sweep", true);
+  const auto toml = tmp / "s.toml";
+  auto set_file = [&](const std::string& x) {
+    std::ofstream(toml) << "scenario = \"rlhf\"\n[[report.xy]]\nx = \"" << x << "\"\ny = [\"learner.true_gain\"]\n";
+  };
+  {
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open((tmp / "sweep" / "sweep.sqlite").c_str(), &db) == SQLITE_OK);
+    exec(db, "INSERT INTO sweep VALUES('file', '" + toml.string() + "')");
+    sqlite3_close(db);
+  }
+  auto report = [&]() { return run_process(OVERSIGHT_BIN, {"report", (tmp / "sweep").string()}, tmp.path()); };
+
+  set_file("learner.sqrt_kl");
+  auto ok = report();
+  INFO("stdout:\n" << ok.out << "\nstderr:\n" << ok.err);
+  REQUIRE(ok.status == 0);
+  const auto page = render(tmp / "sweep" / "report.html");
+  INFO(page.body_tag << "\n" << error_list(page));
+  CHECK(page.errors == 0);
+  CHECK(page.plots == 9);  // 5 line charts, 3 bars, 1 xy
+  CHECK(count(page.dom, "data-points=\"80\"") == 1);
+
+  // A metric the scenario does not declare, and an actor that recorded nothing: one line
+  // naming the value and its place in the file, exit 2. `oversight run` refuses the first.
+  set_file("learner.sqrt_kll");
+  auto undeclared = report();
+  CHECK(undeclared.status == 2);
+  CHECK(undeclared.err == "error: " + toml.string() +
+                              ":3:5: report.xy.x = \"learner.sqrt_kll\": not actor.metric with a metric scenario "
+                              "'rlhf' declares (did you mean 'learner.sqrt_kl'?)\n");
+  auto run = run_process(OVERSIGHT_BIN, {"run", toml.string(), "--out", (tmp / "run").string()}, tmp.path());
+  CHECK(run.status == 2);
+  CHECK(run.err == undeclared.err);
+  CHECK_FALSE(fs::exists(tmp / "run"));
+
+  set_file("lerner.sqrt_kl");
+  auto unrecorded = report();
+  CHECK(unrecorded.status == 2);
+  CHECK(unrecorded.err == "error: " + toml.string() +
+                              ":3:5: report.xy.x = \"lerner.sqrt_kl\": no finished run of this sweep recorded it "
+                              "(recorded: learner.sqrt_kl)\n");
 }
 
 TEST_CASE("report: `oversight report` renders a run directory and a sweep directory", "[report][cli]") {

@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include "runtime/error.hpp"
+#include "runtime/report_table.hpp"
 #include "runtime/spec.hpp"
 #include "runtime/sweep.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -146,6 +147,64 @@ TEST_CASE("sweep: bad seeds and a --set on a grid axis are user errors", "[spec]
   CHECK_THAT(error_of([&] { make_sweep_plan(bad_seeds, {}, std::nullopt); }), StartsWith(bad_seeds.string() + ":3:"));
   auto unknown = tmp.write("u.toml", "scenario = \"spec_test\"\n[sweep]\nseed = \"1..2\"\n");
   CHECK_THAT(error_of([&] { make_sweep_plan(unknown, {}, std::nullopt); }), Contains("unknown key 'sweep.seed'"));
+}
+
+TEST_CASE("report table: [[report.xy]] is read, and `oversight run` accepts it", "[spec][sweep][report]") {
+  temp_dir tmp("sweep-spec");
+  auto file = tmp.write("s.toml",
+                        "scenario = \"rlhf\"\n[labels]\nbudget = 300\n"
+                        "[[report.xy]]\nx = \"learner.sqrt_kl\"\ny = [\"learner.true_gain\", \"reward_model.proxy_gain\"]\n"
+                        "[[report.xy]]\nx = \"learner.kl\"\ny = \"experts.labels_spent\"\n");
+  auto spec = load_spec(file, {}, std::nullopt);
+  CHECK(spec.params.integer("labels.budget") == 300);
+  auto table = load_report_table(file);
+  REQUIRE(table.xy.size() == 2);
+  CHECK(table.xy[0].x == "learner.sqrt_kl");
+  CHECK(table.xy[0].x_origin == file.string() + ":5:5");
+  CHECK(table.xy[0].y == std::vector<std::string>{"learner.true_gain", "reward_model.proxy_gain"});
+  CHECK(table.xy[0].y_origins == std::vector<std::string>{file.string() + ":6:6", file.string() + ":6:27"});
+  CHECK(table.xy[1].y == std::vector<std::string>{"experts.labels_spent"});
+  CHECK(load_report_table(tmp.write("n.toml", "scenario = \"rlhf\"\n")).xy.empty());
+}
+
+TEST_CASE("report table: bad entries name the file, line, key and value before anything runs",
+          "[spec][sweep][report]") {
+  temp_dir tmp("sweep-spec");
+  struct bad {
+    const char* report;
+    std::vector<std::string> names;
+  };
+  const bad cases[] = {
+      {"[[report.xy]]\nx = \"learner.sqrt_kll\"\ny = \"learner.true_gain\"",
+       {":3:5: report.xy.x = \"learner.sqrt_kll\": not actor.metric with a metric scenario 'rlhf' declares",
+        "(did you mean 'learner.sqrt_kl'?)"}},
+      {"[[report.xy]]\nx = \"sqrt_kl\"\ny = \"learner.true_gain\"",
+       {":3:5: report.xy.x = \"sqrt_kl\": not actor.metric", "(did you mean 'actor.sqrt_kl'?)"}},
+      {"[[report.xy]]\nx = \"learner.sqrt_kl\"\ny = [\"learner.true_gain\", \"learner.zzzzzzzz\"]",
+       {":4:27: report.xy.y = \"learner.zzzzzzzz\"", "(`oversight list rlhf` shows them)"}},
+      {"[[report.xy]]\nx = \"learner.sqrt_kl\"\ny = []", {":4:5: report.xy.y: the list is empty"}},
+      {"[[report.xy]]\nx = \"learner.sqrt_kl\"\ny = [\"learner.kl\", \"learner.kl\"]",
+       {":4:20: report.xy.y: 'learner.kl' is listed twice"}},
+      {"[[report.xy]]\nx = \"learner.kl\"\ny = \"learner.kl\"", {":4:5: report.xy.y: 'learner.kl' is x too"}},
+      {"[[report.xy]]\nx = 3\ny = \"learner.kl\"", {":3:5: report.xy.x must be a metric name \"actor.metric\""}},
+      {"[[report.xy]]\ny = \"learner.kl\"", {"report.xy: this entry has no x"}},
+      {"[[report.xy]]\nx = \"learner.kl\"", {"report.xy: this entry has no y"}},
+      {"[[report.xy]]\nx = \"learner.kl\"\ny = \"learner.sqrt_kl\"\ncolour = \"red\"",
+       {":5:1: unknown key 'report.xy.colour' (an entry holds x and y)"}},
+      {"[report]\nxz = 1", {":3:1: unknown key 'report.xz' (a [report] table holds xy)"}},
+      {"[report]\nxy = [1]", {":3:7: report.xy: every entry must be a table"}},
+  };
+  for (auto& c : cases) {
+    INFO(c.report);
+    auto file = tmp.write("s.toml", std::string("scenario = \"rlhf\"\n") + c.report + "\n");
+    // load_spec() refuses it, so `oversight run`, `sweep` and `claim` start nothing.
+    auto msg = error_of([&] { load_spec(file, {}, std::nullopt); });
+    CHECK_THAT(msg, StartsWith(file.string() + ":"));
+    for (auto& n : c.names) CHECK_THAT(msg, Contains(n));
+    CHECK(error_of([&] { load_report_table(file); }) == msg);
+  }
+  auto not_table = tmp.write("t.toml", "report = 3\nscenario = \"rlhf\"\n");
+  CHECK_THAT(error_of([&] { load_spec(not_table, {}, std::nullopt); }), Contains(":1:10: 'report' must be a table"));
 }
 
 TEST_CASE("resolved scenario file: every parameter reads back exactly", "[spec][sweep]") {
