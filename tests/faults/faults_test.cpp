@@ -454,6 +454,9 @@ TEST_CASE("faults: scenario files and --set values that crashed the loader are r
     require_user_error(
         oversight_cmd({"run", red_team_toml.string(), "--set", "learner.lr=1e400", "--out", out.string()}, tmp.path()),
         {"'learner.lr' = 1e400 is too large for a number"});
+    const auto f = tmp.write("huge.toml", "scenario = \"red_team\"\n[learner]\nlr = 1e400\n");
+    require_user_error(oversight_cmd({"run", f.string(), "--out", out.string()}, tmp.path()),
+                       {"huge.toml:3:", "'1e400'", "too large for a number"});
   }
   SECTION("--threads 0 is outside its declared range") {
     const auto r = oversight_cmd({"run", red_team_toml.string(), "--threads", "0", "--set", "ticks=1", "--out", out.string()},
