@@ -111,4 +111,34 @@ pref_rm_actor spawn_pref_rm(caf::actor_system& sys, pref_rm_config cfg, uint64_t
   return sys.spawn(pref_rm, std::move(cfg), seed, name);
 }
 
+std::vector<param_decl> ppo_params() {
+  using P = param_decl;
+  return {
+      P::real("ppo.kl_coef", 0.02, 0.0, 100.0, "KL penalty to the reference, per unit of normalized reward"),
+      P::real("ppo.clip", 0.2, 0.0, 10.0, "PPO clip range epsilon"),
+      P::integer("ppo.epochs", 4, 1, 1000, "passes over each PPO batch"),
+      P::integer("ppo.minibatch", 64, 1, 100000, "PPO minibatch"),
+  };
+}
+
+void set_ppo_from(const param_set& p, pref_policy_config& cfg) {
+  cfg.kl_coef = p.real("ppo.kl_coef");
+  cfg.clip = p.real("ppo.clip");
+  cfg.epochs = int(p.integer("ppo.epochs"));
+  cfg.minibatch = int(p.integer("ppo.minibatch"));
+}
+
+train_batch ppo_batch(const query_batch& q, const std::vector<int32_t>& action, const std::vector<float>& reward_table,
+                      size_t k, double mean, double sd) {
+  train_batch b;
+  b.dim = q.dim;
+  b.x = q.x;
+  b.a = action;
+  b.b.assign(action.size(), -1);
+  b.width = 1;
+  for (size_t i = 0; i < action.size(); ++i)
+    b.target.push_back(float((reward_table[i * k + size_t(action[i])] - mean) / sd));
+  return b;
+}
+
 }  // namespace oversight

@@ -14,12 +14,19 @@
 //                  buffer and steps its Bradley-Terry trainer; acks
 // Neither reads the hidden truth: the learner sees prompts and rewards or preference
 // pairs, the reward model sees prompts, responses' visible features and labels.
+//
+// Also the PPO settings both scenarios declare (ppo.*) and the PPO batch they hand the
+// learner: each sampled response's reward-model score, centred and scaled by the
+// reward's mean and spread under the reference so that ppo.kl_coef means the same for
+// every reward model.
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "policies/preference.hpp"
 #include "runtime/protocol.hpp"
+#include "runtime/spec.hpp"
 
 namespace oversight {
 
@@ -38,5 +45,15 @@ pref_learner_actor spawn_pref_learner(caf::actor_system& sys, const pref_policy_
 
 /// Weights from (seed, name + "/init"); bootstrap streams and priors from seed ^ fnv1a(name).
 pref_rm_actor spawn_pref_rm(caf::actor_system& sys, pref_rm_config cfg, uint64_t seed, const std::string& name);
+
+/// ppo.kl_coef, ppo.clip, ppo.epochs, ppo.minibatch with rlhf's defaults (0.02, 0.2, 4, 64).
+std::vector<param_decl> ppo_params();
+/// Copies those four into the policy config (kl_coef, clip, epochs, minibatch).
+void set_ppo_from(const param_set& p, pref_policy_config& cfg);
+
+/// One PPO step's batch: rows x (prompts), a = the sampled responses, target[0] =
+/// (reward_table[i][a_i] - mean) / sd for the `rows x K` reward table.
+train_batch ppo_batch(const query_batch& q, const std::vector<int32_t>& action, const std::vector<float>& reward_table,
+                      size_t k, double mean, double sd);
 
 }  // namespace oversight

@@ -72,10 +72,7 @@ class rlhf_program : public tick_program {
     pc.base_c = world_->base_c();
     pc.hidden = int(p.integer("learner.hidden"));
     pc.lr = p.real("learner.lr");
-    pc.kl_coef = p.real("ppo.kl_coef");
-    pc.clip = p.real("ppo.clip");
-    pc.epochs = int(p.integer("ppo.epochs"));
-    pc.minibatch = int(p.integer("ppo.minibatch"));
+    set_ppo_from(p, pc);
     learner_ = spawn_pref_learner(sys, pc, pref_optimizer::ppo, seed, "learner");
 
     pref_rm_config rc;
@@ -185,15 +182,8 @@ class rlhf_program : public tick_program {
         .then(
             [=, this](response_batch& r) {
               auto learn = [=, this](std::vector<float> all_rewards) {
-                train_batch b;
-                b.dim = q->dim;
-                b.x = q->x;
-                b.a = r.action;
-                b.b.assign(r.action.size(), -1);
-                b.width = 1;
-                for (size_t i = 0; i < r.action.size(); ++i)
-                  b.target.push_back(float((all_rewards[i * k_ + size_t(r.action[i])] - norm_mean_) / norm_sd_));
-                self->request(learner_, caf::infinite, learn_atom::value, std::move(b))
+                self->request(learner_, caf::infinite, learn_atom::value,
+                              ppo_batch(*q, r.action, all_rewards, k_, norm_mean_, norm_sd_))
                     .then([=, this](ack_atom) { evaluate(self, t, done); }, done.fail);
               };
               if (gold_) return learn(world_->utility_table(q->x));
@@ -337,14 +327,12 @@ std::vector<param_decl> rlhf_params() {
         P::integer("rl.batch", 256, 1, 1000000, "prompts per PPO step"),
         P::integer("learner.hidden", 32, 2, 4096, "policy adapter and value hidden width"),
         P::real("learner.lr", 0.01, 1e-7, 1.0, "policy Adam learning rate"),
-        P::real("ppo.kl_coef", 0.02, 0.0, 100.0, "KL penalty to the reference, per unit of normalized reward"),
-        P::real("ppo.clip", 0.2, 0.0, 10.0, "PPO clip range epsilon"),
-        P::integer("ppo.epochs", 4, 1, 1000, "passes over each PPO batch"),
-        P::integer("ppo.minibatch", 64, 1, 100000, "PPO minibatch"),
-        P::integer("eval.prompts", 256, 1, 1000000, "held-out prompts for the exact evaluation"),
-        P::integer("bon.max_log2", 10, 0, 30, "best-of-n evaluated at n = 1, 2, 4, ..., 2^max_log2"),
   };
   params.insert(params.end(), own.begin(), own.end());
+  const auto ppo = ppo_params();
+  params.insert(params.end(), ppo.begin(), ppo.end());
+  params.push_back(P::integer("eval.prompts", 256, 1, 1000000, "held-out prompts for the exact evaluation"));
+  params.push_back(P::integer("bon.max_log2", 10, 0, 30, "best-of-n evaluated at n = 1, 2, 4, ..., 2^max_log2"));
   return params;
 }
 

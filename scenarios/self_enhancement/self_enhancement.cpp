@@ -15,10 +15,18 @@
 //                        pairs, every round (offline DPO on human feedback)
 //     feedback = random  the learner's own pairs labelled by a coin (control: DPO's drift
 //                        without any signal)
+//     feedback = rlhf    the same budget used as RLHF does: the critic (the same reward
+//                        model as in the ai arm) scores the learner's sampled response to
+//                        each of `pairs_per_round` fresh prompts; learner.learn(x, a,
+//                        reward): one PPO step (clipped surrogate, value baseline, KL
+//                        penalty to the reference; ppo.*), the reward centred and scaled
+//                        by the critic's mean and spread under the reference, as in rlhf
 //   every tick: evaluation under the hidden truth on held-out prompts, exact over all K
 //   responses (true value and gain, KL(pi || ref)), the critic's agreement with the truth
 //   on pairs from the reference and from the current policy, and how often this round's
-//   training labels agree with the truth (label_accuracy).
+//   training labels agree with the truth (label_accuracy; rlhf: how often the critic
+//   orders the sampled response and a second one drawn as the ai arm draws it as the
+//   truth does: the labels the ai arm would have trained on).
 //   last tick: peak and final true gain over rounds, and how far the critic's agreement
 //   on the learner's own pairs and the training labels' accuracy fell from the first
 //   round to the last.
@@ -29,6 +37,7 @@
 #include <algorithm>
 #include <cmath>
 #include <memory>
+#include <optional>
 
 #include "actors/director/director.hpp"
 #include "actors/expert/expert.hpp"
@@ -70,11 +79,17 @@ class self_enhancement_program : public tick_program {
     pc.base_w = world_->base_w();
     pc.base_c = world_->base_c();
     pc.hidden = hidden;
-    pc.lr = p.real("learner.lr");
     pc.dpo_beta = p.real("dpo.beta");
-    pc.epochs = int(p.integer("dpo.epochs"));
-    pc.minibatch = int(p.integer("dpo.minibatch"));
-    learner_ = spawn_pref_learner(sys, pc, pref_optimizer::dpo, seed, "learner");
+    if (feedback_ == "rlhf") {
+      pc.lr = p.real("ppo.lr");
+      set_ppo_from(p, pc);
+    } else {
+      pc.lr = p.real("learner.lr");
+      pc.epochs = int(p.integer("dpo.epochs"));
+      pc.minibatch = int(p.integer("dpo.minibatch"));
+    }
+    learner_ = spawn_pref_learner(sys, pc, feedback_ == "rlhf" ? pref_optimizer::ppo : pref_optimizer::dpo, seed,
+                                  "learner");
 
     pref_rm_config rc;
     rc.io = world_->responses();
@@ -179,13 +194,7 @@ class self_enhancement_program : public tick_program {
   void round(caf::event_based_actor* self, int64_t t, tick_done done) {
     if (t < first_round_) return evaluate(self, t, {}, done);
     auto train = [=, this](train_batch b) {
-      // How often this round's training labels agree with the truth.
-      double right = 0;
-      for (size_t i = 0; i < b.a.size(); ++i) {
-        const float* x = b.x.data() + i * size_t(b.dim);
-        right += world_->evaluate(x, b.a[i]).utility() >= world_->evaluate(x, b.b[i]).utility() ? 1 : 0;
-      }
-      const double accuracy = b.a.empty() ? 0.0 : right / double(b.a.size());
+      const double accuracy = accuracy_of(b);
       self->request(learner_, caf::infinite, learn_atom::value, std::move(b))
           .then([=, this](ack_atom) { evaluate(self, t, accuracy, done); }, done.fail);
     };
@@ -218,9 +227,28 @@ class self_enhancement_program : public tick_program {
               };
               if (feedback_ == "random") return train(build(nullptr));
               self->request(critic_, caf::infinite, judge_atom::value, *q)
-                  .then([=](judgment_batch& j) { train(build(&j.score)); }, done.fail);
+                  .then(
+                      [=, this](judgment_batch& j) {
+                        if (feedback_ != "rlhf") return train(build(&j.score));
+                        // RLHF: one PPO step on the critic's reward of each sampled response.
+                        const double accuracy = accuracy_of(build(&j.score));
+                        self->request(learner_, caf::infinite, learn_atom::value,
+                                      ppo_batch(*q, r.action, j.score, k_, norm_mean_, norm_sd_))
+                            .then([=, this](ack_atom) { evaluate(self, t, accuracy, done); }, done.fail);
+                      },
+                      done.fail);
             },
             done.fail);
+  }
+
+  /// How often a batch's preference labels (a over b) agree with the truth.
+  double accuracy_of(const train_batch& b) const {
+    double right = 0;
+    for (size_t i = 0; i < b.a.size(); ++i) {
+      const float* x = b.x.data() + i * size_t(b.dim);
+      right += world_->evaluate(x, b.a[i]).utility() >= world_->evaluate(x, b.b[i]).utility() ? 1 : 0;
+    }
+    return b.a.empty() ? 0.0 : right / double(b.a.size());
   }
 
   void evaluate(caf::event_based_actor* self, int64_t t, std::optional<double> label_accuracy, tick_done done) {
@@ -234,6 +262,10 @@ class self_enhancement_program : public tick_program {
                   .then(
                       [=, this](judgment_batch& j) {
                         critic_eval_ = std::move(j.score);  // frozen from the first round on
+                        if (t == first_round_ - 1) {  // feedback = rlhf: the reward's scale, as rlhf's
+                          norm_mean_ = pm::expectation(ref_probs_, critic_eval_, k_);
+                          norm_sd_ = std::max(1e-6, pm::spread(ref_probs_, critic_eval_, k_));
+                        }
                         record(t, *pi, label_accuracy, done);
                       },
                       done.fail);
@@ -283,6 +315,7 @@ class self_enhancement_program : public tick_program {
   rng prompts_, pairs_, coin_;
   query_batch eval_;
   std::vector<float> eval_truth_, critic_eval_, ref_probs_;
+  double norm_mean_ = 0, norm_sd_ = 1;
   train_batch human_;
   pref_learner_actor learner_;
   pref_rm_actor critic_;
@@ -299,18 +332,21 @@ std::vector<param_decl> self_enhancement_params() {
   using P = param_decl;
   auto params = preference_world_params();
   std::vector<param_decl> own = {
-      P::text("feedback", "ai", {"ai", "human", "random"},
-              "who labels the DPO pairs: the critic (AI feedback on the learner's own pairs), the seed's human labels "
-              "used directly (equal human budget), or a coin (control)"),
+      P::text("feedback", "ai", {"ai", "human", "random", "rlhf"},
+              "how the learner is trained: DPO on the critic's labels of its own pairs (AI feedback), DPO on the seed's "
+              "human labels directly (equal human budget), DPO on coin flips (control), or PPO against the critic as "
+              "a reward model (RLHF on the same human labels)"),
       P::integer("human.labels", 500, 1, 100000000, "human pair-wise labels in the whole run (on reference pairs)"),
       P::integer("human.ticks", 3, 1, 100000, "ticks over which they are asked"),
-      P::integer("rounds", 20, 1, 1000000, "rounds of labelling and DPO (one per tick)"),
-      P::integer("pairs_per_round", 256, 1, 1000000, "feedback=ai/random: pairs of the learner's responses per round"),
+      P::integer("rounds", 20, 1, 1000000, "rounds of labelling and DPO, or PPO steps for rlhf (one per tick)"),
+      P::integer("pairs_per_round", 256, 1, 1000000,
+                 "feedback=ai/random: pairs of the learner's responses per round; rlhf: prompts per PPO step"),
       P::integer("hidden", 32, 2, 4096, "hidden width of both learner and critic (equal capability)"),
-      P::real("learner.lr", 0.002, 1e-7, 1.0, "learner Adam learning rate"),
+      P::real("learner.lr", 0.002, 1e-7, 1.0, "learner Adam learning rate for DPO (every arm but rlhf)"),
       P::real("dpo.beta", 0.1, 1e-6, 1000.0, "DPO's beta: how far the policy may move from the reference"),
       P::integer("dpo.epochs", 2, 1, 1000, "passes over each round's pairs"),
       P::integer("dpo.minibatch", 64, 1, 100000, "DPO minibatch"),
+      P::real("ppo.lr", 0.01, 1e-7, 1.0, "feedback=rlhf: learner Adam learning rate for PPO (rlhf's learner.lr)"),
       P::integer("critic.ensemble", 3, 1, 32, "critic ensemble members (its score is their mean)"),
       P::real("critic.lr", 3e-3, 1e-6, 1.0, "critic Adam learning rate"),
       P::integer("critic.updates", 100, 0, 1000000, "critic minibatch steps each tick seed labels arrive"),
@@ -323,6 +359,10 @@ std::vector<param_decl> self_enhancement_params() {
       P::integer("eval.prompts", 512, 1, 1000000, "held-out prompts for the exact evaluation"),
   };
   params.insert(params.end(), own.begin(), own.end());
+  for (auto& d : ppo_params()) {  // rlhf's PPO settings, for feedback = rlhf
+    d.doc = "feedback=rlhf: " + d.doc;
+    params.push_back(std::move(d));
+  }
   return params;
 }
 
@@ -338,9 +378,10 @@ const registrar reg{scenario_info{
         {"sqrt_kl", "sqrt(kl)"},
         {"agreement_ref", "share of response pairs drawn from the reference that the critic orders as the truth does"},
         {"agreement_policy", "the same for pairs drawn from the current learner: the critic on the learner's own outputs"},
-        {"label_accuracy", "share of this round's training labels that agree with the truth"},
+        {"label_accuracy", "share of this round's training labels that agree with the truth (rlhf: the critic's "
+                           "ordering of a pair of the learner's responses)"},
         {"labels_spent", "human labels given so far"},
-        {"ai_labels", "AI (or coin) labels given so far"},
+        {"ai_labels", "AI (or coin) labels given so far (rlhf: responses the critic scored for PPO)"},
         {"peak_true", "last tick: the highest true gain over rounds"},
         {"final_true", "last tick: the true gain after the last round"},
         {"true_drop", "last tick: peak_true - final_true"},

@@ -195,12 +195,17 @@ TEST_CASE("determinism: weak_to_strong and w2s_deception, 1 and 4 threads give b
 
 TEST_CASE("determinism: rlhf and self_enhancement, 1 and 4 threads give bit-identical metrics", "[determinism]") {
   temp_dir tmp("determinism");
-  const std::vector<std::pair<std::string, std::vector<std::string>>> small = {
-      {"rlhf", {"labels.budget=40", "labels.ticks=2", "rl.steps=5", "rl.batch=32", "eval.prompts=32", "rm.updates=10", "bon.max_log2=3"}},
-      {"self_enhancement", {"human.labels=40", "human.ticks=2", "rounds=5", "pairs_per_round=32", "eval.prompts=32", "critic.updates=10"}},
-      {"league", {"ticks=8", "learner.count=16", "attacker.count=16", "eval.every=4", "eval.queries=64", "eval.adversarial_queries=32", "snapshot.every=3", "snapshot.count=2", "snapshot.pool=4", "probe.rounds=4", "probe.queries=16", "critic.updates=5"}},
+  struct small_run {
+    std::string name, tag;
+    std::vector<std::string> sets;
   };
-  for (const auto& [name, sets] : small)  // 2 label ticks + 1 tick of latency + 5 steps or rounds = kTicks
-    require_thread_independent(load_spec(fs::path(OVERSIGHT_SOURCE_DIR) / "scenarios" / name / (name + ".toml"), sets, 7),
-                               tmp, name + "-");
+  const std::vector<small_run> small = {
+      {"rlhf", "rlhf-", {"labels.budget=40", "labels.ticks=2", "rl.steps=5", "rl.batch=32", "eval.prompts=32", "rm.updates=10", "bon.max_log2=3"}},
+      {"self_enhancement", "self_enhancement-", {"human.labels=40", "human.ticks=2", "rounds=5", "pairs_per_round=32", "eval.prompts=32", "critic.updates=10"}},
+      {"self_enhancement", "self_enhancement-rlhf-", {"feedback=rlhf", "human.labels=40", "human.ticks=2", "rounds=5", "pairs_per_round=32", "eval.prompts=32", "critic.updates=10"}},
+      {"league", "league-", {"ticks=8", "learner.count=16", "attacker.count=16", "eval.every=4", "eval.queries=64", "eval.adversarial_queries=32", "snapshot.every=3", "snapshot.count=2", "snapshot.pool=4", "probe.rounds=4", "probe.queries=16", "critic.updates=5"}},
+  };
+  for (const auto& r : small)  // 2 label ticks + 1 tick of latency + 5 steps or rounds = kTicks
+    require_thread_independent(
+        load_spec(fs::path(OVERSIGHT_SOURCE_DIR) / "scenarios" / r.name / (r.name + ".toml"), r.sets, 7), tmp, r.tag);
 }
