@@ -47,7 +47,7 @@ namespace pm = preference_math;
 
 class rlhf_program : public tick_program {
  public:
-  rlhf_program(const param_set& p, uint64_t seed, caf::actor_system& sys) : p_(p) {
+  rlhf_program(const param_set& p, uint64_t seed, caf::actor_system& sys) {
     world_ = std::make_shared<preference_world>(preference_world_from(p), seed);
     k_ = size_t(world_->options());
     label_ticks_ = p.integer("labels.ticks");
@@ -282,7 +282,6 @@ class rlhf_program : public tick_program {
     add("bon", "final_true", gain.back());
   }
 
-  param_set p_;
   std::shared_ptr<preference_world> world_;
   size_t k_ = 0;
   int64_t label_ticks_ = 0, budget_ = 0, latency_ = 0, rl_start_ = 0, rl_steps_ = 0;
