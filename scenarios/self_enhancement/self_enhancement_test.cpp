@@ -72,7 +72,7 @@ claims_run claims_on_one_sweep(const std::vector<std::string>& files) {
 // labels) holds on seeds 101-108 (-0.38 [-0.60, -0.15]) but not on seeds 1-8 (-0.08
 // [-0.33, 0.18]: PPO over-optimizes the critic on half of them): not asserted either.
 // Its sweep has all four arms, so it runs first and the others are checked on it.
-TEST_CASE("self_enhancement: AI feedback beats coin flips; the RLHF arm runs", "[scenario][self_enhancement]") {
+TEST_CASE("self_enhancement: AI feedback beats coin flips, the RLHF arm runs", "[scenario][self_enhancement]") {
   const auto run = claims_on_one_sweep({"rlhf_vs_ai.toml", "ai_beats_random.toml", "critic_drift.toml", "human_vs_ai.toml"});
   const auto& v = run.verdicts;
   INFO(oversight::testing::describe(v[1]));
