@@ -25,6 +25,10 @@ struct scenario_info {
   std::vector<param_decl> params;    ///< "seed" is added for every scenario
   std::vector<metric_decl> metrics;  ///< every metric name it records
   std::function<void(run_context&)> run;
+  /// --set overrides that shrink a run to about a second, for the test that runs every
+  /// registered scenario (1 and 4 threads, two seeds). A scenario that reads data files
+  /// declares `data.dir`; that test points it at small generated images.
+  std::vector<std::string> smoke;
 };
 
 void register_scenario(scenario_info info);

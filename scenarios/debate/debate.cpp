@@ -366,7 +366,10 @@ const registrar reg{scenario_info{
         {"judge_train_acc", "judge accuracy on its random-mask training batches (last tenth of training)"},
         {"images_judged", "test images evaluated so far"},
     },
-    run_debate}};
+    run_debate,
+    // Small enough for the test over every registered scenario.
+    {"ticks=8", "eval.images_per_tick=12", "judge.pixels=4", "judge.hidden=16", "judge.steps=100", "judge.batch=32",
+     "search.width=3", "liar.probes=4", "debate.pairs=3"}}};
 
 }  // namespace
 

@@ -776,7 +776,11 @@ const registrar reg{scenario_info{
         {"frozen_players", "frozen snapshots in the pool, both sides"},
         {"labels_spent", "expert labels spent so far"},
     },
-    run_league}};
+    run_league,
+    // Small enough for the test over every registered scenario.
+    {"ticks=8", "learner.count=16", "attacker.count=16", "eval.every=4", "eval.queries=64",
+     "eval.adversarial_queries=32", "snapshot.every=3", "snapshot.count=2", "snapshot.pool=4", "probe.rounds=4",
+     "probe.queries=16", "critic.updates=5"}}};
 
 }  // namespace
 

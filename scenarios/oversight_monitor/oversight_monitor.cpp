@@ -220,7 +220,9 @@ const registrar reg{scenario_info{
          "this tick's reviews / human capacity (count x throughput); not recorded when the capacity is 0"},
         {"wrongly_confirmed", "benign responses a human confirmed as violations so far"},
     },
-    run_oversight_monitor}};
+    run_oversight_monitor,
+    // Small enough for the test over every registered scenario.
+    {"ticks=8", "human.count=3"}}};
 
 }  // namespace
 

@@ -290,7 +290,9 @@ const registrar reg{scenario_info{
         {"audits_spent", "cumulative audit cost: audits so far x audit.cost"},
         {"audit_catches", "agents flagged by auditors this tick"},
     },
-    run_principal_agent}};
+    run_principal_agent,
+    // Small enough for the test over every registered scenario.
+    {"ticks=8", "population=600", "shards=3", "audit.rate=0.2", "audit.auditors=2", "audit.false_flag=0.05"}}};
 
 }  // namespace
 

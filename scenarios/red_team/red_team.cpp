@@ -423,7 +423,9 @@ const registrar reg{scenario_info{
         {"critic_agreement_adv", "the same on the held-out adversarial queries"},
         {"attack_pocket_share", "share of this tick's attack queries that fall in an adversarial pocket"},
     },
-    run_red_team}};
+    run_red_team,
+    // Small enough for the test over every registered scenario.
+    {"ticks=8", "eval.queries=128", "eval.adversarial_queries=64"}}};
 
 }  // namespace
 

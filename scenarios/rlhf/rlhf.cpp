@@ -359,7 +359,10 @@ const registrar reg{scenario_info{
         {"proxy_after_peak", "last tick: proxy_gain at the end minus at the tick of peak_true (> 0: the proxy kept rising)"},
         {"fitted_peak_kl", "last tick: the RL form's peak, exp(2 (alpha / beta - 1)) (NaN when beta <= 0)"},
     },
-    run_rlhf}};
+    run_rlhf,
+    // Small enough for the test over every registered scenario.
+    {"labels.budget=40", "labels.ticks=2", "rl.steps=5", "rl.batch=32", "eval.prompts=32", "rm.updates=10",
+     "bon.max_log2=3"}}};
 
 }  // namespace
 

@@ -171,7 +171,9 @@ const registrar reg{scenario_info{
         {"sandwich_confidence", "mean confidence of the non-expert with the model"},
         {"nonexpert_confidence", "mean confidence of the non-expert alone"},
     },
-    run_sandwiching}};
+    run_sandwiching,
+    // Small enough for the test over every registered scenario.
+    {"ticks=8", "questions_per_tick=50"}}};
 
 }  // namespace
 

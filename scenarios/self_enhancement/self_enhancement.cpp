@@ -388,7 +388,9 @@ const registrar reg{scenario_info{
         {"agreement_drop", "last tick: agreement_policy before the first round minus after the last"},
         {"label_accuracy_drop", "last tick: label_accuracy of the first round minus of the last"},
     },
-    run_self_enhancement}};
+    run_self_enhancement,
+    // Small enough for the test over every registered scenario.
+    {"human.labels=40", "human.ticks=2", "rounds=5", "pairs_per_round=32", "eval.prompts=32", "critic.updates=10"}}};
 
 }  // namespace
 

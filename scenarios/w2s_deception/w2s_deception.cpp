@@ -51,7 +51,11 @@ const registrar reg{scenario_info{
     "w2s_deception",
     "weak-to-strong deception (Yang et al. 2024): a conflicting objective makes strong students err where the weak "
     "supervisor cannot see; deception score, bootstrapping as mitigation",
-    w2s_common_params(true), metrics(), [](run_context& ctx) { run_w2s(ctx, true); }}};
+    w2s_common_params(true), metrics(), [](run_context& ctx) { run_w2s(ctx, true); },
+    // Small enough for the test over every registered scenario.
+    {"world.train_samples=600", "world.test_samples=300", "train.epochs=3", "boot.steps=1", "ladder.features=0,8,16",
+     "ladder.hidden=0,0,16", "ladder.inputs=4,0,0", "ladder.concepts=0,2,4", "strong.size=2",
+     "ladder.input_noise=30,0,0", "ladder.concept_noise=0,20,5"}}};
 
 }  // namespace
 }  // namespace oversight

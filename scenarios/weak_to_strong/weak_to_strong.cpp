@@ -24,7 +24,11 @@ const registrar reg{scenario_info{
     "weak_to_strong",
     "weak-to-strong generalization (Burns et al. 2023): strong students trained on a weak supervisor's labels; "
     "PGR, auxiliary confidence loss, bootstrapping",
-    w2s_common_params(false), metrics(), [](run_context& ctx) { run_w2s(ctx, false); }}};
+    w2s_common_params(false), metrics(), [](run_context& ctx) { run_w2s(ctx, false); },
+    // Small enough for the test over every registered scenario.
+    {"world.train_samples=600", "world.test_samples=300", "train.epochs=3", "boot.steps=1", "ladder.features=0,8,16",
+     "ladder.hidden=0,0,16", "ladder.inputs=4,0,0", "ladder.concepts=0,2,4", "strong.size=2",
+     "ladder.input_noise=30,0,0", "ladder.concept_noise=0,20,5"}}};
 
 }  // namespace
 }  // namespace oversight

@@ -1,6 +1,11 @@
 // A run is a function of its spec and seed: the scheduler's thread count must not change
 // a single bit of the metrics, and the seed must matter. Runs in-process through
 // run_scenario(), the path `oversight run` takes, and reads the stored run.sqlite back.
+//
+// The first test goes over every registered scenario (a new one is covered as soon as it
+// registers): its shipped files load, its `smoke` configuration gives bit-identical
+// metrics on 1 and 4 scheduler threads and other metrics at another seed, and it records
+// only metric names it declares, every one of them.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -9,6 +14,8 @@
 #include <tuple>
 
 #include "actors/director/run.hpp"
+#include "runtime/claims.hpp"
+#include "runtime/scenario_registry.hpp"
 #include "runtime/run_store.hpp"
 #include "runtime/spec.hpp"
 #include "tests/support/marker_images.hpp"
@@ -28,30 +35,8 @@ scenario_spec small_red_team(uint64_t seed) {
                    seed);
 }
 
-/// principal_agent, small, with audits on so every message kind flows.
-scenario_spec small_principal_agent(uint64_t seed) {
-  const auto file = fs::path(OVERSIGHT_SOURCE_DIR) / "scenarios/principal_agent/principal_agent.toml";
-  return load_spec(file,
-                   {"ticks=" + std::to_string(kTicks), "population=600", "shards=3", "audit.rate=0.2",
-                    "audit.auditors=2", "audit.false_flag=0.05"},
-                   seed);
-}
-
-scenario_spec small_oversight_monitor(uint64_t seed) {
-  const auto file = fs::path(OVERSIGHT_SOURCE_DIR) / "scenarios/oversight_monitor/oversight_monitor.toml";
-  return load_spec(file, {"ticks=" + std::to_string(kTicks), "human.count=3"}, seed);
-}
-
-scenario_spec small_debate(const fs::path& data, uint64_t seed) {
-  const auto file = fs::path(OVERSIGHT_SOURCE_DIR) / "scenarios/debate/debate.toml";
-  return load_spec(file,
-                   {"data.dir=" + data.string(), "ticks=" + std::to_string(kTicks), "eval.images_per_tick=12",
-                    "judge.pixels=4", "judge.hidden=16", "judge.steps=100", "judge.batch=32", "search.width=3",
-                    "liar.probes=4", "debate.pairs=3"},
-                   seed);
-}
-
 /// Runs the spec into DIR/name and returns the metrics table as stored in run.sqlite.
+/// `expected_ticks` < 0: any number of ticks from 0 on.
 std::vector<metric_row> run_and_read(const scenario_spec& spec, int threads, const temp_dir& dir,
                                      const std::string& name, int64_t expected_ticks = kTicks) {
   run_options opt;
@@ -80,9 +65,11 @@ std::vector<metric_row> run_and_read(const scenario_spec& spec, int threads, con
   REQUIRE(!stored.empty());
   std::set<int64_t> ticks;
   for (auto& r : stored) ticks.insert(r.tick);
-  REQUIRE(ticks.size() == size_t(expected_ticks));
   REQUIRE(*ticks.begin() == 0);
-  REQUIRE(*ticks.rbegin() == expected_ticks - 1);
+  if (expected_ticks >= 0) {
+    REQUIRE(ticks.size() == size_t(expected_ticks));
+    REQUIRE(*ticks.rbegin() == expected_ticks - 1);
+  }
   return stored;
 }
 
@@ -119,25 +106,66 @@ std::vector<metric_row> require_thread_independent(const scenario_spec& spec, co
 
 }  // namespace
 
-TEST_CASE("determinism: 1 and 4 scheduler threads give bit-identical metrics", "[determinism]") {
+TEST_CASE("every registered scenario: its files load, 1 and 4 threads agree, the seed matters, metrics as declared",
+          "[determinism]") {
+  std::vector<std::string> names;
+  for (const auto* info : all_scenarios())
+    if (info->name != "spec_test") names.push_back(info->name);  // tests/spec's, not runnable
+  REQUIRE(names.size() >= 10);
+  const std::string name = GENERATE_COPY(from_range(names));
+  const scenario_info& info = *find_scenario(name);
+  INFO("scenario " << name);
+  const fs::path folder = fs::path(OVERSIGHT_SOURCE_DIR) / "scenarios" / name;
+  REQUIRE(fs::is_regular_file(folder / (name + ".toml")));
+
+  // Every shipped scenario file of this scenario loads as it is; every claim file too.
+  for (const auto& entry : fs::directory_iterator(folder)) {
+    if (entry.path().extension() != ".toml") continue;
+    INFO(entry.path().string());
+    CHECK(load_spec(entry.path(), {}, 1).scenario == name);
+  }
+  if (fs::is_directory(folder / "claims"))
+    for (const auto& entry : fs::directory_iterator(folder / "claims")) {
+      INFO(entry.path().string());
+      CHECK_NOTHROW(load_claim(entry.path()));
+    }
+
   temp_dir tmp("determinism");
-  const auto spec = small_red_team(7);
-  require_thread_independent(spec, tmp);
+  std::vector<std::string> sets = info.smoke;
+  REQUIRE_FALSE(sets.empty());
+  const bool reads_data = std::any_of(info.params.begin(), info.params.end(),
+                                      [](const param_decl& d) { return d.key == "data.dir"; });
+  if (reads_data) {
+    oversight::testing::write_marker_images(tmp.path());
+    sets.push_back("data.dir=" + tmp.path().string());
+  }
+  const auto file = folder / (name + ".toml");
+  const auto one = require_thread_independent(load_spec(file, sets, 7), tmp, name + "-", -1);
+  const auto other = run_and_read(load_spec(file, sets, 8), 2, tmp, name + "-seed8", -1);
+  CHECK_FALSE(first_difference(one, other).empty());
+
+  // The names it records are the names it declares: none undeclared, none never recorded.
+  std::set<std::string> declared, recorded;
+  for (const auto& m : info.metrics) declared.insert(m.name);
+  for (const auto& r : one) recorded.insert(r.name);
+  for (const auto& r : other) recorded.insert(r.name);
+  for (const auto& n : recorded) {
+    INFO("recorded, not declared: " << n);
+    CHECK(declared.count(n) == 1);
+  }
+  for (const auto& n : declared) {
+    INFO("declared, never recorded in the smoke runs: " << n);
+    CHECK(recorded.count(n) == 1);
+  }
 }
 
-TEST_CASE("determinism: debate gives bit-identical metrics on 1 and 4 scheduler threads", "[determinism][debate]") {
+TEST_CASE("determinism: self_enhancement's RLHF arm, 1 and 4 threads give bit-identical metrics", "[determinism]") {
+  // The test above runs each scenario's default arm; this arm trains with PPO instead of DPO.
   temp_dir tmp("determinism");
-  oversight::testing::write_marker_images(tmp.path());
-  const auto spec = small_debate(tmp.path(), 7);
-  require_thread_independent(spec, tmp);
-}
-
-TEST_CASE("determinism: sandwiching gives bit-identical metrics on 1 and 4 scheduler threads",
-          "[determinism][sandwiching]") {
-  temp_dir tmp("determinism");
-  const auto file = fs::path(OVERSIGHT_SOURCE_DIR) / "scenarios/sandwiching/sandwiching.toml";
-  const auto spec = load_spec(file, {"ticks=" + std::to_string(kTicks), "questions_per_tick=50"}, 7);
-  require_thread_independent(spec, tmp);
+  auto sets = find_scenario("self_enhancement")->smoke;
+  sets.push_back("feedback=rlhf");
+  const auto file = fs::path(OVERSIGHT_SOURCE_DIR) / "scenarios/self_enhancement/self_enhancement.toml";
+  require_thread_independent(load_spec(file, sets, 7), tmp, "rlhf-arm-", -1);
 }
 
 TEST_CASE("determinism: the same seed repeats exactly and another seed differs", "[determinism]") {
@@ -162,50 +190,3 @@ TEST_CASE("determinism: the same seed repeats exactly and another seed differs",
   CHECK(values_differ);
 }
 
-TEST_CASE("determinism: principal_agent gives bit-identical metrics with 1 and 4 threads", "[determinism]") {
-  temp_dir tmp("determinism");
-  const auto spec = small_principal_agent(7);
-  const auto one = require_thread_independent(spec, tmp);
-  const auto other = run_and_read(small_principal_agent(8), 2, tmp, "seed8");
-  CHECK_FALSE(first_difference(one, other).empty());
-}
-
-TEST_CASE("determinism: oversight_monitor gives bit-identical metrics with 1 and 4 threads", "[determinism]") {
-  temp_dir tmp("determinism");
-  const auto spec = small_oversight_monitor(7);
-  const auto one = require_thread_independent(spec, tmp);
-  const auto other = run_and_read(small_oversight_monitor(8), 2, tmp, "seed8");
-  CHECK_FALSE(first_difference(one, other).empty());
-}
-
-TEST_CASE("determinism: weak_to_strong and w2s_deception, 1 and 4 threads give bit-identical metrics",
-          "[determinism]") {
-  temp_dir tmp("determinism");
-  // 3 epochs x 3 phases (weak and ceiling; students; bootstrapped student) = 9 ticks.
-  const std::vector<std::string> small = {"world.train_samples=600", "world.test_samples=300", "train.epochs=3",
-                                          "boot.steps=1", "ladder.features=0,8,16", "ladder.hidden=0,0,16",
-                                          "ladder.inputs=4,0,0", "ladder.concepts=0,2,4", "strong.size=2",
-                                          "ladder.input_noise=30,0,0", "ladder.concept_noise=0,20,5"};
-  for (const char* name : {"weak_to_strong", "w2s_deception"}) {
-    const auto file = fs::path(OVERSIGHT_SOURCE_DIR) / "scenarios" / name / (std::string(name) + ".toml");
-    const auto spec = load_spec(file, small, 5);
-    require_thread_independent(spec, tmp, std::string(name) + "-", 9);
-  }
-}
-
-TEST_CASE("determinism: rlhf and self_enhancement, 1 and 4 threads give bit-identical metrics", "[determinism]") {
-  temp_dir tmp("determinism");
-  struct small_run {
-    std::string name, tag;
-    std::vector<std::string> sets;
-  };
-  const std::vector<small_run> small = {
-      {"rlhf", "rlhf-", {"labels.budget=40", "labels.ticks=2", "rl.steps=5", "rl.batch=32", "eval.prompts=32", "rm.updates=10", "bon.max_log2=3"}},
-      {"self_enhancement", "self_enhancement-", {"human.labels=40", "human.ticks=2", "rounds=5", "pairs_per_round=32", "eval.prompts=32", "critic.updates=10"}},
-      {"self_enhancement", "self_enhancement-rlhf-", {"feedback=rlhf", "human.labels=40", "human.ticks=2", "rounds=5", "pairs_per_round=32", "eval.prompts=32", "critic.updates=10"}},
-      {"league", "league-", {"ticks=8", "learner.count=16", "attacker.count=16", "eval.every=4", "eval.queries=64", "eval.adversarial_queries=32", "snapshot.every=3", "snapshot.count=2", "snapshot.pool=4", "probe.rounds=4", "probe.queries=16", "critic.updates=5"}},
-  };
-  for (const auto& r : small)  // 2 label ticks + 1 tick of latency + 5 steps or rounds = kTicks
-    require_thread_independent(
-        load_spec(fs::path(OVERSIGHT_SOURCE_DIR) / "scenarios" / r.name / (r.name + ".toml"), r.sets, 7), tmp, r.tag);
-}

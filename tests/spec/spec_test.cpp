@@ -35,7 +35,8 @@ const registrar spec_test_scenario{scenario_info{
         P::integer("nested.depth", 3, -10, 10, "a nested integer"),
     },
     {},
-    [](run_context&) { throw std::runtime_error("spec_test is not runnable"); }}};
+    [](run_context&) { throw std::runtime_error("spec_test is not runnable"); },
+    {}}};
 
 const scenario_info& red_team() {
   const scenario_info* info = find_scenario("red_team");
