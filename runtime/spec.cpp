@@ -582,6 +582,30 @@ bool numeric_text(const std::string& t, bool* integral) {
   return digits;
 }
 
+/// The offset of the first byte of `s` that does not belong to well-formed UTF-8
+/// (no overlong forms, surrogates or code points past U+10FFFF); npos when it is all UTF-8.
+size_t invalid_utf8_at(const std::string& s) {
+  const auto* u = reinterpret_cast<const unsigned char*>(s.data());
+  const size_t n = s.size();
+  for (size_t i = 0; i < n;) {
+    const unsigned c = u[i];
+    size_t len = 0;
+    unsigned lo = 0x80, hi = 0xBF;  // the range of the byte after the lead byte
+    if (c < 0x80) len = 1;
+    else if (c >= 0xC2 && c <= 0xDF) len = 2;
+    else if (c >= 0xE0 && c <= 0xEF) len = 3, lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
+    else if (c >= 0xF0 && c <= 0xF4) len = 4, lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
+    else return i;
+    if (i + len > n) return i;
+    for (size_t k = 1; k < len; ++k) {
+      const unsigned b = u[i + k];
+      if (k == 1 ? (b < lo || b > hi) : (b < 0x80 || b > 0xBF)) return i;
+    }
+    i += len;
+  }
+  return std::string::npos;
+}
+
 /// Applies one `--set key=value`: exactly one key and one TOML value (a bare word that
 /// is not TOML is taken as a string), validated like a value in the file.
 void values_from_set(const std::string& o, const scenario_info& info, std::map<std::string, param_value>& values) {
@@ -592,6 +616,12 @@ void values_from_set(const std::string& o, const scenario_info& info, std::map<s
   if (key.size() > 200) throw user_error(origin + ": the key is " + std::to_string(key.size()) + " characters long");
   if (o.find_first_of("\n\r") != std::string::npos)
     throw user_error(origin + ": spans lines; each --set takes one key=value");
+  // A scenario file is UTF-8 (TOML), and the run's scenario.toml must read back.
+  if (const size_t at = invalid_utf8_at(o); at != std::string::npos) {
+    char byte[8];
+    std::snprintf(byte, sizeof byte, "0x%02x", unsigned(static_cast<unsigned char>(o[at])));
+    throw user_error(origin + ": is not UTF-8 text (byte " + byte + " at offset " + std::to_string(at) + ")");
+  }
   auto* d = find_decl(info.params, key);
   if (!d) throw unknown_key(origin, key, info);
   check_nesting(text, origin, false);

@@ -446,6 +446,12 @@ TEST_CASE("faults: scenario files and --set values that crashed the loader are r
         oversight_cmd({"run", red_team_toml.string(), "--set", "ticks=2 junk", "--out", out.string()}, tmp.path()),
         {"--set ticks=2 junk", "'ticks'"});
   }
+  SECTION("a --set that is not UTF-8 is refused (the run's scenario.toml could not be read back)") {
+    require_user_error(oversight_cmd({"run", red_team_toml.string(), "--set", "attacker.strategy=no\xff\xfe", "--out",
+                                      out.string()},
+                                     tmp.path()),
+                       {"--set attacker.strategy=", "is not UTF-8 text (byte 0xff at offset 20)"});
+  }
   SECTION("numbers too large for their type say so") {
     require_user_error(oversight_cmd({"run", red_team_toml.string(), "--set", "ticks=99999999999999999999", "--out",
                                       out.string()},
