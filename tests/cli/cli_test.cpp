@@ -3,6 +3,7 @@
 // directory that looks finished; a good run leaves a complete one.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <set>
 #include <sqlite3.h>
 
@@ -215,44 +216,34 @@ TEST_CASE("cli: a tiny run leaves a complete run directory and prints it last", 
   CHECK_FALSE(fs::exists(tmp / "runs"));  // --out is honoured; nothing lands in the default place
 }
 
-TEST_CASE("cli: debate and sandwiching are listed, run from `oversight run`, and store the issue's metrics",
-          "[cli][debate][sandwiching]") {
+TEST_CASE("cli: every registered scenario is listed with its parameters and metrics and runs from `oversight run`",
+          "[cli]") {
   temp_dir tmp("cli");
   auto listed = oversight_cmd({"list"}, tmp);
   REQUIRE(listed.status == 0);
-  for (const char* name : {"debate", "sandwiching"}) {
-    const scenario_info* info = find_scenario(name);
-    REQUIRE(info != nullptr);
-    CHECK_THAT(listed.out, Contains(std::string(name) + ": "));
+  write_marker_images(tmp.path());
+  for (const scenario_info* info : all_scenarios()) {
+    if (info->name == "spec_test") continue;  // registered by tests/spec, not by the binary
+    INFO("scenario " << info->name);
+    CHECK_THAT(listed.out, Contains(info->name + ": "));
     for (auto& p : info->params) CHECK_THAT(listed.out, Contains("    " + p.key + " ("));
     for (auto& m : info->metrics) CHECK_THAT(listed.out, Contains("    " + m.name + ": "));
-  }
-  write_marker_images(tmp.path());
-  struct run_case {
-    std::string toml;
-    std::vector<std::string> sets;
-    std::vector<std::string> metrics;
-  };
-  const std::vector<run_case> cases{
-      {"scenarios/debate/debate.toml",
-       {"data.dir=" + tmp.path().string(), "ticks=2", "eval.images_per_tick=10", "judge.pixels=4", "judge.steps=50",
-        "judge.hidden=16"},
-       {"judge_acc_alone", "judge_acc_debate"}},
-      {"scenarios/sandwiching/sandwiching.toml",
-       {"ticks=2", "questions_per_tick=20"},
-       {"model_acc", "nonexpert_acc", "sandwich_acc", "calibration_error"}},
-  };
-  for (auto& c : cases) {
-    const auto out = tmp / fs::path(c.toml).stem().string();
-    std::vector<std::string> args{"run", (fs::path(OVERSIGHT_SOURCE_DIR) / c.toml).string(), "--out", out.string()};
-    for (auto& s : c.sets) args.insert(args.end(), {"--set", s});
+
+    // Its smoke configuration through the command a user types.
+    const auto out = tmp / info->name;
+    std::vector<std::string> args{
+        "run", (fs::path(OVERSIGHT_SOURCE_DIR) / "scenarios" / info->name / (info->name + ".toml")).string(), "--out",
+        out.string()};
+    auto sets = info->smoke;
+    if (std::any_of(info->params.begin(), info->params.end(), [](const param_decl& d) { return d.key == "data.dir"; }))
+      sets.push_back("data.dir=" + tmp.path().string());
+    for (auto& s : sets) args.insert(args.end(), {"--set", s});
     auto r = oversight_cmd(args, tmp);
-    INFO(c.toml << "\nstdout:\n" << r.out << "\nstderr:\n" << r.err);
+    INFO("stdout:\n" << r.out << "\nstderr:\n" << r.err);
     REQUIRE(r.status == 0);
     CHECK(run_status(out / "run.sqlite") == "complete");
-    std::set<std::string> names;
-    for (auto& row : read_metrics(out / "run.sqlite")) names.insert(row.name);
-    for (auto& m : c.metrics) CHECK(names.count(m) == 1);
+    CHECK(fs::is_regular_file(out / "report.html"));
+    CHECK_FALSE(read_metrics(out / "run.sqlite").empty());
   }
 }
 
