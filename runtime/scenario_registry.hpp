@@ -14,6 +14,13 @@ namespace oversight {
 
 class run_context;
 
+/// A lower bound on the memory a run must hold at once, and the parameter that
+/// dominates it ({0, ""} when nothing is known).
+struct memory_estimate {
+  double bytes = 0;
+  std::string parameter;  ///< e.g. "eval.queries = 1000000"
+};
+
 struct metric_decl {
   std::string name;
   std::string doc;
@@ -29,6 +36,10 @@ struct scenario_info {
   /// registered scenario (1 and 4 threads, two seeds). A scenario that reads data files
   /// declares `data.dir`; that test points it at small generated images.
   std::vector<std::string> smoke;
+  /// Optional: the memory a run with these parameters needs at least, for the sizes that
+  /// can exceed memory. A run whose need exceeds the memory available is refused before
+  /// anything is created, naming the parameter; a run that runs out of memory names it too.
+  std::function<memory_estimate(const param_set&)> memory = {};
 };
 
 void register_scenario(scenario_info info);

@@ -211,40 +211,8 @@ int resolve_threads(int threads) {
 }
 
 memory_estimate estimate_memory(const scenario_spec& spec) {
-  // Per scenario, the parameters whose size can exceed memory, sized from how the
-  // scenario uses them. Lower bounds (the arrays that must exist at once), so a run
-  // refused here could not have finished.
-  const auto& p = spec.params;
-  const auto& all = p.all();
-  auto has = [&](const char* k) { return all.count(k) > 0; };
-  memory_estimate best;
-  auto consider = [&](double bytes, std::string parameter) {
-    if (bytes > best.bytes) best = {bytes, std::move(parameter)};
-  };
-  if (spec.scenario == "red_team" && has("eval.queries") && has("critic.ensemble") && has("learner.hidden")) {
-    // red_team.cpp: the learner is a policy MLP dim -> learner.hidden -> learner.hidden
-    // -> k; the critic critic.ensemble MLPs (dim + k) -> critic.hidden -> critic.hidden
-    // -> 3, each beside a fixed prior of the same shape; every tick both answer the
-    // eval.queries held-out queries, the critic each query paired with all k options.
-    // The copies counted are those measured on this code (peak RSS over the baseline,
-    // red_team, 2 ticks): the learner's weights about 7.5 times (actor, trainer, Adam,
-    // gradients, weight messages), the critic members about 4.8 times, the evaluation
-    // 2.56 GB at 1,000,000 queries. Rounded down: a run refused here could not have run.
-    const double dim = double(p.integer("world.dim")), k = 4;  // value_world::options()
-    const double lh = double(p.integer("learner.hidden")), ch = double(p.integer("critic.hidden"));
-    const double members = double(p.integer("critic.ensemble"));
-    const double learner_params = dim * lh + lh * lh + lh * k + 2 * lh + k;
-    consider(6 * 4 * learner_params, "learner.hidden = " + std::to_string(p.integer("learner.hidden")));
-    const double member = (dim + k) * ch + ch * ch + ch * 3 + 2 * ch + 3;
-    consider(4 * 4 * members * member, "critic.hidden = " + std::to_string(p.integer("critic.hidden")) +
-                                           " with critic.ensemble = " + std::to_string(p.integer("critic.ensemble")));
-    // The held-out queries, their (query, option) rows, one member's hidden layer over
-    // them, every member's outputs, and the learner's hidden layer.
-    const double n = double(p.integer("eval.queries"));
-    const double eval = 4 * (n * dim + n * k * (dim + k) + n * k * ch + members * n * k * 4 + 2 * n * lh);
-    consider(eval, "eval.queries = " + std::to_string(p.integer("eval.queries")));
-  }
-  return best;
+  const scenario_info* info = find_scenario(spec.scenario);
+  return info && info->memory ? info->memory(spec.params) : memory_estimate{};
 }
 
 run_result run_scenario(const scenario_spec& spec, const run_options& opt) {

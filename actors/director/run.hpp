@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "runtime/protocol.hpp"
+#include "runtime/scenario_registry.hpp"
 #include "runtime/spec.hpp"
 
 namespace oversight {
@@ -57,12 +58,8 @@ run_result run_scenario(const scenario_spec& spec, const run_options& opt);
 /// The scheduler thread count `threads` resolves to.
 int resolve_threads(int threads);
 
-/// A rough upper estimate of the memory `spec` needs, and the parameter that dominates
-/// it, for the parameters whose size can exhaust memory; {0, ""} when nothing is known.
-struct memory_estimate {
-  double bytes = 0;
-  std::string parameter;  ///< e.g. "eval.queries = 1000000"
-};
+/// The registered scenario's memory estimate for `spec` (scenario_info::memory); {0, ""}
+/// when it declares none.
 memory_estimate estimate_memory(const scenario_spec& spec);
 
 }  // namespace oversight

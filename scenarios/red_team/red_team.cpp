@@ -353,6 +353,37 @@ void run_red_team(run_context& ctx) {
 
 // ---- registration: what `oversight list` shows and load_spec() validates ----------
 using P = param_decl;
+/// The memory a red_team run must hold at once, for the sizes that can exceed it (the
+/// registry's `memory` hook). The copies counted are those measured on this code (peak
+/// RSS over the baseline, 2 ticks): the learner's weights about 7.5 times (actor,
+/// trainer, Adam, gradients, weight messages), the critic members about 4.8 times, the
+/// evaluation 2.56 GB at 1,000,000 queries. Rounded down: a run refused here could not
+/// have run.
+memory_estimate red_team_memory(const param_set& p) {
+  memory_estimate best;
+  auto consider = [&](double bytes, std::string parameter) {
+    if (bytes > best.bytes) best = {bytes, std::move(parameter)};
+  };
+  // The learner is a policy MLP dim -> learner.hidden -> learner.hidden -> k; the critic
+  // critic.ensemble MLPs (dim + k) -> critic.hidden -> critic.hidden -> 3, each beside a
+  // fixed prior of the same shape; every tick both answer the eval.queries held-out
+  // queries, the critic each query paired with all k options.
+  const double dim = double(p.integer("world.dim")), k = 4;  // value_world::options()
+  const double lh = double(p.integer("learner.hidden")), ch = double(p.integer("critic.hidden"));
+  const double members = double(p.integer("critic.ensemble"));
+  const double learner_params = dim * lh + lh * lh + lh * k + 2 * lh + k;
+  consider(6 * 4 * learner_params, "learner.hidden = " + std::to_string(p.integer("learner.hidden")));
+  const double member = (dim + k) * ch + ch * ch + ch * 3 + 2 * ch + 3;
+  consider(4 * 4 * members * member, "critic.hidden = " + std::to_string(p.integer("critic.hidden")) +
+                                         " with critic.ensemble = " + std::to_string(p.integer("critic.ensemble")));
+  // The held-out queries, their (query, option) rows, one member's hidden layer over
+  // them, every member's outputs, and the learner's hidden layer.
+  const double n = double(p.integer("eval.queries"));
+  const double eval = 4 * (n * dim + n * k * (dim + k) + n * k * ch + members * n * k * 4 + 2 * n * lh);
+  consider(eval, "eval.queries = " + std::to_string(p.integer("eval.queries")));
+  return best;
+}
+
 const registrar reg{scenario_info{
     "red_team",
     "red-team self-play: attackers hunt for queries the learner fails; a critic trained on scarce expert labels "
@@ -425,7 +456,8 @@ const registrar reg{scenario_info{
     },
     run_red_team,
     // Small enough for the test over every registered scenario.
-    {"ticks=8", "eval.queries=128", "eval.adversarial_queries=64"}}};
+    {"ticks=8", "eval.queries=128", "eval.adversarial_queries=64"},
+    red_team_memory}};
 
 }  // namespace
 
