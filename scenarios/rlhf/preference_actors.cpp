@@ -141,4 +141,18 @@ train_batch ppo_batch(const query_batch& q, const std::vector<int32_t>& action, 
   return b;
 }
 
+std::vector<expert_actor> spawn_raters(caf::actor_system& sys, const param_set& p, int latency, int64_t budget,
+                                       std::shared_ptr<const ground_truth> world, uint64_t seed) {
+  expert_settings es;
+  es.profile.capability = p.real("expert.capability");
+  es.profile.noise = p.real("expert.noise");
+  es.profile.slope = p.real("expert.slope");
+  es.latency = latency;
+  const int64_t count = p.integer("expert.count");
+  es.budget = int((budget + count - 1) / count);
+  std::vector<expert_actor> out;
+  for (int64_t i = 0; i < count; ++i) out.push_back(spawn_expert(sys, es, int32_t(i), world, seed));
+  return out;
+}
+
 }  // namespace oversight

@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "actors/expert/expert.hpp"
 #include "policies/preference.hpp"
 #include "runtime/protocol.hpp"
 #include "runtime/spec.hpp"
@@ -50,6 +51,12 @@ pref_rm_actor spawn_pref_rm(caf::actor_system& sys, pref_rm_config cfg, uint64_t
 std::vector<param_decl> ppo_params();
 /// Copies those four into the policy config (kl_coef, clip, epochs, minibatch).
 void set_ppo_from(const param_set& p, pref_policy_config& cfg);
+
+/// The simulated raters of rlhf and self_enhancement: expert.count experts with the
+/// expert.capability/noise/slope profile, `latency` ticks, `budget` labels split evenly
+/// (rounded up) among them.
+std::vector<expert_actor> spawn_raters(caf::actor_system& sys, const param_set& p, int latency, int64_t budget,
+                                       std::shared_ptr<const ground_truth> world, uint64_t seed);
 
 /// One PPO step's batch: rows x (prompts), a = the sampled responses, target[0] =
 /// (reward_table[i][a_i] - mean) / sd for the `rows x K` reward table.

@@ -85,14 +85,7 @@ class rlhf_program : public tick_program {
     rc.minibatch = int(p.integer("rm.minibatch"));
     rm_ = spawn_pref_rm(sys, rc, seed, "reward_model");
 
-    expert_settings es;
-    es.profile.capability = p.real("expert.capability");
-    es.profile.noise = p.real("expert.noise");
-    es.profile.slope = p.real("expert.slope");
-    es.latency = int(latency_);
-    const int64_t count = p.integer("expert.count");
-    es.budget = int((budget_ + count - 1) / count);
-    for (int64_t i = 0; i < count; ++i) experts_.push_back(spawn_expert(sys, es, int32_t(i), world_, seed));
+    experts_ = spawn_raters(sys, p, int(latency_), budget_, world_, seed);
   }
 
   int64_t ticks() const override { return rl_start_ + rl_steps_; }

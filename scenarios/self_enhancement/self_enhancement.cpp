@@ -100,14 +100,7 @@ class self_enhancement_program : public tick_program {
     rc.minibatch = int(p.integer("critic.minibatch"));
     critic_ = spawn_pref_rm(sys, rc, seed, "critic");
 
-    expert_settings es;
-    es.profile.capability = p.real("expert.capability");
-    es.profile.noise = p.real("expert.noise");
-    es.profile.slope = p.real("expert.slope");
-    es.latency = int(latency);
-    const int64_t count = p.integer("expert.count");
-    es.budget = int((budget_ + count - 1) / count);
-    for (int64_t i = 0; i < count; ++i) experts_.push_back(spawn_expert(sys, es, int32_t(i), world_, seed));
+    experts_ = spawn_raters(sys, p, int(latency), budget_, world_, seed);
   }
 
   int64_t ticks() const override { return first_round_ + rounds_; }
