@@ -1,5 +1,7 @@
 #include "runtime/protocol.hpp"
 
+#include "runtime/scenario_registry.hpp"
+
 namespace oversight {
 
 void register_protocol(caf::actor_system_config& cfg) {
@@ -22,12 +24,12 @@ void register_protocol(caf::actor_system_config& cfg) {
   cfg.add_message_type<response_items>("response_items");
   cfg.add_message_type<flag_batch>("flag_batch");
   cfg.add_message_type<debate_positions>("debate_positions");
-  cfg.add_message_type<answer_batch>("answer_batch");
-  cfg.add_message_type<argument_batch>("argument_batch");
   cfg.add_message_type<std::vector<int64_t>>("int64_vector");
   cfg.add_message_type<std::vector<float>>("float_vector");
   cfg.add_message_type<std::vector<int8_t>>("int8_vector");
   cfg.add_message_type<std::vector<int32_t>>("int32_vector");
+  for (const auto* s : all_scenarios())
+    if (s->messages) s->messages(cfg);
 }
 
 }  // namespace oversight

@@ -35,15 +35,12 @@ using flush_atom = caf::atom_constant<caf::atom("flush")>;      // recorder: com
 using ack_atom = caf::atom_constant<caf::atom("ack")>;          // a reply that carries no data
 using run_atom = caf::atom_constant<caf::atom("run")>;          // director: run every tick, reply at the end
 using order_atom = caf::atom_constant<caf::atom("order")>;      // principal shard: this tick's purchase orders
-using decide_atom = caf::atom_constant<caf::atom("decide")>;    // agent shard: choose per order; overseer: answer with help
+using decide_atom = caf::atom_constant<caf::atom("decide")>;    // agent shard: choose per order
 using audit_atom = caf::atom_constant<caf::atom("audit")>;      // auditor: inspect transactions
 using review_atom = caf::atom_constant<caf::atom("review")>;    // reviewer: human review of flagged items
 using commit_atom = caf::atom_constant<caf::atom("commit")>;    // debater: precommit to a label per image
 using move_atom = caf::atom_constant<caf::atom("move")>;        // debater: choose the next pixel to reveal
 using verdict_atom = caf::atom_constant<caf::atom("verdict")>;  // judge: logits on the revealed pixels
-using query_atom = caf::atom_constant<caf::atom("query")>;      // assistant: answer questions
-using argue_atom = caf::atom_constant<caf::atom("argue")>;      // assistant: argue for an option
-using solo_atom = caf::atom_constant<caf::atom("solo")>;        // overseer: answer alone
 
 // ---- value structs ---------------------------------------------------------------
 
@@ -109,19 +106,6 @@ struct metric_row {
   std::string actor;
   std::string name;
   double value = 0.0;
-};
-
-/// Answers to quiz questions (sandwiching): one option per question and a confidence
-/// (stated by a model, or the overseer's own).
-struct answer_batch {
-  std::vector<int32_t> answer;
-  std::vector<float> confidence;
-};
-
-/// An argument per (question, option): whether the fact it cites holds. This is the
-/// world's state; an overseer perceives it only through its own noisy check.
-struct argument_batch {
-  std::vector<int8_t> fact_holds;
 };
 
 struct metric_batch {
@@ -288,14 +272,6 @@ typename Inspector::result_type inspect(Inspector& f, debate_positions& x) {
            x.revealed);
 }
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, answer_batch& x) {
-  return f(caf::meta::type_name("answer_batch"), x.answer, x.confidence);
-}
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, argument_batch& x) {
-  return f(caf::meta::type_name("argument_batch"), x.fact_holds);
-}
 
 // ---- role interfaces -----------------------------------------------------------------
 
@@ -372,20 +348,6 @@ using debater_actor = caf::typed_actor<
 /// Judge (debate scenario): a frozen sparse classifier; `games x classes` logits on each
 /// game's revealed pixels.
 using judge_actor = caf::typed_actor<caf::replies_to<verdict_atom, debate_positions>::with<std::vector<float>>>;
-
-/// Assistant (sandwiching): the unreliable strong model. Answers questions (attempt n
-/// is a fresh sample, so re-asking can expose a guess) with a stated confidence, and
-/// argues for a given option of each question when cross-examined.
-using assistant_actor = caf::typed_actor<
-    caf::replies_to<query_atom, std::vector<int64_t> /*questions*/, int32_t /*attempt*/>::with<answer_batch>,
-    caf::replies_to<argue_atom, std::vector<int64_t> /*questions*/, std::vector<int32_t> /*options*/>::with<
-        argument_batch>>;
-
-/// Overseer (sandwiching): the non-expert. Answers alone, or with the assistant's help
-/// (it asks, re-asks and cross-examines the assistant through messages itself).
-using overseer_actor =
-    caf::typed_actor<caf::replies_to<solo_atom, std::vector<int64_t>>::with<answer_batch>,
-                     caf::replies_to<decide_atom, std::vector<int64_t>>::with<answer_batch>>;
 
 /// Registers every message type above with the actor system.
 void register_protocol(caf::actor_system_config& cfg);

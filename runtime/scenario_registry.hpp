@@ -10,6 +10,10 @@
 
 #include "runtime/spec.hpp"
 
+namespace caf {
+class actor_system_config;
+}
+
 namespace oversight {
 
 class run_context;
@@ -40,6 +44,14 @@ struct scenario_info {
   /// can exceed memory. A run whose need exceeds the memory available is refused before
   /// anything is created, naming the parameter; a run that runs out of memory names it too.
   std::function<memory_estimate(const param_set&)> memory = {};
+  /// Optional: registers the scenario's own message types (its messages.hpp) with an
+  /// actor system's config. register_protocol() calls it for every scenario, so any
+  /// process can host any scenario's actors.
+  std::function<void(caf::actor_system_config&)> messages = {};
+  /// Optional: a note when a run with these parameters is reproducible in distribution
+  /// only, not bit for bit (e.g. a mode that does not wait for training steps); empty
+  /// when it is exact. `oversight run` prints it.
+  std::function<std::string(const param_set&)> inexact = {};
 };
 
 void register_scenario(scenario_info info);

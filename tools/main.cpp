@@ -58,9 +58,8 @@ int cmd_run(const std::string& file, const std::vector<std::string>& sets, const
   opt.out = out;
   opt.progress = true;
   opt.command_line = command;
-  auto mode = spec.params.all().find("free_running");
-  if (mode != spec.params.all().end() && std::get<bool>(mode->second))
-    std::cerr << "note: free-running mode: metrics are reproducible in distribution, not bit for bit" << std::endl;
+  if (const auto* info = find_scenario(spec.scenario); info && info->inexact)
+    if (auto note = info->inexact(spec.params); !note.empty()) std::cerr << "note: " << note << std::endl;
   run_result res;
   try {
     res = run_scenario(spec, opt);

@@ -36,18 +36,18 @@ caf::behavior director(caf::stateful_actor<director_state>* self, std::shared_pt
               fail);
       return;
     }
-    prog.run_tick(self, t,
-                  tick_done{[=](std::vector<metric_row> rows) {
-                              self->request(ctx->recorder(), caf::infinite, record_atom::value,
-                                            metric_batch{std::move(rows)})
-                                  .then(
-                                      [=](ack_atom) {
-                                        ctx->progress(t + 1, self->state.program->ticks());
-                                        (*next)(t + 1);
-                                      },
-                                      fail);
-                            },
-                            fail});
+    prog.run_tick(tick_handle(self, t,
+                              tick_done{[=](std::vector<metric_row> rows) {
+                                          self->request(ctx->recorder(), caf::infinite, record_atom::value,
+                                                        metric_batch{std::move(rows)})
+                                              .then(
+                                                  [=](ack_atom) {
+                                                    ctx->progress(t + 1, self->state.program->ticks());
+                                                    (*next)(t + 1);
+                                                  },
+                                                  fail);
+                                        },
+                                        fail}));
   };
   return {
       [=](run_atom) {

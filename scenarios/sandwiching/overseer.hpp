@@ -1,6 +1,6 @@
 // overseer: the non-expert of the sandwiching scenario.
 //   solo(questions)   -> its answers from its own belief alone, with its confidence
-//   decide(questions) -> its answers with the assistant's help. It interacts with the
+//   assisted(questions) -> its answers with the assistant's help. It interacts with the
 //                        assistant through messages: asks every question, re-asks it
 //                        `reasks` times (in parallel, replies ordered by attempt),
 //                        then cross-examines its `cross` leading options, checks each
@@ -13,7 +13,7 @@
 #include <memory>
 
 #include "policies/sandwich.hpp"
-#include "runtime/protocol.hpp"
+#include "scenarios/sandwiching/messages.hpp"
 
 namespace oversight {
 

@@ -8,7 +8,7 @@
 #include <memory>
 
 #include "policies/sandwich.hpp"
-#include "runtime/protocol.hpp"
+#include "scenarios/sandwiching/messages.hpp"
 
 namespace oversight {
 

@@ -1,11 +1,11 @@
-#include "actors/assistant/assistant.hpp"
+#include "scenarios/sandwiching/assistant.hpp"
 
 namespace oversight {
 
 namespace {
 assistant_actor::behavior_type assistant(assistant_actor::pointer, std::shared_ptr<const quiz_world> w, uint64_t seed) {
   return {
-      [=](query_atom, const std::vector<int64_t>& qs, int32_t attempt) {
+      [=](quiz_ask_atom, const std::vector<int64_t>& qs, int32_t attempt) {
         answer_batch out;
         for (auto q : qs) {
           const auto r = model_answer(*w, q, attempt, seed);
@@ -14,7 +14,7 @@ assistant_actor::behavior_type assistant(assistant_actor::pointer, std::shared_p
         }
         return out;
       },
-      [=](argue_atom, const std::vector<int64_t>& qs, const std::vector<int32_t>& options) {
+      [=](quiz_argue_atom, const std::vector<int64_t>& qs, const std::vector<int32_t>& options) {
         argument_batch out;
         for (size_t i = 0; i < qs.size() && i < options.size(); ++i)
           out.fact_holds.push_back(w->argument_fact_holds(qs[i], options[i], seed) ? 1 : 0);

@@ -1,4 +1,4 @@
-#include "actors/overseer/overseer.hpp"
+#include "scenarios/sandwiching/overseer.hpp"
 
 #include <algorithm>
 #include <numeric>
@@ -25,7 +25,7 @@ overseer_actor::behavior_type overseer(overseer_actor::pointer self, overseer_co
         for (auto q : qs) posts.push_back(overseer_posterior(cfg, w->nonexpert_belief(q), {}));
         return decide_from(posts);
       },
-      [=](decide_atom, const std::vector<int64_t>& qs) -> caf::result<answer_batch> {
+      [=](assisted_atom, const std::vector<int64_t>& qs) -> caf::result<answer_batch> {
         auto rp = self->make_response_promise<answer_batch>();
         const int asks = 1 + cfg.reasks;
         auto ev = std::make_shared<std::vector<overseer_evidence>>(qs.size());
@@ -60,10 +60,10 @@ overseer_actor::behavior_type overseer(overseer_actor::pointer self, overseer_co
             rp.deliver(decide_from(posts));
           };
           if (cq.empty()) return finish(argument_batch{});
-          self->request(model, caf::infinite, argue_atom::value, cq, co).then([=](argument_batch& a) mutable { finish(a); });
+          self->request(model, caf::infinite, quiz_argue_atom::value, cq, co).then([=](argument_batch& a) mutable { finish(a); });
         };
         for (int a = 0; a < asks; ++a)
-          self->request(model, caf::infinite, query_atom::value, qs, int32_t(a))
+          self->request(model, caf::infinite, quiz_ask_atom::value, qs, int32_t(a))
               .then([=](answer_batch& r) mutable {
                 for (size_t i = 0; i < qs.size(); ++i) (*ev)[i].asks[size_t(a)] = model_reply{r.answer[i], r.confidence[i]};
                 if (--*left == 0) cross();  // slots by attempt: arrival order does not matter
