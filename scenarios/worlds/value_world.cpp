@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "runtime/error.hpp"
+#include "runtime/param_fields.hpp"
 
 namespace oversight {
 
@@ -15,6 +16,18 @@ constexpr float H[3][4] = {{0.f, 0.f, 0.8f, 0.f}, {-1.6f, -1.3f, 0.f, -1.0f}, {0
 constexpr float Q[3][4] = {{0.f, 0.f, 0.f, 0.f}, {0.f, 0.f, 0.f, 0.f}, {-1.2f, 1.2f, 0.f, 0.f}};
 constexpr float D[3][4] = {{0.f, 0.f, 0.f, 0.f}, {0.f, 0.f, 0.f, 0.f}, {0.f, 0.f, 0.f, -0.7f}};
 }  // namespace
+
+void fields(param_fields& f, value_world_config& c) {
+  f.integer("world.dim", c.dim, 8, 2, 256, "query features");
+  f.integer("world.topics", c.topics, 8, 3, 256, "topics in the natural query mixture");
+  f.real("world.harmful_share", c.harmful_share, 0.25, 0.0, 0.9, "share of topics that are harmful requests");
+  f.real("world.hard_share", c.hard_share, 0.25, 0.0, 0.9, "share of topics whose truth needs a hidden interaction");
+  f.integer("world.pockets", c.pockets, 4, 1, 256, "rare adversarial pockets: harmful requests that look benign");
+  f.real("world.pocket_share", c.pocket_share, 0.02, 0.0, 0.5, "share of natural traffic inside a pocket");
+  f.real("world.pocket_radius", c.pocket_radius, 0.8, 0.05, 10.0, "size of a pocket (per-coordinate scale)");
+  f.integer("world.complexity", c.complexity, 3, 1, 16, "order of the hidden feature interaction on hard topics");
+  f.real("world.noise", c.noise, 0.1, 0.0, 1.0, "amplitude of the random texture of the true value");
+}
 
 value_world::value_world(const value_world_config& cfg, uint64_t seed) : cfg_(cfg) {
   OVERSIGHT_CHECK_LT(0, cfg.dim);

@@ -43,6 +43,10 @@ struct value_world_config {
   double topic_spread = 0.7;    ///< sd of a topic around its center
 };
 
+class param_fields;
+/// The `world.*` parameters of every scenario set in value_world, declared once.
+void fields(param_fields& f, value_world_config& c);
+
 class value_world : public ground_truth {
  public:
   enum class kind : int8_t { benign, harmful, hard };
