@@ -275,12 +275,6 @@ typename Inspector::result_type inspect(Inspector& f, debate_positions& x) {
 
 // ---- role interfaces -----------------------------------------------------------------
 
-/// Learner: answers queries (sampling, or greedy for evaluation) and learns from
-/// per-option rewards; replies to learn once the trainer's new weights are in place.
-using learner_actor = caf::typed_actor<
-    caf::replies_to<act_atom, query_batch, bool /*greedy*/>::with<response_batch>,
-    caf::replies_to<learn_atom, query_batch, std::vector<float> /*rows x options rewards*/>::with<ack_atom>>;
-
 /// Critic: judges responses, names the items it wants a human label for (within its
 /// per-tick quota, shared evenly among the label pools), and learns from expert labels.
 /// `pools` gives each row's label pool (e.g. 0 natural traffic, 1 attack findings);

@@ -15,7 +15,7 @@
 
 #include "actors/director/run.hpp"
 #include "actors/expert/expert.hpp"
-#include "actors/learner/learner.hpp"
+#include "scenarios/red_team/learner.hpp"
 #include "policies/nets.hpp"
 #include "policies/population.hpp"
 #include "runtime/protocol.hpp"

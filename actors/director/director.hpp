@@ -59,7 +59,8 @@ class reply {
 /// A tick is a sequence of phases. Every request asked in a phase runs in parallel with
 /// the others; `then(k)` starts the next phase once all of them (and the requests their
 /// own `then` continuations asked) have replied. `finish()` ends the tick with the
-/// metric rows recorded. The handle is cheap to copy; capture it by value.
+/// metric rows recorded. The handle is cheap to copy; capture it by value (its methods
+/// are const, so a copy captured by a lambda can ask).
 ///
 /// Requests wait without a timeout: simulated time never reads the clock, and a role
 /// that cannot answer fails its request instead of hanging it.
@@ -74,7 +75,7 @@ class tick_handle {
   /// Asks `to` with `xs...`; the reply (of type Reply, checked against `to`'s typed
   /// interface at compile time) lands in the returned slot.
   template <class Reply, class Handle, class... Ts>
-  reply<Reply> ask(const Handle& to, Ts&&... xs) {
+  reply<Reply> ask(const Handle& to, Ts&&... xs) const {
     auto out = std::make_shared<typename reply<Reply>::slot>();
     auto st = st_;
     ++st->outstanding;
@@ -94,7 +95,7 @@ class tick_handle {
   /// Asks every target the same request; replies in target order (never in arrival
   /// order: the determinism contract).
   template <class Reply, class Handle, class... Ts>
-  reply<std::vector<Reply>> gather(const std::vector<Handle>& targets, const Ts&... xs) {
+  reply<std::vector<Reply>> gather(const std::vector<Handle>& targets, const Ts&... xs) const {
     return collect<Reply>(targets.size(),
                           [&](size_t i) { return st_->self->request(targets[i], caf::infinite, xs...); });
   }
@@ -103,7 +104,7 @@ class tick_handle {
   /// shared leading arguments `xs`): a batch routed to each shard.
   template <class Reply, class Handle, class Payload, class... Ts>
   reply<std::vector<Reply>> scatter(const std::vector<Handle>& targets, std::vector<Payload> payloads,
-                                    const Ts&... xs) {
+                                    const Ts&... xs) const {
     if (payloads.size() != targets.size())
       throw std::logic_error("tick_handle::scatter: " + std::to_string(payloads.size()) + " payloads for " +
                              std::to_string(targets.size()) + " targets");
@@ -115,7 +116,7 @@ class tick_handle {
   /// Sends a request whose reply the tick does not wait for (a training step that may
   /// land during a later tick). A failure still ends the run.
   template <class Reply, class Handle, class... Ts>
-  void ask_detached(const Handle& to, Ts&&... xs) {
+  void ask_detached(const Handle& to, Ts&&... xs) const {
     auto st = st_;
     st->self->request(to, caf::infinite, std::forward<Ts>(xs)...).then([](Reply&) {}, [st](caf::error& e) {
       st->fail(e);
@@ -174,7 +175,7 @@ class tick_handle {
   };
 
   template <class Reply, class Send>
-  reply<std::vector<Reply>> collect(size_t n, Send send) {
+  reply<std::vector<Reply>> collect(size_t n, Send send) const {
     auto out = std::make_shared<typename reply<std::vector<Reply>>::slot>();
     out->value.resize(n);
     if (n == 0) {

@@ -1,4 +1,4 @@
-// learner: serves a neural policy (policies/nets.hpp) and learns from feedback.
+// learner: the red_team learner. Serves a neural policy (policies/nets.hpp) and learns from feedback.
 //
 //   act(queries, greedy)      -> one response per query: sampled from the policy (its
 //                                own RNG stream) or the most probable one (evaluation)
@@ -10,7 +10,7 @@
 #include <string>
 
 #include "policies/nets.hpp"
-#include "runtime/protocol.hpp"
+#include "scenarios/red_team/messages.hpp"
 
 namespace oversight {
 

@@ -1,4 +1,4 @@
-#include "actors/learner/learner.hpp"
+#include "scenarios/red_team/learner.hpp"
 
 #include "actors/trainer/trainer.hpp"
 
