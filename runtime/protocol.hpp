@@ -34,7 +34,6 @@ using record_atom = caf::atom_constant<caf::atom("record")>;    // recorder: met
 using flush_atom = caf::atom_constant<caf::atom("flush")>;      // recorder: commit everything so far
 using ack_atom = caf::atom_constant<caf::atom("ack")>;          // a reply that carries no data
 using run_atom = caf::atom_constant<caf::atom("run")>;          // director: run every tick, reply at the end
-using review_atom = caf::atom_constant<caf::atom("review")>;    // reviewer: human review of flagged items
 using commit_atom = caf::atom_constant<caf::atom("commit")>;    // debater: precommit to a label per image
 using move_atom = caf::atom_constant<caf::atom("move")>;        // debater: choose the next pixel to reveal
 using verdict_atom = caf::atom_constant<caf::atom("verdict")>;  // judge: logits on the revealed pixels
@@ -109,24 +108,6 @@ struct metric_batch {
   std::vector<metric_row> rows;
 };
 
-// ---- scalable oversight by monitoring (scenarios/oversight_monitor) -------------------
-
-/// Learner responses as the monitors' and reviewers' perception models see them
-/// (policies/monitor_model.hpp): an id, whether it violates the policy (hidden truth,
-/// read only by those models and the evaluation) and how subtle it is.
-struct response_items {
-  std::vector<int64_t> id;
-  std::vector<int8_t> violation;
-  std::vector<float> subtlety;
-  size_t rows() const { return id.size(); }
-};
-
-/// One monitor's verdict on response_items: a suspicion score and a flag per row.
-struct flag_batch {
-  std::vector<float> suspicion;
-  std::vector<int8_t> flagged;
-};
-
 // ---- inspection (serialization) ----------------------------------------------------
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, query_batch& x) {
@@ -168,15 +149,6 @@ typename Inspector::result_type inspect(Inspector& f, metric_row& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, metric_batch& x) {
   return f(caf::meta::type_name("metric_batch"), x.rows);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, response_items& x) {
-  return f(caf::meta::type_name("response_items"), x.id, x.violation, x.subtlety);
-}
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, flag_batch& x) {
-  return f(caf::meta::type_name("flag_batch"), x.suspicion, x.flagged);
 }
 
 template <class Inspector>
@@ -228,13 +200,6 @@ using trainer_actor = caf::typed_actor<caf::replies_to<step_atom, train_batch>::
 /// Recorder: appends metric rows; flush commits them and replies when durable.
 using recorder_actor = caf::typed_actor<caf::replies_to<record_atom, metric_batch>::with<ack_atom>,
                                         caf::replies_to<flush_atom>::with<ack_atom>>;
-
-/// Automated monitor (a critic model or rule checks): scores and flags responses.
-using monitor_actor = caf::typed_actor<caf::replies_to<judge_atom, int64_t /*tick*/, response_items>::with<flag_batch>>;
-
-/// Simulated human reviewer: reviews flagged responses, replies 1 per confirmed violation.
-using reviewer_actor =
-    caf::typed_actor<caf::replies_to<review_atom, int64_t /*tick*/, response_items>::with<std::vector<int8_t>>>;
 
 /// Debater (debate scenario): precommits to one label per image (given the true labels;
 /// the honest debater returns them, the liar its chosen lies), then, each ply, chooses
