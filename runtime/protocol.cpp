@@ -15,14 +15,6 @@ void register_protocol(caf::actor_system_config& cfg) {
   cfg.add_message_type<param_blob>("param_blob");
   cfg.add_message_type<metric_row>("metric_row");
   cfg.add_message_type<metric_batch>("metric_batch");
-  cfg.add_message_type<order_batch>("order_batch");
-  cfg.add_message_type<decision_batch>("decision_batch");
-  cfg.add_message_type<feedback_batch>("feedback_batch");
-  cfg.add_message_type<principal_report>("principal_report");
-  cfg.add_message_type<audit_report>("audit_report");
-  cfg.add_message_type<agent_report>("agent_report");
-  cfg.add_message_type<response_items>("response_items");
-  cfg.add_message_type<flag_batch>("flag_batch");
   cfg.add_message_type<debate_positions>("debate_positions");
   cfg.add_message_type<std::vector<int64_t>>("int64_vector");
   cfg.add_message_type<std::vector<float>>("float_vector");

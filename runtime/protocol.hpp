@@ -34,10 +34,6 @@ using record_atom = caf::atom_constant<caf::atom("record")>;    // recorder: met
 using flush_atom = caf::atom_constant<caf::atom("flush")>;      // recorder: commit everything so far
 using ack_atom = caf::atom_constant<caf::atom("ack")>;          // a reply that carries no data
 using run_atom = caf::atom_constant<caf::atom("run")>;          // director: run every tick, reply at the end
-using order_atom = caf::atom_constant<caf::atom("order")>;      // principal shard: this tick's purchase orders
-using decide_atom = caf::atom_constant<caf::atom("decide")>;    // agent shard: choose per order
-using audit_atom = caf::atom_constant<caf::atom("audit")>;      // auditor: inspect transactions
-using review_atom = caf::atom_constant<caf::atom("review")>;    // reviewer: human review of flagged items
 using commit_atom = caf::atom_constant<caf::atom("commit")>;    // debater: precommit to a label per image
 using move_atom = caf::atom_constant<caf::atom("move")>;        // debater: choose the next pixel to reveal
 using verdict_atom = caf::atom_constant<caf::atom("verdict")>;  // judge: logits on the revealed pixels
@@ -112,83 +108,6 @@ struct metric_batch {
   std::vector<metric_row> rows;
 };
 
-// ---- principal-agent market (scenarios/principal_agent) -----------------------------
-// Populations are sharded: one actor owns a contiguous block of principals or agents.
-// These batches carry one row per transaction and travel shard -> director -> shard.
-
-/// Purchase orders a principal shard delegates to one agent shard: per row, the
-/// principal, the agent it delegates to, `candidates` product ids and the principal's
-/// stated utility for each (its preferences, which the agent is meant to serve).
-struct order_batch {
-  int32_t candidates = 0;
-  std::vector<int32_t> principal;
-  std::vector<int32_t> agent;
-  std::vector<int32_t> product;  ///< rows x candidates
-  std::vector<float> utility;    ///< rows x candidates
-  size_t rows() const { return principal.size(); }
-};
-
-/// An agent shard's choices for orders of one principal shard: the chosen candidate
-/// (index into the order's candidates) and the transaction record an auditor reads
-/// (`gap`: the principal's best utility minus the chosen one, 0 when faithful).
-struct decision_batch {
-  std::vector<int32_t> principal;
-  std::vector<int32_t> agent;
-  std::vector<int32_t> choice;
-  std::vector<float> gap;
-  size_t rows() const { return principal.size(); }
-};
-
-/// What agents hear after a transaction: the fee paid and any penalty (a principal who
-/// saw an override, or an auditor who caught one).
-struct feedback_batch {
-  std::vector<int32_t> agent;
-  std::vector<float> payment;
-  std::vector<float> penalty;
-  size_t rows() const { return agent.size(); }
-};
-
-/// A principal shard's reply to decisions: feedback bucketed by agent shard, and the
-/// shard's sums for this tick's metrics (the principal side reads the true utilities).
-struct principal_report {
-  std::vector<feedback_batch> feedback;  ///< one per agent shard
-  int64_t transactions = 0;
-  int64_t overrides = 0;   ///< chose against the principal's interest (hidden truth)
-  int64_t observed = 0;    ///< transactions the principal saw
-  int64_t caught = 0;      ///< overrides the principal saw and punished
-  double welfare = 0;      ///< sum of the principal's utility of what was bought
-};
-
-/// An auditor's findings: how many transactions it inspected, and the agents it caught.
-struct audit_report {
-  int64_t audited = 0;
-  std::vector<int32_t> caught;
-};
-
-/// An agent shard's sums after learning: its agents' material gain this tick.
-struct agent_report {
-  int64_t transactions = 0;
-  double gain = 0;  ///< commission + fee - penalties (not the intrinsic alignment term)
-};
-
-// ---- scalable oversight by monitoring (scenarios/oversight_monitor) -------------------
-
-/// Learner responses as the monitors' and reviewers' perception models see them
-/// (policies/monitor_model.hpp): an id, whether it violates the policy (hidden truth,
-/// read only by those models and the evaluation) and how subtle it is.
-struct response_items {
-  std::vector<int64_t> id;
-  std::vector<int8_t> violation;
-  std::vector<float> subtlety;
-  size_t rows() const { return id.size(); }
-};
-
-/// One monitor's verdict on response_items: a suspicion score and a flag per row.
-struct flag_batch {
-  std::vector<float> suspicion;
-  std::vector<int8_t> flagged;
-};
-
 // ---- inspection (serialization) ----------------------------------------------------
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, query_batch& x) {
@@ -230,40 +149,6 @@ typename Inspector::result_type inspect(Inspector& f, metric_row& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, metric_batch& x) {
   return f(caf::meta::type_name("metric_batch"), x.rows);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, order_batch& x) {
-  return f(caf::meta::type_name("order_batch"), x.candidates, x.principal, x.agent, x.product, x.utility);
-}
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, decision_batch& x) {
-  return f(caf::meta::type_name("decision_batch"), x.principal, x.agent, x.choice, x.gap);
-}
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, feedback_batch& x) {
-  return f(caf::meta::type_name("feedback_batch"), x.agent, x.payment, x.penalty);
-}
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, principal_report& x) {
-  return f(caf::meta::type_name("principal_report"), x.feedback, x.transactions, x.overrides, x.observed, x.caught,
-           x.welfare);
-}
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, audit_report& x) {
-  return f(caf::meta::type_name("audit_report"), x.audited, x.caught);
-}
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, agent_report& x) {
-  return f(caf::meta::type_name("agent_report"), x.transactions, x.gain);
-}
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, response_items& x) {
-  return f(caf::meta::type_name("response_items"), x.id, x.violation, x.subtlety);
-}
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, flag_batch& x) {
-  return f(caf::meta::type_name("flag_batch"), x.suspicion, x.flagged);
 }
 
 template <class Inspector>
@@ -309,28 +194,6 @@ using trainer_actor = caf::typed_actor<caf::replies_to<step_atom, train_batch>::
 /// Recorder: appends metric rows; flush commits them and replies when durable.
 using recorder_actor = caf::typed_actor<caf::replies_to<record_atom, metric_batch>::with<ack_atom>,
                                         caf::replies_to<flush_atom>::with<ack_atom>>;
-
-/// Principal shard: a block of principals. order(t) -> this tick's orders, one batch per
-/// agent shard; judge(t, decisions in agent-shard order) -> feedback and metric sums.
-using principal_shard_actor = caf::typed_actor<
-    caf::replies_to<order_atom, int64_t /*tick*/>::with<std::vector<order_batch>>,
-    caf::replies_to<judge_atom, int64_t /*tick*/, std::vector<decision_batch>>::with<principal_report>>;
-
-/// Agent shard: a block of agents. decide(t, orders) -> choices, one batch per principal
-/// shard; learn(feedback) -> the shard's material gain this tick.
-using agent_shard_actor =
-    caf::typed_actor<caf::replies_to<decide_atom, int64_t /*tick*/, order_batch>::with<std::vector<decision_batch>>,
-                     caf::replies_to<learn_atom, feedback_batch>::with<agent_report>>;
-
-/// Critic auditor: inspects a share of the transactions it is shown, at a cost each.
-using auditor_actor = caf::typed_actor<caf::replies_to<audit_atom, int64_t /*tick*/, decision_batch>::with<audit_report>>;
-
-/// Automated monitor (a critic model or rule checks): scores and flags responses.
-using monitor_actor = caf::typed_actor<caf::replies_to<judge_atom, int64_t /*tick*/, response_items>::with<flag_batch>>;
-
-/// Simulated human reviewer: reviews flagged responses, replies 1 per confirmed violation.
-using reviewer_actor =
-    caf::typed_actor<caf::replies_to<review_atom, int64_t /*tick*/, response_items>::with<std::vector<int8_t>>>;
 
 /// Debater (debate scenario): precommits to one label per image (given the true labels;
 /// the honest debater returns them, the liar its chosen lies), then, each ply, chooses

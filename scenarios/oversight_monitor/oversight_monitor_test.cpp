@@ -1,9 +1,13 @@
 // The oversight_monitor scenario: how the catch rate moves with monitor quality and the
 // human budget (a small grid over three seeds), the review-order claim over 8 seeds, and
-// rates with an empty denominator left unrecorded rather than written as 0.
+// rates with an empty denominator left unrecorded rather than written as 0; and its
+// messages survive serialization.
 #include <catch2/catch.hpp>
 
+#include "runtime/protocol.hpp"
+#include "scenarios/oversight_monitor/messages.hpp"
 #include "tests/support/claim_run.hpp"
+#include "tests/support/round_trip.hpp"
 #include "tests/support/scenario_run.hpp"
 
 using namespace oversight;
@@ -98,4 +102,18 @@ TEST_CASE("oversight_monitor: a rate with nothing in its denominator is not reco
     CHECK(skipped > 0);   // the empty ticks were there to skip...
     CHECK(recorded > 0);  // ...and so were rates to record
   }
+}
+
+// Inside a caf::message (what crossing a process boundary needs), which also proves they
+// are registered.
+TEST_CASE("oversight_monitor: its messages round-trip", "[oversight_monitor][protocol]") {
+  using oversight::testing::message_round_trip;
+  caf::actor_system_config cfg;
+  register_protocol(cfg);
+  caf::actor_system sys{cfg};
+
+  const response_items ri{{1, 2}, {0, 1}, {0.1f, 0.9f}};
+  CHECK(message_round_trip(sys, ri) == ri);
+  const flag_batch fb{{-0.5f, 2.5f}, {0, 1}};
+  CHECK(message_round_trip(sys, fb) == fb);
 }

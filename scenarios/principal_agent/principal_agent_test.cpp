@@ -1,8 +1,12 @@
 // The principal_agent scenario's outcomes on a small configuration: the override-rate
-// claim over 8 seeds, the trend's shape and the audits over three.
+// claim over 8 seeds, the trend's shape and the audits over three; and its messages
+// survive serialization.
 #include <catch2/catch.hpp>
 
+#include "runtime/protocol.hpp"
+#include "scenarios/principal_agent/messages.hpp"
 #include "tests/support/claim_run.hpp"
+#include "tests/support/round_trip.hpp"
 #include "tests/support/scenario_run.hpp"
 
 using namespace oversight;
@@ -68,4 +72,34 @@ TEST_CASE("principal_agent: auditors lower the override rate at the cost they re
     CHECK(off.at("audits_spent").back() == 0.0);
     CHECK(spent == Approx(expected).epsilon(0.05));
   }
+}
+
+// Inside a caf::message (what crossing a process boundary needs), which also proves they
+// and the vectors the shard interfaces reply with are registered.
+TEST_CASE("principal_agent: its messages round-trip", "[principal_agent][protocol]") {
+  using oversight::testing::message_round_trip;
+  caf::actor_system_config cfg;
+  register_protocol(cfg);
+  caf::actor_system sys{cfg};
+
+  order_batch o{2, {5}, {9}, {1, 3}, {0.25f, -0.5f}};
+  std::vector<order_batch> os{o, order_batch{}};
+  CHECK(message_round_trip(sys, os) == os);
+
+  std::vector<decision_batch> ds{decision_batch{{5}, {9}, {1}, {0.75f}}};
+  CHECK(message_round_trip(sys, ds) == ds);
+
+  principal_report pr;
+  pr.feedback = {feedback_batch{{9}, {1.0f}, {0.0f}}};
+  pr.transactions = 3;
+  pr.overrides = 2;
+  pr.observed = 1;
+  pr.caught = 1;
+  pr.welfare = 0.5;
+  CHECK(message_round_trip(sys, pr) == pr);
+
+  const audit_report ar{4, {9, 11}};
+  CHECK(message_round_trip(sys, ar) == ar);
+  const agent_report gr{7, 1.5};
+  CHECK(message_round_trip(sys, gr) == gr);
 }

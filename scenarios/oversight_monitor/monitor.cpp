@@ -1,4 +1,5 @@
-#include "actors/monitor/monitor.hpp"
+// monitor: the automated-monitor actor of oversight_monitor (its interface in monitor.hpp).
+#include "scenarios/oversight_monitor/monitor.hpp"
 
 namespace oversight {
 
@@ -11,7 +12,7 @@ monitor_actor::behavior_type monitor(monitor_actor::stateful_pointer<monitor_sta
                                      std::string name, uint64_t seed) {
   self->state.draws = rng(seed, "monitor-" + name);
   return {
-      [=](judge_atom, int64_t, const response_items& items) {
+      [=](scan_atom, int64_t, const response_items& items) {
         flag_batch out;
         out.suspicion.resize(items.rows());
         out.flagged.resize(items.rows());

@@ -3,7 +3,7 @@
 //
 //   order(t)            -> this tick's purchase orders, one batch per agent shard (rows
 //                          in principal order): candidates and the principal's utilities
-//   judge(t, decisions) -> for each transaction, the principal sees what the agent
+//   settle(t, decisions) -> for each transaction, the principal sees what the agent
 //                          bought with probability observe_prob and compares it with
 //                          its own best candidate (agents state no reasons); an override
 //                          it sees (a loss above `tolerance`) is punished: no fee and a
@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "policies/market.hpp"
-#include "runtime/protocol.hpp"
+#include "scenarios/principal_agent/messages.hpp"
 
 namespace oversight {
 

@@ -1,4 +1,5 @@
-#include "actors/reviewer/reviewer.hpp"
+// reviewer: the human-reviewer actor of oversight_monitor (its interface in reviewer.hpp).
+#include "scenarios/oversight_monitor/reviewer.hpp"
 
 #include <string>
 

@@ -1,4 +1,5 @@
-#include "actors/population/population.hpp"
+// population: the league's learners in one actor (its interface in population.hpp).
+#include "scenarios/league/population.hpp"
 
 #include <stdexcept>
 

@@ -12,7 +12,7 @@
 #include <memory>
 
 #include "policies/market.hpp"
-#include "runtime/protocol.hpp"
+#include "scenarios/principal_agent/messages.hpp"
 
 namespace oversight {
 

@@ -7,7 +7,7 @@
 #pragma once
 
 #include "policies/monitor_model.hpp"
-#include "runtime/protocol.hpp"
+#include "scenarios/oversight_monitor/messages.hpp"
 
 namespace oversight {
 

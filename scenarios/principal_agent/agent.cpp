@@ -1,4 +1,5 @@
-#include "actors/agent/agent.hpp"
+// agent: the agent-shard actor of principal_agent (its interface in agent.hpp).
+#include "scenarios/principal_agent/agent.hpp"
 
 #include <string>
 

@@ -1,4 +1,5 @@
-#include "actors/auditor/auditor.hpp"
+// auditor: the critic-auditor actor of principal_agent (its interface in auditor.hpp).
+#include "scenarios/principal_agent/auditor.hpp"
 
 namespace oversight {
 

@@ -19,17 +19,9 @@
 #include <string>
 
 #include "policies/nets.hpp"
-#include "runtime/protocol.hpp"
+#include "scenarios/league/messages.hpp"
 
 namespace oversight {
-
-using freeze_atom = caf::atom_constant<caf::atom("freeze")>;  // population: snapshot members
-
-using population_actor = caf::typed_actor<
-    caf::replies_to<act_atom, query_batch, std::vector<int32_t> /*member per row*/, bool /*greedy*/>::with<
-        response_batch>,
-    caf::replies_to<learn_atom, train_batch>::with<ack_atom>,
-    caf::replies_to<freeze_atom, std::vector<int32_t> /*from*/, std::vector<int32_t> /*to*/>::with<ack_atom>>;
 
 /// Throws std::invalid_argument when learners is 0.
 population_actor spawn_population(caf::actor_system& sys, const policy_config& cfg, size_t learners, size_t frozen,

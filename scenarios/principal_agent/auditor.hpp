@@ -10,7 +10,7 @@
 
 #include <string>
 
-#include "runtime/protocol.hpp"
+#include "scenarios/principal_agent/messages.hpp"
 #include "runtime/rng.hpp"
 
 namespace oversight {

@@ -1,4 +1,5 @@
-#include "actors/principal/principal.hpp"
+// principal: the principal-shard actor of principal_agent (its interface in principal.hpp).
+#include "scenarios/principal_agent/principal.hpp"
 
 #include <string>
 
@@ -42,7 +43,7 @@ principal_shard_actor::behavior_type principal_shard(principal_shard_actor::stat
         }
         return out;
       },
-      [=](judge_atom, int64_t, const std::vector<decision_batch>& decisions) {
+      [=](settle_atom, int64_t, const std::vector<decision_batch>& decisions) {
         auto& st = self->state;
         auto& b = *st.block;
         principal_report rep;

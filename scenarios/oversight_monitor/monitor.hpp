@@ -1,14 +1,14 @@
 // monitor: an automated overseer of a learner's response stream (a critic model or rule
 // checks; policies/monitor_model.hpp for how each perceives a response).
 //
-//   judge(t, items) -> a suspicion score and a flag for every item, in item order
+//   scan(t, items) -> a suspicion score and a flag for every item, in item order
 // Draws from the stream monitor-NAME.
 #pragma once
 
 #include <string>
 
 #include "policies/monitor_model.hpp"
-#include "runtime/protocol.hpp"
+#include "scenarios/oversight_monitor/messages.hpp"
 
 namespace oversight {
 
