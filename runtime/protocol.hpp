@@ -180,14 +180,6 @@ using attacker_actor = caf::typed_actor<
     caf::replies_to<propose_atom, int64_t /*tick*/>::with<query_batch>,
     caf::replies_to<feedback_atom, query_batch, judgment_batch>::with<ack_atom>>;
 
-/// Classifier (weak supervisor, strong ceiling, weak-to-strong student): learn trains
-/// one epoch on its trainer thread (a batch with rows replaces its training set; an
-/// empty one reuses it) and acks once the new weights are installed; act returns
-/// `rows x classes` probabilities.
-using classifier_actor =
-    caf::typed_actor<caf::replies_to<learn_atom, train_batch>::with<ack_atom>,
-                     caf::replies_to<act_atom, query_batch>::with<std::vector<float>>>;
-
 /// Trainer: runs optimizer steps on its own thread and returns the new parameters.
 using trainer_actor = caf::typed_actor<caf::replies_to<step_atom, train_batch>::with<param_blob>>;
 

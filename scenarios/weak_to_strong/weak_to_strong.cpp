@@ -1,6 +1,7 @@
 // weak_to_strong: Burns et al. 2023, "Weak-to-strong generalization". The protocol,
-// the size ladder and the representations are in w2s_program.hpp; this file is the
-// registration: parameters and metrics, as `oversight list` shows them.
+// the size ladder and the representations are in w2s_program.hpp, the parameters in
+// w2s_params.hpp; this file is the registration: parameters and metrics, as
+// `oversight list` shows them.
 #include "runtime/scenario_registry.hpp"
 #include "scenarios/weak_to_strong/w2s_program.hpp"
 
@@ -21,14 +22,16 @@ std::vector<metric_decl> metrics() {
 }
 
 const registrar reg{scenario_info{
-    "weak_to_strong",
-    "weak-to-strong generalization (Burns et al. 2023): strong students trained on a weak supervisor's labels; "
-    "PGR, auxiliary confidence loss, bootstrapping",
-    w2s_common_params(false), metrics(), [](run_context& ctx) { run_w2s(ctx, false); },
+    .name = "weak_to_strong",
+    .doc = "weak-to-strong generalization (Burns et al. 2023): strong students trained on a weak supervisor's labels; "
+           "PGR, auxiliary confidence loss, bootstrapping",
+    .params = declare_params<weak_to_strong_params>(),
+    .metrics = metrics(),
+    .run = run_program<w2s_scenario_program<weak_to_strong_params>>,
     // Small enough for the test over every registered scenario.
-    {"world.train_samples=600", "world.test_samples=300", "train.epochs=3", "boot.steps=1", "ladder.features=0,8,16",
-     "ladder.hidden=0,0,16", "ladder.inputs=4,0,0", "ladder.concepts=0,2,4", "strong.size=2",
-     "ladder.input_noise=30,0,0", "ladder.concept_noise=0,20,5"}}};
+    .smoke = {"world.train_samples=600", "world.test_samples=300", "train.epochs=3", "boot.steps=1",
+              "ladder.features=0,8,16", "ladder.hidden=0,0,16", "ladder.inputs=4,0,0", "ladder.concepts=0,2,4",
+              "strong.size=2", "ladder.input_noise=30,0,0", "ladder.concept_noise=0,20,5"}}};
 
 }  // namespace
 }  // namespace oversight

@@ -1,4 +1,5 @@
-#include "actors/classifier/classifier.hpp"
+// The classifier role (see classifier.hpp).
+#include "scenarios/weak_to_strong/classifier.hpp"
 
 #include "actors/trainer/trainer.hpp"
 
@@ -18,11 +19,11 @@ classifier_actor::behavior_type classifier_behavior(classifier_actor::stateful_p
       spawn_trainer(self->system(), make_classifier_trainer(cfg, self->state.net->params(), fnv1a(name) ^ seed));
   self->link_to(self->state.trainer);  // the trainer lives and dies with its classifier
   return {
-      [=](learn_atom, train_batch& b) -> caf::result<ack_atom> {
+      [=](fit_atom, train_batch& b) -> caf::result<ack_atom> {
         return train_and_ack(self, self->state.trainer, std::move(b),
                              [=](const std::vector<float>& p) { self->state.net->set_params(p); });
       },
-      [=](act_atom, const query_batch& q) { return self->state.net->probs(q.x); },
+      [=](classify_atom, const query_batch& q) { return self->state.net->probs(q.x); },
   };
 }
 }  // namespace
