@@ -23,7 +23,6 @@ void register_protocol(caf::actor_system_config& cfg) {
   cfg.add_message_type<agent_report>("agent_report");
   cfg.add_message_type<response_items>("response_items");
   cfg.add_message_type<flag_batch>("flag_batch");
-  cfg.add_message_type<debate_positions>("debate_positions");
   cfg.add_message_type<std::vector<int64_t>>("int64_vector");
   cfg.add_message_type<std::vector<float>>("float_vector");
   cfg.add_message_type<std::vector<int8_t>>("int8_vector");

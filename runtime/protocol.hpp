@@ -16,7 +16,6 @@
 #include <caf/all.hpp>
 
 #include "policies/batch.hpp"   // train_batch
-#include "policies/debate.hpp"  // debate_positions
 
 namespace oversight {
 
@@ -38,9 +37,6 @@ using order_atom = caf::atom_constant<caf::atom("order")>;      // principal sha
 using decide_atom = caf::atom_constant<caf::atom("decide")>;    // agent shard: choose per order
 using audit_atom = caf::atom_constant<caf::atom("audit")>;      // auditor: inspect transactions
 using review_atom = caf::atom_constant<caf::atom("review")>;    // reviewer: human review of flagged items
-using commit_atom = caf::atom_constant<caf::atom("commit")>;    // debater: precommit to a label per image
-using move_atom = caf::atom_constant<caf::atom("move")>;        // debater: choose the next pixel to reveal
-using verdict_atom = caf::atom_constant<caf::atom("verdict")>;  // judge: logits on the revealed pixels
 
 // ---- value structs ---------------------------------------------------------------
 
@@ -266,12 +262,6 @@ typename Inspector::result_type inspect(Inspector& f, flag_batch& x) {
   return f(caf::meta::type_name("flag_batch"), x.suspicion, x.flagged);
 }
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, debate_positions& x) {
-  return f(caf::meta::type_name("debate_positions"), x.pixels, x.images, x.honest, x.liar, x.revealed_count,
-           x.revealed);
-}
-
 
 // ---- role interfaces -----------------------------------------------------------------
 
@@ -337,17 +327,6 @@ using monitor_actor = caf::typed_actor<caf::replies_to<judge_atom, int64_t /*tic
 /// Simulated human reviewer: reviews flagged responses, replies 1 per confirmed violation.
 using reviewer_actor =
     caf::typed_actor<caf::replies_to<review_atom, int64_t /*tick*/, response_items>::with<std::vector<int8_t>>>;
-
-/// Debater (debate scenario): precommits to one label per image (given the true labels;
-/// the honest debater returns them, the liar its chosen lies), then, each ply, chooses
-/// the next pixel to reveal in every game it plays (`plies_left` includes this one).
-using debater_actor = caf::typed_actor<
-    caf::replies_to<commit_atom, debate_positions, std::vector<int32_t> /*truth*/>::with<std::vector<int32_t>>,
-    caf::replies_to<move_atom, debate_positions, int32_t /*plies_left*/>::with<std::vector<int32_t>>>;
-
-/// Judge (debate scenario): a frozen sparse classifier; `games x classes` logits on each
-/// game's revealed pixels.
-using judge_actor = caf::typed_actor<caf::replies_to<verdict_atom, debate_positions>::with<std::vector<float>>>;
 
 /// Registers every message type above with the actor system.
 void register_protocol(caf::actor_system_config& cfg);
