@@ -16,7 +16,6 @@
 #include <caf/all.hpp>
 
 #include "policies/batch.hpp"   // train_batch
-#include "policies/debate.hpp"  // debate_positions
 
 namespace oversight {
 
@@ -34,9 +33,6 @@ using record_atom = caf::atom_constant<caf::atom("record")>;    // recorder: met
 using flush_atom = caf::atom_constant<caf::atom("flush")>;      // recorder: commit everything so far
 using ack_atom = caf::atom_constant<caf::atom("ack")>;          // a reply that carries no data
 using run_atom = caf::atom_constant<caf::atom("run")>;          // director: run every tick, reply at the end
-using commit_atom = caf::atom_constant<caf::atom("commit")>;    // debater: precommit to a label per image
-using move_atom = caf::atom_constant<caf::atom("move")>;        // debater: choose the next pixel to reveal
-using verdict_atom = caf::atom_constant<caf::atom("verdict")>;  // judge: logits on the revealed pixels
 
 // ---- value structs ---------------------------------------------------------------
 
@@ -151,13 +147,6 @@ typename Inspector::result_type inspect(Inspector& f, metric_batch& x) {
   return f(caf::meta::type_name("metric_batch"), x.rows);
 }
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, debate_positions& x) {
-  return f(caf::meta::type_name("debate_positions"), x.pixels, x.images, x.honest, x.liar, x.revealed_count,
-           x.revealed);
-}
-
-
 // ---- role interfaces -----------------------------------------------------------------
 
 /// Critic: judges responses, names the items it wants a human label for (within its
@@ -187,16 +176,6 @@ using trainer_actor = caf::typed_actor<caf::replies_to<step_atom, train_batch>::
 using recorder_actor = caf::typed_actor<caf::replies_to<record_atom, metric_batch>::with<ack_atom>,
                                         caf::replies_to<flush_atom>::with<ack_atom>>;
 
-/// Debater (debate scenario): precommits to one label per image (given the true labels;
-/// the honest debater returns them, the liar its chosen lies), then, each ply, chooses
-/// the next pixel to reveal in every game it plays (`plies_left` includes this one).
-using debater_actor = caf::typed_actor<
-    caf::replies_to<commit_atom, debate_positions, std::vector<int32_t> /*truth*/>::with<std::vector<int32_t>>,
-    caf::replies_to<move_atom, debate_positions, int32_t /*plies_left*/>::with<std::vector<int32_t>>>;
-
-/// Judge (debate scenario): a frozen sparse classifier; `games x classes` logits on each
-/// game's revealed pixels.
-using judge_actor = caf::typed_actor<caf::replies_to<verdict_atom, debate_positions>::with<std::vector<float>>>;
 
 /// Registers every message type above with the actor system.
 void register_protocol(caf::actor_system_config& cfg);

@@ -19,7 +19,7 @@
 // Under all_lies that is exactly the judge alone: the truth beats all 9 lies iff it is
 // the judge's argmax. Under one_lie it is the 2-way choice from random pixels.
 //
-// Wiring (constructor): load the data, train the sparse judge on random k-pixel masks
+// Wiring (debate_program's constructor): load the data, train the sparse judge on random k-pixel masks
 // (policies/sparse_judge.hpp), freeze it, and spawn the judge actor plus `debate.pairs`
 // pairs of debater actors (each with its own copy of the judge for its search).
 //
@@ -35,24 +35,78 @@
 #include <memory>
 #include <numeric>
 
-#include "actors/debater/debater.hpp"
 #include "actors/director/director.hpp"
-#include "actors/judge/judge.hpp"
 #include "runtime/error.hpp"
+#include "runtime/param_fields.hpp"
 #include "runtime/scenario_registry.hpp"
+#include "scenarios/debate/debater.hpp"
+#include "scenarios/debate/judge.hpp"
 #include "scenarios/worlds/fashion_mnist.hpp"
 
 namespace oversight {
 
 namespace {
 
-class debate_program : public tick_program {
+/// Who picks the revealed pixels (`debate.reveal`).
+enum class reveal_by { debaters, random };
+/// Who reveals the first pixel (`debate.first`).
+enum class first_mover { honest, liar };
+
+/// Every parameter, declared and read by one list.
+struct debate_params {
+  int64_t ticks = 0;
+  size_t per_tick = 0;
+  std::string data_dir;
+  int64_t data_limit = 0;
+  int k = 0;
+  sparse_judge_config judge;  ///< hidden, layers, lr, steps, batch (the shape comes from the data)
+  debate_search_config search;
+  int lie_probes = 0;
+  int pairs = 0;
+  first_mover first = first_mover::honest;
+  debate_protocol protocol = debate_protocol::all_lies;
+  reveal_by reveal = reveal_by::debaters;
+
+  void fields(param_fields& f) {
+    f.integer("ticks", ticks, 5, 1, 1000000, "evaluation batches; each takes eval.images_per_tick fresh test images");
+    f.integer("eval.images_per_tick", per_tick, 100, 1, 100000, "test images judged (alone and with debate) per tick");
+    f.text("data.dir", data_dir, "", {},
+           "directory of the IDX files (train/t10k images and labels); empty: Debian's "
+           "/usr/share/datasets/fashion-mnist");
+    f.integer("data.limit", data_limit, 0, 0, 100000000, "keep only the first N examples of each split; 0: all");
+    f.integer("judge.pixels", k, 6, 1, 100000,
+              "k: pixels the judge sees (random alone, debated in a debate; even when the debaters reveal)");
+    f.integer("judge.hidden", judge.hidden, 128, 4, 4096, "judge hidden width");
+    f.integer("judge.layers", judge.layers, 2, 1, 2, "judge hidden layers");
+    f.real("judge.lr", judge.lr, 3e-3, 1e-6, 1.0, "judge Adam learning rate");
+    f.integer("judge.steps", judge.steps, 10000, 1, 10000000, "judge training steps (minibatches of random k-pixel masks)");
+    f.integer("judge.batch", judge.batch, 128, 1, 100000, "images per judge training step");
+    f.integer("search.width", search.width, 8, 1, 100000, "debaters' lookahead: moves kept per node");
+    f.integer("search.depth", search.depth, 2, 1, 16, "debaters' lookahead: plies searched per move (1: greedy)");
+    f.integer("liar.probes", lie_probes, 16, 1, 100000,
+              "random k-pixel masks the liar uses to pick its most plausible lie");
+    f.integer("debate.pairs", pairs, 2, 1, 1024, "debater pairs; each plays its own shard of the images in parallel");
+    f.choice("debate.first", first, first_mover::honest, {{"honest", first_mover::honest}, {"liar", first_mover::liar}},
+             "who reveals the first pixel");
+    f.choice("debate.protocol", protocol, debate_protocol::all_lies,
+             {{"all_lies", debate_protocol::all_lies}, {"one_lie", debate_protocol::one_lie}},
+             "lies the honest side must beat: all_lies, one game against each wrong label, the image won "
+             "only if every game is (Irving et al.'s precommit rule); one_lie, one game against the liar's "
+             "most plausible lie");
+    f.choice("debate.reveal", reveal, reveal_by::debaters,
+             {{"debaters", reveal_by::debaters}, {"random", reveal_by::random}},
+             "who picks the k revealed pixels: the debaters (the debate); random, the control: every game "
+             "of an image shows the judge-alone run's k random pixels");
+  }
+};
+
+class debate_program : public scenario_program {
  public:
-  debate_program(const param_set& p, uint64_t seed, caf::actor_system& sys) : p_(p) {
+  debate_program(const param_set& params, uint64_t seed, caf::actor_system& sys)
+      : p_(read_params<debate_params>(params)) {
     // ---- the world: images and their true labels ----
-    const std::string dir_text = p.text("data.dir");
-    const auto dir = dir_text.empty() ? default_fashion_mnist_dir() : std::filesystem::path(dir_text);
-    data_ = load_fashion_mnist(dir, size_t(p.integer("data.limit")));
+    const auto dir = p_.data_dir.empty() ? default_fashion_mnist_dir() : std::filesystem::path(p_.data_dir);
+    data_ = load_fashion_mnist(dir, size_t(p_.data_limit));
     for (auto* split : {&data_.train, &data_.test})
       for (size_t i = 0; i < split->labels.size(); ++i)
         if (split->labels[i] >= fashion_mnist::classes)
@@ -63,12 +117,11 @@ class debate_program : public tick_program {
     if (data_.test.images.size() != size_t(pixels_))
       throw user_error("data.dir=" + dir.string() + ": train images are " + std::to_string(pixels_) +
                        " pixels, test images " + std::to_string(data_.test.images.size()));
-    k_ = int(p.integer("judge.pixels"));
+    k_ = p_.k;
     if (k_ > pixels_)
       throw user_error("judge.pixels=" + std::to_string(k_) + " is more than the " + std::to_string(pixels_) +
                        " pixels of an image in " + dir.string());
-    protocol_ = protocol_of(p);
-    debaters_reveal_ = p.text("debate.reveal") == "debaters";
+    debaters_reveal_ = p_.reveal == reveal_by::debaters;
     // The debaters alternate reveals, so with an odd k one side would reveal one pixel
     // more than the other: refused rather than silently favouring whoever moves first.
     if (debaters_reveal_ && k_ % 2 != 0)
@@ -76,13 +129,11 @@ class debate_program : public tick_program {
                        " is odd: with debate.reveal = \"debaters\" the two debaters alternate reveals, so one "
                        "would show one pixel more than the other; use an even k (the paper's 4 or 6), or "
                        "debate.reveal = \"random\"");
-    per_tick_ = size_t(p.integer("eval.images_per_tick"));
-    const size_t wanted = per_tick_ * size_t(p.integer("ticks"));
+    const size_t wanted = p_.per_tick * size_t(p_.ticks);
     if (wanted > data_.test.size())
       throw user_error("ticks x eval.images_per_tick = " + std::to_string(wanted) + " test images, but " +
                        dir.string() + " holds " + std::to_string(data_.test.size()) +
-                       (p.integer("data.limit") > 0 ? " (data.limit=" + std::to_string(p.integer("data.limit")) + ")"
-                                                    : std::string()));
+                       (p_.data_limit > 0 ? " (data.limit=" + std::to_string(p_.data_limit) + ")" : std::string()));
 
     // Which test images, in which order: a seeded shuffle.
     order_.resize(data_.test.size());
@@ -92,14 +143,10 @@ class debate_program : public tick_program {
     alone_ = rng(seed, "judge-alone");
 
     // ---- the judge: trained on random k-pixel masks, then frozen ----
+    judge_cfg_ = p_.judge;
     judge_cfg_.pixels = pixels_;
     judge_cfg_.classes = fashion_mnist::classes;
     judge_cfg_.reveal = k_;
-    judge_cfg_.hidden = int(p.integer("judge.hidden"));
-    judge_cfg_.layers = int(p.integer("judge.layers"));
-    judge_cfg_.lr = p.real("judge.lr");
-    judge_cfg_.steps = int(p.integer("judge.steps"));
-    judge_cfg_.batch = int(p.integer("judge.batch"));
     rng init(seed, "judge/init"), masks(seed, "judge/masks");
     sparse_judge judge(judge_cfg_, init);
     // Training runs here, on the calling thread, before any tick: nothing else is
@@ -108,57 +155,43 @@ class debate_program : public tick_program {
     const auto frozen = judge.params();
 
     // ---- role actors ----
-    judge_ = spawn_judge(sys, judge_cfg_, frozen);
+    judge_ = keep(spawn_judge(sys, judge_cfg_, frozen));
     debater_settings ds;
     ds.judge = judge_cfg_;
     ds.judge_params = frozen;
-    ds.search.width = int(p.integer("search.width"));
-    ds.search.depth = int(p.integer("search.depth"));
-    ds.lie_probes = int(p.integer("liar.probes"));
-    const int pairs = int(p.integer("debate.pairs"));
-    for (int i = 0; i < pairs; ++i) {
+    ds.search = p_.search;
+    ds.lie_probes = p_.lie_probes;
+    for (int i = 0; i < p_.pairs; ++i) {
       ds.honest = true;
-      honest_.push_back(spawn_debater(sys, ds, seed, "honest-" + std::to_string(i)));
+      honest_.push_back(keep(spawn_debater(sys, ds, seed, "honest-" + std::to_string(i))));
       ds.honest = false;
-      liar_.push_back(spawn_debater(sys, ds, seed, "liar-" + std::to_string(i)));
+      liar_.push_back(keep(spawn_debater(sys, ds, seed, "liar-" + std::to_string(i))));
     }
-    honest_first_ = p.text("debate.first") == "honest";
   }
 
-  static debate_protocol protocol_of(const param_set& p) {
-    return p.text("debate.protocol") == "one_lie" ? debate_protocol::one_lie : debate_protocol::all_lies;
-  }
+  int64_t ticks() const override { return p_.ticks; }
 
-  int64_t ticks() const override { return p_.integer("ticks"); }
-
-  std::vector<caf::actor> actors() const override {
-    std::vector<caf::actor> out{caf::actor_cast<caf::actor>(judge_)};
-    for (auto& d : honest_) out.push_back(caf::actor_cast<caf::actor>(d));
-    for (auto& d : liar_) out.push_back(caf::actor_cast<caf::actor>(d));
-    return out;
-  }
-
-  void run_tick(caf::event_based_actor* self, int64_t t, tick_done done) override {
+  void run_tick(tick_handle tick) override {
     // This tick's images, cut into one contiguous shard per debater pair. Shards depend
     // on the parameters only, never on scheduling. Each image gets its k random pixels
     // here, in image order from one stream: the judge alone sees them, and so does every
     // game of the image under reveal = random.
     const size_t S = honest_.size();
-    auto tick = std::make_shared<tick_state>();
-    tick->images.resize(S);
-    tick->truth.resize(S);
-    tick->random.resize(S);
-    const size_t first = size_t(t) * per_tick_;
-    for (size_t i = 0; i < per_tick_; ++i) {
-      const size_t s = i * S / per_tick_;
+    auto ts = std::make_shared<tick_state>();
+    ts->images.resize(S);
+    ts->truth.resize(S);
+    ts->random.resize(S);
+    const size_t first = size_t(tick.t()) * p_.per_tick;
+    for (size_t i = 0; i < p_.per_tick; ++i) {
+      const size_t s = i * S / p_.per_tick;
       const size_t img = order_[first + i];
-      auto& pos = tick->images[s];
+      auto& pos = ts->images[s];
       pos.pixels = pixels_;
       for (int32_t q = 0; q < pixels_; ++q) pos.images.push_back(data_.test.pixel(img, size_t(q)));
       pos.honest.push_back(0);  // placeholders: the claims live in the games
       pos.liar.push_back(0);
-      tick->truth[s].push_back(data_.test.labels[img]);
-      random_pixels(alone_, pixels_, k_, tick->random[s]);
+      ts->truth[s].push_back(data_.test.labels[img]);
+      random_pixels(alone_, pixels_, k_, ts->random[s]);
     }
 
     // Judge alone: the k random pixels per image, a 10-way decision.
@@ -166,24 +199,22 @@ class debate_program : public tick_program {
     alone.pixels = pixels_;
     alone.revealed_count = k_;
     for (size_t s = 0; s < S; ++s) {
-      const auto& pos = tick->images[s];
+      const auto& pos = ts->images[s];
       alone.images.insert(alone.images.end(), pos.images.begin(), pos.images.end());
       alone.honest.insert(alone.honest.end(), pos.honest.begin(), pos.honest.end());  // unused by the judge
       alone.liar.insert(alone.liar.end(), pos.liar.begin(), pos.liar.end());
-      alone.revealed.insert(alone.revealed.end(), tick->random[s].begin(), tick->random[s].end());
+      alone.revealed.insert(alone.revealed.end(), ts->random[s].begin(), ts->random[s].end());
     }
-    self->request(judge_, caf::infinite, verdict_atom::value, alone)
-        .then(
-            [=, this](std::vector<float>& logits) {
-              size_t g = 0;
-              for (auto& tr : tick->truth)
-                for (auto label : tr) {
-                  const float* lg = logits.data() + g++ * size_t(fashion_mnist::classes);
-                  alone_right_ += int64_t(std::max_element(lg, lg + fashion_mnist::classes) - lg) == label ? 1 : 0;
-                }
-              commit(self, t, tick, done);
-            },
-            done.fail);
+    auto logits = tick.ask<std::vector<float>>(judge_, verdict_atom::value, alone);
+    tick.then([=, this] {
+      size_t g = 0;
+      for (auto& tr : ts->truth)
+        for (auto label : tr) {
+          const float* lg = logits->data() + g++ * size_t(fashion_mnist::classes);
+          alone_right_ += int64_t(std::max_element(lg, lg + fashion_mnist::classes) - lg) == label ? 1 : 0;
+        }
+      commit(tick, ts);
+    });
   }
 
  private:
@@ -192,67 +223,65 @@ class debate_program : public tick_program {
     std::vector<debate_positions> images;       ///< one row per image, nothing revealed
     std::vector<std::vector<int32_t>> truth;    ///< per image
     std::vector<std::vector<int32_t>> random;   ///< per image: its k random pixels
-    std::vector<debate_positions> games;        ///< the precommit games (protocol_)
+    std::vector<debate_positions> games;        ///< the precommit games (p_.protocol)
   };
   using tick_ptr = std::shared_ptr<tick_state>;
+  using labels_reply = reply<std::vector<int32_t>>;
 
   // The honest side precommits (to the truth); under one_lie the liar picks its lie.
   // Every shard in parallel. Under all_lies the lies are the protocol's: every wrong
   // label, one game each.
-  void commit(caf::event_based_actor* self, int64_t t, tick_ptr tick, tick_done done) {
-    const size_t S = tick->images.size();
-    const bool ask_liar = protocol_ == debate_protocol::one_lie;
-    auto claims = std::make_shared<std::vector<std::vector<int32_t>>>(2 * S);
-    auto after = join(ask_liar ? 2 * S : S, [=, this] {
-      tick->games.resize(S);
+  void commit(tick_handle tick, tick_ptr ts) {
+    const size_t S = ts->images.size();
+    const bool ask_liar = p_.protocol == debate_protocol::one_lie;
+    std::vector<labels_reply> honest, lies;
+    for (size_t s = 0; s < S; ++s) {
+      honest.push_back(tick.ask<std::vector<int32_t>>(honest_[s], commit_atom::value, ts->images[s], ts->truth[s]));
+      if (ask_liar)
+        lies.push_back(tick.ask<std::vector<int32_t>>(liar_[s], commit_atom::value, ts->images[s], ts->truth[s]));
+    }
+    tick.then([=, this] {
+      ts->games.resize(S);
       for (size_t s = 0; s < S; ++s) {
-        const auto& truth = tick->truth[s];
-        OVERSIGHT_CHECK((*claims)[2 * s] == truth);  // the honest debater argues the truth
-        auto& games = tick->games[s];
-        games = precommit_games(tick->images[s], truth, (*claims)[2 * s + 1], protocol_, fashion_mnist::classes);
+        const auto& truth = ts->truth[s];
+        OVERSIGHT_CHECK(*honest[s] == truth);  // the honest debater argues the truth
+        auto& games = ts->games[s];
+        games = precommit_games(ts->images[s], truth, ask_liar ? *lies[s] : std::vector<int32_t>{}, p_.protocol,
+                                fashion_mnist::classes);
         if (!debaters_reveal_) {
           // The control: each game shows its image's random pixels.
-          const size_t per = games_per_image(protocol_, fashion_mnist::classes);
+          const size_t per = games_per_image(p_.protocol, fashion_mnist::classes);
           games.revealed_count = k_;
           for (size_t g = 0; g < games.games(); ++g) {
-            auto b = tick->random[s].begin() + std::ptrdiff_t(g / per * size_t(k_));
+            auto b = ts->random[s].begin() + std::ptrdiff_t(g / per * size_t(k_));
             games.revealed.insert(games.revealed.end(), b, b + k_);
           }
         }
       }
-      if (debaters_reveal_) return ply(self, t, tick, 0, done);
-      verdict(self, t, tick, done);
+      if (debaters_reveal_) return ply(tick, ts, 0);
+      verdict(tick, ts);
     });
-    for (size_t s = 0; s < S; ++s) {
-      for (int side = 0; side < (ask_liar ? 2 : 1); ++side) {
-        const auto& who = side == 0 ? honest_[s] : liar_[s];
-        self->request(who, caf::infinite, commit_atom::value, tick->images[s], tick->truth[s])
-            .then(
-                [=](std::vector<int32_t>& c) {
-                  (*claims)[2 * s + size_t(side)] = std::move(c);
-                  after();
-                },
-                done.fail);
-      }
-    }
   }
 
   // One reveal in every game: the mover of each shard chooses, all shards in parallel.
-  void ply(caf::event_based_actor* self, int64_t t, tick_ptr tick, int n, tick_done done) {
-    if (n == k_) return verdict(self, t, tick, done);
-    const bool honest_moves = (n % 2 == 0) == honest_first_;
+  void ply(tick_handle tick, tick_ptr ts, int n) {
+    if (n == k_) return verdict(tick, ts);
+    const bool honest_moves = (n % 2 == 0) == (p_.first == first_mover::honest);
     const auto& movers = honest_moves ? honest_ : liar_;
-    const size_t S = tick->games.size();
-    auto moves = std::make_shared<std::vector<std::vector<int32_t>>>(S);
-    auto after = join(S, [=, this] {
+    const size_t S = ts->games.size();
+    std::vector<labels_reply> moves;
+    for (size_t s = 0; s < S; ++s)
+      moves.push_back(tick.ask<std::vector<int32_t>>(movers[s], move_atom::value, ts->games[s], int32_t(k_ - n)));
+    tick.then([=, this] {
       for (size_t s = 0; s < S; ++s) {
-        auto& pos = tick->games[s];
+        auto& pos = ts->games[s];
+        const auto& chosen = *moves[s];
         const size_t G = pos.games(), before = size_t(pos.revealed_count);
-        OVERSIGHT_CHECK_EQ((*moves)[s].size(), G);
+        OVERSIGHT_CHECK_EQ(chosen.size(), G);
         std::vector<int32_t> next;
         next.reserve(G * (before + 1));
         for (size_t g = 0; g < G; ++g) {
-          const int32_t m = (*moves)[s][g];
+          const int32_t m = chosen[g];
           auto b = pos.revealed.begin() + std::ptrdiff_t(g * before), e = b + std::ptrdiff_t(before);
           OVERSIGHT_CHECK(m >= 0 && m < pixels_ && std::find(b, e, m) == e);  // a fresh pixel
           next.insert(next.end(), b, e);
@@ -261,103 +290,59 @@ class debate_program : public tick_program {
         pos.revealed = std::move(next);
         pos.revealed_count = int32_t(before + 1);
       }
-      ply(self, t, tick, n + 1, done);
+      ply(tick, ts, n + 1);
     });
-    for (size_t s = 0; s < S; ++s)
-      self->request(movers[s], caf::infinite, move_atom::value, tick->games[s], int32_t(k_ - n))
-          .then(
-              [=](std::vector<int32_t>& m) {
-                (*moves)[s] = std::move(m);
-                after();
-              },
-              done.fail);
   }
 
   // The judge decides every game between its two claims from its revealed pixels alone;
   // the honest side wins an image when it wins all of the image's games.
-  void verdict(caf::event_based_actor* self, int64_t t, tick_ptr tick, tick_done done) {
+  void verdict(tick_handle tick, tick_ptr ts) {
     debate_positions all;
     all.pixels = pixels_;
     all.revealed_count = k_;
-    for (auto& pos : tick->games) {
+    for (auto& pos : ts->games) {
       OVERSIGHT_CHECK_EQ(pos.revealed_count, k_);
       all.images.insert(all.images.end(), pos.images.begin(), pos.images.end());
       all.honest.insert(all.honest.end(), pos.honest.begin(), pos.honest.end());
       all.liar.insert(all.liar.end(), pos.liar.begin(), pos.liar.end());
       all.revealed.insert(all.revealed.end(), pos.revealed.begin(), pos.revealed.end());
     }
-    self->request(judge_, caf::infinite, verdict_atom::value, all)
-        .then(
-            [=, this](std::vector<float>& logits) {
-              const auto games = honest_wins_games(logits, all, fashion_mnist::classes);
-              const auto images = honest_wins_images(games, games_per_image(protocol_, fashion_mnist::classes));
-              for (auto w : games) games_won_ += w;
-              for (auto w : images) debate_right_ += w;
-              games_ += int64_t(games.size());
-              seen_ += int64_t(images.size());
-              std::vector<metric_row> rows;
-              rows.push_back({t, "judge", "judge_acc_alone", double(alone_right_) / double(seen_)});
-              rows.push_back({t, "judge", "judge_acc_debate", double(debate_right_) / double(seen_)});
-              rows.push_back({t, "judge", "games_won_honest", double(games_won_) / double(games_)});
-              rows.push_back({t, "judge", "judge_train_acc", judge_train_acc_});
-              rows.push_back({t, "judge", "images_judged", double(seen_)});
-              done.ok(std::move(rows));
-            },
-            done.fail);
+    auto logits = tick.ask<std::vector<float>>(judge_, verdict_atom::value, all);
+    tick.then([=, this] {
+      const auto games = honest_wins_games(*logits, all, fashion_mnist::classes);
+      const auto images = honest_wins_images(games, games_per_image(p_.protocol, fashion_mnist::classes));
+      for (auto w : games) games_won_ += w;
+      for (auto w : images) debate_right_ += w;
+      games_ += int64_t(games.size());
+      seen_ += int64_t(images.size());
+      tick.record("judge", "judge_acc_alone", double(alone_right_) / double(seen_));
+      tick.record("judge", "judge_acc_debate", double(debate_right_) / double(seen_));
+      tick.record("judge", "games_won_honest", double(games_won_) / double(games_));
+      tick.record("judge", "judge_train_acc", judge_train_acc_);
+      tick.record("judge", "images_judged", double(seen_));
+      tick.finish();
+    });
   }
 
-  param_set p_;
+  debate_params p_;
   fashion_mnist data_;
   int32_t pixels_ = 0;
   int k_ = 0;
-  size_t per_tick_ = 0;
   std::vector<size_t> order_;
   rng alone_;
   sparse_judge_config judge_cfg_;
   double judge_train_acc_ = 0;
   judge_actor judge_;
   std::vector<debater_actor> honest_, liar_;
-  bool honest_first_ = true;
-  debate_protocol protocol_ = debate_protocol::all_lies;
   bool debaters_reveal_ = true;
   int64_t alone_right_ = 0, debate_right_ = 0, seen_ = 0, games_won_ = 0, games_ = 0;
 };
 
-void run_debate(run_context& ctx) {
-  drive(ctx, std::make_shared<debate_program>(ctx.params(), ctx.seed(), ctx.system()));
-}
-
-using P = param_decl;
 const registrar reg{scenario_info{
-    "debate",
-    "AI safety via debate: an honest and a lying debater reveal pixels to a weak sparse judge (fashion_mnist)",
-    {
-        P::integer("ticks", 5, 1, 1000000, "evaluation batches; each takes eval.images_per_tick fresh test images"),
-        P::integer("eval.images_per_tick", 100, 1, 100000, "test images judged (alone and with debate) per tick"),
-        P::text("data.dir", "", {},
-                "directory of the IDX files (train/t10k images and labels); empty: Debian's "
-                "/usr/share/datasets/fashion-mnist"),
-        P::integer("data.limit", 0, 0, 100000000, "keep only the first N examples of each split; 0: all"),
-        P::integer("judge.pixels", 6, 1, 100000, "k: pixels the judge sees (random alone, debated in a debate; even when the debaters reveal)"),
-        P::integer("judge.hidden", 128, 4, 4096, "judge hidden width"),
-        P::integer("judge.layers", 2, 1, 2, "judge hidden layers"),
-        P::real("judge.lr", 3e-3, 1e-6, 1.0, "judge Adam learning rate"),
-        P::integer("judge.steps", 10000, 1, 10000000, "judge training steps (minibatches of random k-pixel masks)"),
-        P::integer("judge.batch", 128, 1, 100000, "images per judge training step"),
-        P::integer("search.width", 8, 1, 100000, "debaters' lookahead: moves kept per node"),
-        P::integer("search.depth", 2, 1, 16, "debaters' lookahead: plies searched per move (1: greedy)"),
-        P::integer("liar.probes", 16, 1, 100000, "random k-pixel masks the liar uses to pick its most plausible lie"),
-        P::integer("debate.pairs", 2, 1, 1024, "debater pairs; each plays its own shard of the images in parallel"),
-        P::text("debate.first", "honest", {"honest", "liar"}, "who reveals the first pixel"),
-        P::text("debate.protocol", "all_lies", {"all_lies", "one_lie"},
-                "lies the honest side must beat: all_lies, one game against each wrong label, the image won "
-                "only if every game is (Irving et al.'s precommit rule); one_lie, one game against the liar's "
-                "most plausible lie"),
-        P::text("debate.reveal", "debaters", {"debaters", "random"},
-                "who picks the k revealed pixels: the debaters (the debate); random, the control: every game "
-                "of an image shows the judge-alone run's k random pixels"),
-    },
-    {
+    .name = "debate",
+    .doc = "AI safety via debate: an honest and a lying debater reveal pixels to a weak sparse judge (fashion_mnist)",
+    .params = declare_params<debate_params>(),
+    .metrics = {
         {"judge_acc_alone", "judge accuracy (10-way) from k random pixels, over every image so far"},
         {"judge_acc_debate",
          "share of images so far the honest side wins: the judge sides with it in every game of the image "
@@ -366,10 +351,11 @@ const registrar reg{scenario_info{
         {"judge_train_acc", "judge accuracy on its random-mask training batches (last tenth of training)"},
         {"images_judged", "test images evaluated so far"},
     },
-    run_debate,
+    .run = run_program<debate_program>,
     // Small enough for the test over every registered scenario.
-    {"ticks=8", "eval.images_per_tick=12", "judge.pixels=4", "judge.hidden=16", "judge.steps=100", "judge.batch=32",
-     "search.width=3", "liar.probes=4", "debate.pairs=3"}}};
+    .smoke = {"ticks=8", "eval.images_per_tick=12", "judge.pixels=4", "judge.hidden=16", "judge.steps=100",
+              "judge.batch=32", "search.width=3", "liar.probes=4", "debate.pairs=3"},
+    .messages = register_debate_messages}};
 
 }  // namespace
 

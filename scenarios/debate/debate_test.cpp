@@ -13,15 +13,20 @@
 // Switching the mechanism off breaks every claim test: with the debaters' reveals
 // replaced by the random ones (debate.reveal read as "random" in both arms), each
 // paired difference is exactly 0 and no claim holds.
+//
+// Last, the scenario's message (debate_positions) survives serialization.
 #include <catch2/catch.hpp>
 
 #include <map>
 
 #include "actors/director/run.hpp"
 #include "runtime/error.hpp"
+#include "runtime/protocol.hpp"
 #include "runtime/spec.hpp"
+#include "scenarios/debate/messages.hpp"
 #include "tests/support/claim_run.hpp"
 #include "tests/support/marker_images.hpp"
+#include "tests/support/round_trip.hpp"
 #include "tests/support/scenario_run.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -106,4 +111,24 @@ TEST_CASE("debate: a bad data directory, k, or an odd k with debaters is a user 
   // The random control has no turns, so any k is fair there.
   auto odd_random = final_metrics(data.path(), 1, {"judge.pixels=5", "debate.reveal=random"});
   CHECK(odd_random["images_judged"] == 60);
+}
+
+TEST_CASE("debate: its positions round-trip through CAF's binary serializer", "[debate][protocol]") {
+  caf::actor_system_config cfg;
+  register_protocol(cfg);  // registers every scenario's messages, the debate's included
+  caf::actor_system sys{cfg};
+  debate_positions pos;
+  pos.pixels = 2;
+  pos.images = {0.f, 1.f, 0.5f, 0.25f};
+  pos.honest = {3, 4};
+  pos.liar = {5, 6};
+  pos.revealed_count = 1;
+  pos.revealed = {1, 0};
+  const auto back = oversight::testing::message_round_trip(sys, pos);
+  CHECK(back.pixels == pos.pixels);
+  CHECK(back.images == pos.images);
+  CHECK(back.honest == pos.honest);
+  CHECK(back.liar == pos.liar);
+  CHECK(back.revealed_count == pos.revealed_count);
+  CHECK(back.revealed == pos.revealed);
 }

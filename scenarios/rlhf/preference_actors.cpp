@@ -1,6 +1,7 @@
 #include "scenarios/rlhf/preference_actors.hpp"
 
 #include "actors/trainer/trainer.hpp"
+#include "runtime/param_fields.hpp"
 
 namespace oversight {
 
@@ -111,21 +112,28 @@ pref_rm_actor spawn_pref_rm(caf::actor_system& sys, pref_rm_config cfg, uint64_t
   return sys.spawn(pref_rm, std::move(cfg), seed, name);
 }
 
-std::vector<param_decl> ppo_params() {
-  using P = param_decl;
-  return {
-      P::real("ppo.kl_coef", 0.02, 0.0, 100.0, "KL penalty to the reference, per unit of normalized reward"),
-      P::real("ppo.clip", 0.2, 0.0, 10.0, "PPO clip range epsilon"),
-      P::integer("ppo.epochs", 4, 1, 1000, "passes over each PPO batch"),
-      P::integer("ppo.minibatch", 64, 1, 100000, "PPO minibatch"),
-  };
+void ppo_settings::apply_to(pref_policy_config& cfg) const {
+  cfg.kl_coef = kl_coef;
+  cfg.clip = clip;
+  cfg.epochs = epochs;
+  cfg.minibatch = minibatch;
 }
 
-void set_ppo_from(const param_set& p, pref_policy_config& cfg) {
-  cfg.kl_coef = p.real("ppo.kl_coef");
-  cfg.clip = p.real("ppo.clip");
-  cfg.epochs = int(p.integer("ppo.epochs"));
-  cfg.minibatch = int(p.integer("ppo.minibatch"));
+void fields(param_fields& f, ppo_settings& s, const std::string& doc_prefix) {
+  auto doc = [&](const char* d) { return doc_prefix + d; };
+  f.real("ppo.kl_coef", s.kl_coef, 0.02, 0.0, 100.0,
+         doc("KL penalty to the reference, per unit of normalized reward").c_str());
+  f.real("ppo.clip", s.clip, 0.2, 0.0, 10.0, doc("PPO clip range epsilon").c_str());
+  f.integer("ppo.epochs", s.epochs, 4, 1, 1000, doc("passes over each PPO batch").c_str());
+  f.integer("ppo.minibatch", s.minibatch, 64, 1, 100000, doc("PPO minibatch").c_str());
+}
+
+void fields(param_fields& f, rater_settings& s, const char* count_doc) {
+  f.integer("expert.count", s.count, 2, 1, 100000, count_doc);
+  f.real("expert.capability", s.profile.capability, 0.6, 0.0, 1.0, "difficulty up to which raters judge reliably");
+  f.real("expert.noise", s.profile.noise, 0.05, 0.0, 0.5, "raters' error rate within capability");
+  f.real("expert.slope", s.profile.slope, 1.5, 0.0, 100.0, "extra error per unit of difficulty beyond capability");
+  f.integer("expert.latency", s.latency, 1, 0, 100000, "ticks before a label arrives");
 }
 
 train_batch ppo_batch(const query_batch& q, const std::vector<int32_t>& action, const std::vector<float>& reward_table,
@@ -141,17 +149,14 @@ train_batch ppo_batch(const query_batch& q, const std::vector<int32_t>& action, 
   return b;
 }
 
-std::vector<expert_actor> spawn_raters(caf::actor_system& sys, const param_set& p, int latency, int64_t budget,
+std::vector<expert_actor> spawn_raters(caf::actor_system& sys, const rater_settings& s, int64_t budget,
                                        std::shared_ptr<const ground_truth> world, uint64_t seed) {
   expert_settings es;
-  es.profile.capability = p.real("expert.capability");
-  es.profile.noise = p.real("expert.noise");
-  es.profile.slope = p.real("expert.slope");
-  es.latency = latency;
-  const int64_t count = p.integer("expert.count");
-  es.budget = int((budget + count - 1) / count);
+  es.profile = s.profile;
+  es.latency = s.latency;
+  es.budget = int((budget + s.count - 1) / s.count);
   std::vector<expert_actor> out;
-  for (int64_t i = 0; i < count; ++i) out.push_back(spawn_expert(sys, es, int32_t(i), world, seed));
+  for (int64_t i = 0; i < s.count; ++i) out.push_back(spawn_expert(sys, es, int32_t(i), world, seed));
   return out;
 }
 

@@ -15,10 +15,10 @@
 // Neither reads the hidden truth: the learner sees prompts and rewards or preference
 // pairs, the reward model sees prompts, responses' visible features and labels.
 //
-// Also the PPO settings both scenarios declare (ppo.*) and the PPO batch they hand the
-// learner: each sampled response's reward-model score, centred and scaled by the
-// reward's mean and spread under the reference so that ppo.kl_coef means the same for
-// every reward model.
+// Also the parameter groups both scenarios declare (ppo.*, expert.*), the raters they
+// spawn, and the PPO batch they hand the learner: each sampled response's reward-model
+// score, centred and scaled by the reward's mean and spread under the reference so that
+// ppo.kl_coef means the same for every reward model.
 #pragma once
 
 #include <string>
@@ -27,9 +27,10 @@
 #include "actors/expert/expert.hpp"
 #include "policies/preference.hpp"
 #include "runtime/protocol.hpp"
-#include "runtime/spec.hpp"
 
 namespace oversight {
+
+class param_fields;
 
 using pref_learner_actor =
     caf::typed_actor<caf::replies_to<act_atom, query_batch, bool /*greedy*/>::with<response_batch>,
@@ -47,15 +48,31 @@ pref_learner_actor spawn_pref_learner(caf::actor_system& sys, const pref_policy_
 /// Weights from (seed, name + "/init"); bootstrap streams and priors from seed ^ fnv1a(name).
 pref_rm_actor spawn_pref_rm(caf::actor_system& sys, pref_rm_config cfg, uint64_t seed, const std::string& name);
 
-/// ppo.kl_coef, ppo.clip, ppo.epochs, ppo.minibatch with rlhf's defaults (0.02, 0.2, 4, 64).
-std::vector<param_decl> ppo_params();
-/// Copies those four into the policy config (kl_coef, clip, epochs, minibatch).
-void set_ppo_from(const param_set& p, pref_policy_config& cfg);
+/// The PPO settings both scenarios declare (ppo.*), with rlhf's defaults.
+struct ppo_settings {
+  double kl_coef = 0.02;
+  double clip = 0.2;
+  int epochs = 4;
+  int minibatch = 64;
+  /// Copies the four into the policy config.
+  void apply_to(pref_policy_config& cfg) const;
+};
+/// Declares and reads ppo.*; `doc_prefix` goes before each doc line (self_enhancement
+/// reads them only for one of its arms and says which).
+void fields(param_fields& f, ppo_settings& s, const std::string& doc_prefix = "");
 
 /// The simulated raters of rlhf and self_enhancement: expert.count experts with the
-/// expert.capability/noise/slope profile, `latency` ticks, `budget` labels split evenly
-/// (rounded up) among them.
-std::vector<expert_actor> spawn_raters(caf::actor_system& sys, const param_set& p, int latency, int64_t budget,
+/// expert.capability/noise/slope profile, labels `latency` ticks late.
+struct rater_settings {
+  int64_t count = 2;
+  expert_profile profile;
+  int latency = 1;
+};
+/// Declares and reads expert.*; `count_doc` names the budget the raters share.
+void fields(param_fields& f, rater_settings& s, const char* count_doc);
+
+/// The raters, `budget` labels split evenly (rounded up) among them.
+std::vector<expert_actor> spawn_raters(caf::actor_system& sys, const rater_settings& s, int64_t budget,
                                        std::shared_ptr<const ground_truth> world, uint64_t seed);
 
 /// One PPO step's batch: rows x (prompts), a = the sampled responses, target[0] =

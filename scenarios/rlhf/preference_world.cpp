@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "runtime/error.hpp"
+#include "runtime/param_fields.hpp"
 
 namespace oversight {
 
@@ -76,35 +77,21 @@ std::vector<float> preference_world::utility_table(const std::vector<float>& x) 
   return u;
 }
 
-std::vector<param_decl> preference_world_params() {
-  using P = param_decl;
-  return {
-      P::integer("world.dim", 6, 1, 256, "prompt features"),
-      P::integer("world.responses", 64, 2, 4096, "K candidate responses"),
-      P::integer("world.features", 4, 1, 64, "visible features per response"),
-      P::real("world.max_strength", 3.5, 0.1, 100.0, "largest response strength |f_a|"),
-      P::real("world.honesty", 1.0, 0.0, 100.0, "true honesty of a response of strength 0"),
-      P::real("world.curvature", 0.25, 0.0, 100.0, "honesty lost per squared strength (where the truth turns)"),
-      P::real("world.difficulty_slope", 0.15, 0.0, 10.0, "raters' difficulty per unit of strength (plus 0.1)"),
-      P::real("base.temperature", 1.0, 0.0, 100.0, "the base (reference) model's weight on its reading of the prompt"),
-      P::real("base.spread", 0.7, 0.01, 100.0, "sd of the base model's prior over strength (small: strong responses rare)"),
-      P::real("base.noise", 0.5, 0.0, 100.0, "the base model's misreading of the truth's prompt weights (relative sd)"),
-  };
-}
-
-preference_world_config preference_world_from(const param_set& p) {
-  preference_world_config wc;
-  wc.dim = int(p.integer("world.dim"));
-  wc.options = int(p.integer("world.responses"));
-  wc.features = int(p.integer("world.features"));
-  wc.max_norm = p.real("world.max_strength");
-  wc.honesty = p.real("world.honesty");
-  wc.curvature = p.real("world.curvature");
-  wc.base_temperature = p.real("base.temperature");
-  wc.base_spread = p.real("base.spread");
-  wc.base_noise = p.real("base.noise");
-  wc.difficulty_slope = p.real("world.difficulty_slope");
-  return wc;
+void fields(param_fields& f, preference_world_config& c) {
+  f.integer("world.dim", c.dim, 6, 1, 256, "prompt features");
+  f.integer("world.responses", c.options, 64, 2, 4096, "K candidate responses");
+  f.integer("world.features", c.features, 4, 1, 64, "visible features per response");
+  f.real("world.max_strength", c.max_norm, 3.5, 0.1, 100.0, "largest response strength |f_a|");
+  f.real("world.honesty", c.honesty, 1.0, 0.0, 100.0, "true honesty of a response of strength 0");
+  f.real("world.curvature", c.curvature, 0.25, 0.0, 100.0, "honesty lost per squared strength (where the truth turns)");
+  f.real("world.difficulty_slope", c.difficulty_slope, 0.15, 0.0, 10.0,
+         "raters' difficulty per unit of strength (plus 0.1)");
+  f.real("base.temperature", c.base_temperature, 1.0, 0.0, 100.0,
+         "the base (reference) model's weight on its reading of the prompt");
+  f.real("base.spread", c.base_spread, 0.7, 0.01, 100.0,
+         "sd of the base model's prior over strength (small: strong responses rare)");
+  f.real("base.noise", c.base_noise, 0.5, 0.0, 100.0,
+         "the base model's misreading of the truth's prompt weights (relative sd)");
 }
 
 }  // namespace oversight

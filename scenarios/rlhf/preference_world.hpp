@@ -26,7 +26,6 @@
 #include "policies/ground_truth.hpp"
 #include "policies/preference.hpp"
 #include "runtime/rng.hpp"
-#include "runtime/spec.hpp"
 
 namespace oversight {
 
@@ -68,9 +67,9 @@ class preference_world : public ground_truth {
   std::vector<float> base_w_, base_c_;
 };
 
+class param_fields;
 /// The world's and the base model's parameters (world.*, base.*), declared once for
-/// every scenario on this world, and the config they give.
-std::vector<param_decl> preference_world_params();
-preference_world_config preference_world_from(const param_set& p);
+/// every scenario set in this world.
+void fields(param_fields& f, preference_world_config& c);
 
 }  // namespace oversight

@@ -35,6 +35,7 @@
 #include "actors/expert/expert.hpp"
 #include "policies/preference_math.hpp"
 #include "runtime/error.hpp"
+#include "runtime/param_fields.hpp"
 #include "runtime/scenario_registry.hpp"
 #include "scenarios/rlhf/preference_actors.hpp"
 #include "scenarios/rlhf/preference_world.hpp"
@@ -45,107 +46,120 @@ namespace {
 
 namespace pm = preference_math;
 
-class rlhf_program : public tick_program {
+/// What PPO maximizes.
+enum class optimize_target { proxy, gold };
+
+/// Every parameter, declared and read by one list.
+struct rlhf_params {
+  preference_world_config world;
+  int64_t label_budget = 0, label_ticks = 0;
+  rater_settings raters;
+  pref_rm_config rm;
+  optimize_target optimize = optimize_target::proxy;
+  int64_t rl_steps = 0;
+  size_t rl_batch = 0;
+  int learner_hidden = 0;
+  double learner_lr = 0;
+  ppo_settings ppo;
+  size_t eval_prompts = 0;
+  int bon_max_log2 = 0;
+
+  void fields(param_fields& f) {
+    oversight::fields(f, world);
+    f.integer("labels.budget", label_budget, 200, 1, 100000000, "human pair-wise labels in the whole run");
+    f.integer("labels.ticks", label_ticks, 5, 1, 100000, "ticks over which they are asked (before RL starts)");
+    oversight::fields(f, raters, "simulated raters; each gives at most budget / count labels");
+    f.integer("rm.hidden", rm.hidden, 32, 2, 4096, "reward-model hidden width");
+    f.integer("rm.ensemble", rm.ensemble, 3, 1, 32, "reward-model ensemble members (the proxy is their mean)");
+    f.real("rm.prior_scale", rm.prior_scale, 0.0, 0.0, 100.0, "weight of each member's fixed random prior function");
+    f.real("rm.lr", rm.lr, 3e-3, 1e-6, 1.0, "reward-model Adam learning rate");
+    f.integer("rm.updates", rm.updates, 100, 0, 1000000, "reward-model minibatch steps each tick labels arrive");
+    f.integer("rm.minibatch", rm.minibatch, 64, 1, 100000, "reward-model minibatch (bootstrap draws per member)");
+    f.choice("optimize", optimize, optimize_target::proxy,
+             {{"proxy", optimize_target::proxy}, {"gold", optimize_target::gold}},
+             "what PPO maximizes: the reward model, or the hidden truth (the gold control)");
+    f.integer("rl.steps", rl_steps, 60, 1, 1000000, "PPO steps (one per tick)");
+    f.integer("rl.batch", rl_batch, 256, 1, 1000000, "prompts per PPO step");
+    f.integer("learner.hidden", learner_hidden, 32, 2, 4096, "policy adapter and value hidden width");
+    f.real("learner.lr", learner_lr, 0.01, 1e-7, 1.0, "policy Adam learning rate");
+    oversight::fields(f, ppo);
+    f.integer("eval.prompts", eval_prompts, 256, 1, 1000000, "held-out prompts for the exact evaluation");
+    f.integer("bon.max_log2", bon_max_log2, 10, 0, 30, "best-of-n evaluated at n = 1, 2, 4, ..., 2^max_log2");
+  }
+};
+
+class rlhf_program : public scenario_program {
  public:
-  rlhf_program(const param_set& p, uint64_t seed, caf::actor_system& sys) {
-    world_ = std::make_shared<preference_world>(preference_world_from(p), seed);
+  rlhf_program(const param_set& params, uint64_t seed, caf::actor_system& sys)
+      : p_(read_params<rlhf_params>(params)) {
+    world_ = std::make_shared<preference_world>(p_.world, seed);
     k_ = size_t(world_->options());
-    label_ticks_ = p.integer("labels.ticks");
-    budget_ = p.integer("labels.budget");
-    latency_ = p.integer("expert.latency");
-    rl_start_ = label_ticks_ + std::max<int64_t>(latency_, 1);
-    rl_steps_ = p.integer("rl.steps");
-    batch_ = size_t(p.integer("rl.batch"));
-    gold_ = p.text("optimize") == "gold";
-    bon_max_log2_ = int(p.integer("bon.max_log2"));
+    rl_start_ = p_.label_ticks + std::max<int64_t>(p_.raters.latency, 1);
+    gold_ = p_.optimize == optimize_target::gold;
 
     prompts_ = rng(seed, "prompts");
     pairs_ = rng(seed, "label-pairs");
     rng eval_stream(seed, "evaluation");
     eval_.dim = world_->dim();
-    eval_.x = world_->sample_prompts(eval_stream, size_t(p.integer("eval.prompts")));
+    eval_.x = world_->sample_prompts(eval_stream, p_.eval_prompts);
     eval_truth_ = world_->utility_table(eval_.x);
 
     pref_policy_config pc;
     pc.io = world_->responses();
     pc.base_w = world_->base_w();
     pc.base_c = world_->base_c();
-    pc.hidden = int(p.integer("learner.hidden"));
-    pc.lr = p.real("learner.lr");
-    set_ppo_from(p, pc);
-    learner_ = spawn_pref_learner(sys, pc, pref_optimizer::ppo, seed, "learner");
+    pc.hidden = p_.learner_hidden;
+    pc.lr = p_.learner_lr;
+    p_.ppo.apply_to(pc);
+    learner_ = keep(spawn_pref_learner(sys, pc, pref_optimizer::ppo, seed, "learner"));
 
-    pref_rm_config rc;
+    pref_rm_config rc = p_.rm;
     rc.io = world_->responses();
-    rc.hidden = int(p.integer("rm.hidden"));
-    rc.ensemble = int(p.integer("rm.ensemble"));
-    rc.prior_scale = p.real("rm.prior_scale");
-    rc.lr = p.real("rm.lr");
-    rc.updates = int(p.integer("rm.updates"));
-    rc.minibatch = int(p.integer("rm.minibatch"));
-    rm_ = spawn_pref_rm(sys, rc, seed, "reward_model");
+    rm_ = keep(spawn_pref_rm(sys, rc, seed, "reward_model"));
 
-    experts_ = spawn_raters(sys, p, int(latency_), budget_, world_, seed);
+    for (auto& e : spawn_raters(sys, p_.raters, p_.label_budget, world_, seed)) experts_.push_back(keep(e));
   }
 
-  int64_t ticks() const override { return rl_start_ + rl_steps_; }
+  int64_t ticks() const override { return rl_start_ + p_.rl_steps; }
 
-  std::vector<caf::actor> actors() const override {
-    std::vector<caf::actor> out{caf::actor_cast<caf::actor>(learner_), caf::actor_cast<caf::actor>(rm_)};
-    for (auto& e : experts_) out.push_back(caf::actor_cast<caf::actor>(e));
-    return out;
-  }
-
-  void run_tick(caf::event_based_actor* self, int64_t t, tick_done done) override {
+  void run_tick(tick_handle tick) override {
     // Labels due now reach the reward model first.
-    gather<label_batch>(
-        self, experts_,
-        [=, this](std::vector<label_batch> due) {
-          label_batch merged;  // in expert order, each expert's in asking order
-          for (auto& b : due) std::move(b.labels.begin(), b.labels.end(), std::back_inserter(merged.labels));
-          auto then = [=, this] { t < label_ticks_ ? ask(self, t, done) : optimize(self, t, done); };
-          if (merged.labels.empty()) return then();
-          self->request(rm_, caf::infinite, learn_atom::value, std::move(merged))
-              .then([=](ack_atom) { then(); }, done.fail);
-        },
-        done.fail, deliver_atom::value, t);
+    tick.gather<label_batch>(experts_, deliver_atom::value, tick.t()).then([=, this](std::vector<label_batch>& due) mutable {
+      label_batch merged;  // in expert order, each expert's in asking order
+      for (auto& b : due) std::move(b.labels.begin(), b.labels.end(), std::back_inserter(merged.labels));
+      if (!merged.labels.empty()) tick.ask<ack_atom>(rm_, learn_atom::value, std::move(merged));
+    });
+    tick.then([=, this] { tick.t() < p_.label_ticks ? ask(tick) : optimize(tick); });
   }
 
  private:
   // Label phase: pairs from the reference policy (the learner, untrained so far) go to
   // the experts, round-robin.
-  void ask(caf::event_based_actor* self, int64_t t, tick_done done) {
-    const int64_t per_tick = (budget_ + label_ticks_ - 1) / label_ticks_;
-    const int64_t want = std::min(per_tick, budget_ - asked_);
-    if (want <= 0) return evaluate(self, t, done);
+  void ask(tick_handle tick) {
+    const int64_t budget = p_.label_budget, per_tick = (budget + p_.label_ticks - 1) / p_.label_ticks;
+    const int64_t want = std::min(per_tick, budget - asked_);
+    if (want <= 0) return evaluate(tick);
     asked_ += want;
     query_batch q;
     q.dim = world_->dim();
     q.x = world_->sample_prompts(prompts_, size_t(want));
-    self->request(learner_, caf::infinite, act_atom::value, q, false)
-        .then(
-            [=, this](response_batch& r) {
-              std::vector<std::vector<label_request>> per(experts_.size());
-              for (size_t i = 0; i < q.rows(); ++i) {
-                label_request req;
-                req.id = next_id_++;
-                req.kind = 1;
-                req.x.assign(q.x.begin() + std::ptrdiff_t(i * q.dim), q.x.begin() + std::ptrdiff_t((i + 1) * q.dim));
-                req.a = r.action[i];
-                req.b = other_response(r.prob.data() + i * k_, size_t(req.a));
-                per[i % per.size()].push_back(std::move(req));
-              }
-              auto left = std::make_shared<size_t>(experts_.size());
-              for (size_t e = 0; e < experts_.size(); ++e)
-                self->request(experts_[e], caf::infinite, label_atom::value, t, per[e])
-                    .then(
-                        [=, this](int32_t accepted) {
-                          labels_spent_ += accepted;
-                          if (--*left == 0) evaluate(self, t, done);
-                        },
-                        done.fail);
-            },
-            done.fail);
+    tick.ask<response_batch>(learner_, act_atom::value, q, false).then([=, this](response_batch& r) mutable {
+      std::vector<std::vector<label_request>> per(experts_.size());
+      for (size_t i = 0; i < q.rows(); ++i) {
+        label_request req;
+        req.id = next_id_++;
+        req.kind = 1;
+        req.x.assign(q.x.begin() + std::ptrdiff_t(i * q.dim), q.x.begin() + std::ptrdiff_t((i + 1) * q.dim));
+        req.a = r.action[i];
+        req.b = other_response(r.prob.data() + i * k_, size_t(req.a));
+        per[i % per.size()].push_back(std::move(req));
+      }
+      tick.scatter<int32_t>(experts_, std::move(per), label_atom::value, tick.t())
+          .then([this](std::vector<int32_t>& accepted) {
+            for (auto n : accepted) labels_spent_ += n;
+          });
+    });
+    tick.then([=, this] { evaluate(tick); });
   }
 
   /// A second response for a pair: drawn from the policy's distribution without `a`.
@@ -166,44 +180,35 @@ class rlhf_program : public tick_program {
   }
 
   // RL phase: one PPO step on fresh prompts against the frozen proxy (or the truth).
-  void optimize(caf::event_based_actor* self, int64_t t, tick_done done) {
-    if (t < rl_start_) return evaluate(self, t, done);
+  void optimize(tick_handle tick) {
+    if (tick.t() < rl_start_) return evaluate(tick);
     auto q = std::make_shared<query_batch>();
     q->dim = world_->dim();
-    q->x = world_->sample_prompts(prompts_, batch_);
-    self->request(learner_, caf::infinite, act_atom::value, *q, false)
-        .then(
-            [=, this](response_batch& r) {
-              auto learn = [=, this](std::vector<float> all_rewards) {
-                self->request(learner_, caf::infinite, learn_atom::value,
-                              ppo_batch(*q, r.action, all_rewards, k_, norm_mean_, norm_sd_))
-                    .then([=, this](ack_atom) { evaluate(self, t, done); }, done.fail);
-              };
-              if (gold_) return learn(world_->utility_table(q->x));
-              self->request(rm_, caf::infinite, judge_atom::value, *q)
-                  .then([=](judgment_batch& j) { learn(std::move(j.score)); }, done.fail);
-            },
-            done.fail);
+    q->x = world_->sample_prompts(prompts_, p_.rl_batch);
+    tick.ask<response_batch>(learner_, act_atom::value, *q, false).then([=, this](response_batch& r) mutable {
+      auto learn = [=, this, action = r.action](const std::vector<float>& all_rewards) mutable {
+        tick.ask<ack_atom>(learner_, learn_atom::value, ppo_batch(*q, action, all_rewards, k_, norm_mean_, norm_sd_));
+      };
+      if (gold_) return learn(world_->utility_table(q->x));
+      tick.ask<judgment_batch>(rm_, judge_atom::value, *q).then([=](judgment_batch& j) mutable { learn(j.score); });
+    });
+    tick.then([=, this] { evaluate(tick); });
   }
 
   // Evaluation under the hidden truth, exact over all K responses.
-  void evaluate(caf::event_based_actor* self, int64_t t, tick_done done) {
-    self->request(learner_, caf::infinite, act_atom::value, eval_, true)
-        .then(
-            [=, this](response_batch& r) {
-              if (t == 0) ref_probs_ = r.prob;  // untrained: the policy is the reference
-              if (t >= rl_start_) return record(t, r.prob, done);
-              // The reward model still learns: judge the evaluation prompts again.
-              self->request(rm_, caf::infinite, judge_atom::value, eval_)
-                  .then(
-                      [=, this](judgment_batch& j) {
-                        eval_proxy_ = std::move(j.score);
-                        if (t == rl_start_ - 1) freeze_normalization();
-                        record(t, r.prob, done);
-                      },
-                      done.fail);
-            },
-            done.fail);
+  void evaluate(tick_handle tick) {
+    const int64_t t = tick.t();
+    auto policy = tick.ask<response_batch>(learner_, act_atom::value, eval_, true);
+    policy.then([=, this](response_batch& r) mutable {
+      if (t == 0) ref_probs_ = r.prob;  // untrained: the policy is the reference
+      if (t >= rl_start_) return;
+      // The reward model still learns: judge the evaluation prompts again.
+      tick.ask<judgment_batch>(rm_, judge_atom::value, eval_).then([=, this](judgment_batch& j) mutable {
+        eval_proxy_ = std::move(j.score);
+        if (t == rl_start_ - 1) freeze_normalization();
+      });
+    });
+    tick.then([=, this] { record(tick, policy->prob); });
   }
 
   /// The reward the learner will be handed, centred and scaled by its mean and spread
@@ -216,9 +221,9 @@ class rlhf_program : public tick_program {
     proxy_ref_sd_ = std::max(1e-6, pm::spread(ref_probs_, eval_proxy_, k_));
   }
 
-  void record(int64_t t, const std::vector<float>& pi, tick_done done) {
-    std::vector<metric_row> rows;
-    auto add = [&](const char* actor, const char* name, double v) { rows.push_back({t, actor, name, v}); };
+  void record(tick_handle tick, const std::vector<float>& pi) {
+    const int64_t t = tick.t();
+    auto add = [&](const char* actor, const char* name, double v) { tick.record(actor, name, v); };
     const double kl = pm::mean_kl(pi, ref_probs_, k_);
     const double true_value = pm::expectation(pi, eval_truth_, k_);
     const double true_gain = true_value - pm::expectation(ref_probs_, eval_truth_, k_);
@@ -238,12 +243,12 @@ class rlhf_program : public tick_program {
       trajectory_gain_.push_back(true_gain);
       trajectory_proxy_.push_back((proxy_mean - proxy_ref) / proxy_sd);
     }
-    if (t == ticks() - 1) record_fits(t, rows);
-    done.ok(std::move(rows));
+    if (t == ticks() - 1) record_fits(tick);
+    tick.finish();
   }
 
-  void record_fits(int64_t t, std::vector<metric_row>& rows) {
-    auto add = [&](const char* actor, const char* name, double v) { rows.push_back({t, actor, name, v}); };
+  void record_fits(tick_handle tick) {
+    auto add = [&](const char* actor, const char* name, double v) { tick.record(actor, name, v); };
     // Along the PPO trajectory (from the last reference tick on).
     const auto rl = pm::fit_rl_form(trajectory_d_, trajectory_gain_);
     const size_t best = size_t(std::max_element(trajectory_gain_.begin(), trajectory_gain_.end()) -
@@ -260,7 +265,7 @@ class rlhf_program : public tick_program {
     // Best-of-n against the final proxy.
     const double ref_true = pm::expectation(ref_probs_, eval_truth_, k_);
     std::vector<double> d, gain;
-    for (int j = 0; j <= bon_max_log2_; ++j) {
+    for (int j = 0; j <= p_.bon_max_log2; ++j) {
       const auto pn = pm::best_of_n(ref_probs_, eval_proxy_, k_, std::ldexp(1.0, j));
       d.push_back(std::sqrt(pm::mean_kl(pn, ref_probs_, k_)));
       gain.push_back(pm::expectation(pn, eval_truth_, k_) - ref_true);
@@ -275,12 +280,11 @@ class rlhf_program : public tick_program {
     add("bon", "final_true", gain.back());
   }
 
+  rlhf_params p_;
   std::shared_ptr<preference_world> world_;
   size_t k_ = 0;
-  int64_t label_ticks_ = 0, budget_ = 0, latency_ = 0, rl_start_ = 0, rl_steps_ = 0;
-  size_t batch_ = 0;
+  int64_t rl_start_ = 0;
   bool gold_ = false;
-  int bon_max_log2_ = 10;
   rng prompts_, pairs_;
   query_batch eval_;
   std::vector<float> eval_truth_, eval_proxy_, ref_probs_;
@@ -292,48 +296,12 @@ class rlhf_program : public tick_program {
   std::vector<double> trajectory_d_, trajectory_gain_, trajectory_proxy_;
 };
 
-void run_rlhf(run_context& ctx) {
-  drive(ctx, std::make_shared<rlhf_program>(ctx.params(), ctx.seed(), ctx.system()));
-}
-
-using P = param_decl;
-std::vector<param_decl> rlhf_params() {
-  auto params = preference_world_params();
-  std::vector<param_decl> own = {
-        P::integer("labels.budget", 200, 1, 100000000, "human pair-wise labels in the whole run"),
-        P::integer("labels.ticks", 5, 1, 100000, "ticks over which they are asked (before RL starts)"),
-        P::integer("expert.count", 2, 1, 100000, "simulated raters; each gives at most budget / count labels"),
-        P::real("expert.capability", 0.6, 0.0, 1.0, "difficulty up to which raters judge reliably"),
-        P::real("expert.noise", 0.05, 0.0, 0.5, "raters' error rate within capability"),
-        P::real("expert.slope", 1.5, 0.0, 100.0, "extra error per unit of difficulty beyond capability"),
-        P::integer("expert.latency", 1, 0, 100000, "ticks before a label arrives"),
-        P::integer("rm.hidden", 32, 2, 4096, "reward-model hidden width"),
-        P::integer("rm.ensemble", 3, 1, 32, "reward-model ensemble members (the proxy is their mean)"),
-        P::real("rm.prior_scale", 0.0, 0.0, 100.0, "weight of each member's fixed random prior function"),
-        P::real("rm.lr", 3e-3, 1e-6, 1.0, "reward-model Adam learning rate"),
-        P::integer("rm.updates", 100, 0, 1000000, "reward-model minibatch steps each tick labels arrive"),
-        P::integer("rm.minibatch", 64, 1, 100000, "reward-model minibatch (bootstrap draws per member)"),
-        P::text("optimize", "proxy", {"proxy", "gold"},
-                "what PPO maximizes: the reward model, or the hidden truth (the gold control)"),
-        P::integer("rl.steps", 60, 1, 1000000, "PPO steps (one per tick)"),
-        P::integer("rl.batch", 256, 1, 1000000, "prompts per PPO step"),
-        P::integer("learner.hidden", 32, 2, 4096, "policy adapter and value hidden width"),
-        P::real("learner.lr", 0.01, 1e-7, 1.0, "policy Adam learning rate"),
-  };
-  params.insert(params.end(), own.begin(), own.end());
-  const auto ppo = ppo_params();
-  params.insert(params.end(), ppo.begin(), ppo.end());
-  params.push_back(P::integer("eval.prompts", 256, 1, 1000000, "held-out prompts for the exact evaluation"));
-  params.push_back(P::integer("bon.max_log2", 10, 0, 30, "best-of-n evaluated at n = 1, 2, 4, ..., 2^max_log2"));
-  return params;
-}
-
 const registrar reg{scenario_info{
-    "rlhf",
-    "reward-model over-optimization (Gao et al. 2022): simulated raters' pair-wise preferences train a Bradley-Terry "
+    .name = "rlhf",
+    .doc = "reward-model over-optimization (Gao et al. 2022): simulated raters' pair-wise preferences train a Bradley-Terry "
     "ensemble; PPO with a KL penalty optimizes a policy against it; true value vs sqrt(KL) over label budgets",
-    rlhf_params(),
-    {
+    .params = declare_params<rlhf_params>(),
+    .metrics = {
         {"true_value", "E_pi[V*] on held-out prompts: the hidden truth's value of the policy"},
         {"true_gain", "true_value minus the reference policy's"},
         {"kl", "KL(pi || reference), nats, mean over held-out prompts (exact over all responses)"},
@@ -352,9 +320,9 @@ const registrar reg{scenario_info{
         {"proxy_after_peak", "last tick: proxy_gain at the end minus at the tick of peak_true (> 0: the proxy kept rising)"},
         {"fitted_peak_kl", "last tick: the RL form's peak, exp(2 (alpha / beta - 1)) (NaN when beta <= 0)"},
     },
-    run_rlhf,
+    .run = run_program<rlhf_program>,
     // Small enough for the test over every registered scenario.
-    {"labels.budget=40", "labels.ticks=2", "rl.steps=5", "rl.batch=32", "eval.prompts=32", "rm.updates=10",
+    .smoke = {"labels.budget=40", "labels.ticks=2", "rl.steps=5", "rl.batch=32", "eval.prompts=32", "rm.updates=10",
      "bon.max_log2=3"}}};
 
 }  // namespace

@@ -42,6 +42,7 @@
 #include "actors/director/director.hpp"
 #include "actors/expert/expert.hpp"
 #include "policies/preference_math.hpp"
+#include "runtime/param_fields.hpp"
 #include "runtime/scenario_registry.hpp"
 #include "scenarios/rlhf/preference_actors.hpp"
 #include "scenarios/rlhf/preference_world.hpp"
@@ -52,118 +53,139 @@ namespace {
 
 namespace pm = preference_math;
 
-class self_enhancement_program : public tick_program {
+/// How the learner is trained (the `feedback` parameter).
+enum class feedback_kind { ai, human, random, rlhf };
+
+/// Every parameter, declared and read by one list.
+struct self_enhancement_params {
+  preference_world_config world;
+  feedback_kind feedback = feedback_kind::ai;
+  int64_t human_labels = 0, human_ticks = 0, rounds = 0;
+  size_t pairs_per_round = 0;
+  int hidden = 0;
+  double learner_lr = 0, dpo_beta = 0, ppo_lr = 0;
+  int dpo_epochs = 0, dpo_minibatch = 0;
+  pref_rm_config critic;
+  rater_settings raters;
+  size_t eval_prompts = 0;
+  ppo_settings ppo;
+
+  void fields(param_fields& f) {
+    oversight::fields(f, world);
+    f.choice("feedback", feedback, feedback_kind::ai,
+             {{"ai", feedback_kind::ai},
+              {"human", feedback_kind::human},
+              {"random", feedback_kind::random},
+              {"rlhf", feedback_kind::rlhf}},
+             "how the learner is trained: DPO on the critic's labels of its own pairs (AI feedback), DPO on the seed's "
+             "human labels directly (equal human budget), DPO on coin flips (control), or PPO against the critic as "
+             "a reward model (RLHF on the same human labels)");
+    f.integer("human.labels", human_labels, 500, 1, 100000000,
+              "human pair-wise labels in the whole run (on reference pairs)");
+    f.integer("human.ticks", human_ticks, 3, 1, 100000, "ticks over which they are asked");
+    f.integer("rounds", rounds, 20, 1, 1000000, "rounds of labelling and DPO, or PPO steps for rlhf (one per tick)");
+    f.integer("pairs_per_round", pairs_per_round, 256, 1, 1000000,
+              "feedback=ai/random: pairs of the learner's responses per round; rlhf: prompts per PPO step");
+    f.integer("hidden", hidden, 32, 2, 4096, "hidden width of both learner and critic (equal capability)");
+    f.real("learner.lr", learner_lr, 0.002, 1e-7, 1.0, "learner Adam learning rate for DPO (every arm but rlhf)");
+    f.real("dpo.beta", dpo_beta, 0.1, 1e-6, 1000.0, "DPO's beta: how far the policy may move from the reference");
+    f.integer("dpo.epochs", dpo_epochs, 2, 1, 1000, "passes over each round's pairs");
+    f.integer("dpo.minibatch", dpo_minibatch, 64, 1, 100000, "DPO minibatch");
+    f.real("ppo.lr", ppo_lr, 0.01, 1e-7, 1.0, "feedback=rlhf: learner Adam learning rate for PPO (rlhf's learner.lr)");
+    f.integer("critic.ensemble", critic.ensemble, 3, 1, 32, "critic ensemble members (its score is their mean)");
+    f.real("critic.lr", critic.lr, 3e-3, 1e-6, 1.0, "critic Adam learning rate");
+    f.integer("critic.updates", critic.updates, 100, 0, 1000000, "critic minibatch steps each tick seed labels arrive");
+    f.integer("critic.minibatch", critic.minibatch, 64, 1, 100000, "critic minibatch");
+    oversight::fields(f, raters, "simulated raters; each gives at most human.labels / count labels");
+    f.integer("eval.prompts", eval_prompts, 512, 1, 1000000, "held-out prompts for the exact evaluation");
+    oversight::fields(f, ppo, "feedback=rlhf: ");  // rlhf's PPO settings
+  }
+};
+
+class self_enhancement_program : public scenario_program {
  public:
-  self_enhancement_program(const param_set& p, uint64_t seed, caf::actor_system& sys) {
-    world_ = std::make_shared<preference_world>(preference_world_from(p), seed);
+  self_enhancement_program(const param_set& params, uint64_t seed, caf::actor_system& sys)
+      : p_(read_params<self_enhancement_params>(params)) {
+    world_ = std::make_shared<preference_world>(p_.world, seed);
     k_ = size_t(world_->options());
-    seed_ticks_ = p.integer("human.ticks");
-    budget_ = p.integer("human.labels");
-    const int64_t latency = p.integer("expert.latency");
-    first_round_ = seed_ticks_ + std::max<int64_t>(latency, 1);
-    rounds_ = p.integer("rounds");
-    pairs_per_round_ = size_t(p.integer("pairs_per_round"));
-    feedback_ = p.text("feedback");
+    first_round_ = p_.human_ticks + std::max<int64_t>(p_.raters.latency, 1);
 
     prompts_ = rng(seed, "prompts");
     pairs_ = rng(seed, "label-pairs");
     coin_ = rng(seed, "coin");
     rng eval_stream(seed, "evaluation");
     eval_.dim = world_->dim();
-    eval_.x = world_->sample_prompts(eval_stream, size_t(p.integer("eval.prompts")));
+    eval_.x = world_->sample_prompts(eval_stream, p_.eval_prompts);
     eval_truth_ = world_->utility_table(eval_.x);
 
-    const int hidden = int(p.integer("hidden"));  // equal capability: one width for both
+    const bool rlhf = p_.feedback == feedback_kind::rlhf;
     pref_policy_config pc;
     pc.io = world_->responses();
     pc.base_w = world_->base_w();
     pc.base_c = world_->base_c();
-    pc.hidden = hidden;
-    pc.dpo_beta = p.real("dpo.beta");
-    if (feedback_ == "rlhf") {
-      pc.lr = p.real("ppo.lr");
-      set_ppo_from(p, pc);
+    pc.hidden = p_.hidden;  // equal capability: one width for both
+    pc.dpo_beta = p_.dpo_beta;
+    if (rlhf) {
+      pc.lr = p_.ppo_lr;
+      p_.ppo.apply_to(pc);
     } else {
-      pc.lr = p.real("learner.lr");
-      pc.epochs = int(p.integer("dpo.epochs"));
-      pc.minibatch = int(p.integer("dpo.minibatch"));
+      pc.lr = p_.learner_lr;
+      pc.epochs = p_.dpo_epochs;
+      pc.minibatch = p_.dpo_minibatch;
     }
-    learner_ = spawn_pref_learner(sys, pc, feedback_ == "rlhf" ? pref_optimizer::ppo : pref_optimizer::dpo, seed,
-                                  "learner");
+    learner_ = keep(spawn_pref_learner(sys, pc, rlhf ? pref_optimizer::ppo : pref_optimizer::dpo, seed, "learner"));
 
-    pref_rm_config rc;
+    pref_rm_config rc = p_.critic;
     rc.io = world_->responses();
-    rc.hidden = hidden;
-    rc.ensemble = int(p.integer("critic.ensemble"));
-    rc.lr = p.real("critic.lr");
-    rc.updates = int(p.integer("critic.updates"));
-    rc.minibatch = int(p.integer("critic.minibatch"));
-    critic_ = spawn_pref_rm(sys, rc, seed, "critic");
+    rc.hidden = p_.hidden;
+    critic_ = keep(spawn_pref_rm(sys, rc, seed, "critic"));
 
-    experts_ = spawn_raters(sys, p, int(latency), budget_, world_, seed);
+    for (auto& e : spawn_raters(sys, p_.raters, p_.human_labels, world_, seed)) experts_.push_back(keep(e));
   }
 
-  int64_t ticks() const override { return first_round_ + rounds_; }
+  int64_t ticks() const override { return first_round_ + p_.rounds; }
 
-  std::vector<caf::actor> actors() const override {
-    std::vector<caf::actor> out{caf::actor_cast<caf::actor>(learner_), caf::actor_cast<caf::actor>(critic_)};
-    for (auto& e : experts_) out.push_back(caf::actor_cast<caf::actor>(e));
-    return out;
-  }
-
-  void run_tick(caf::event_based_actor* self, int64_t t, tick_done done) override {
-    gather<label_batch>(
-        self, experts_,
-        [=, this](std::vector<label_batch> due) {
-          label_batch merged;  // in expert order, each expert's in asking order
-          for (auto& b : due) std::move(b.labels.begin(), b.labels.end(), std::back_inserter(merged.labels));
-          for (auto& l : merged.labels) {  // kept for feedback = human
-            human_.x.insert(human_.x.end(), l.x.begin(), l.x.end());
-            human_.a.push_back(l.prefers_a ? l.a : l.b);
-            human_.b.push_back(l.prefers_a ? l.b : l.a);
-          }
-          auto then = [=, this] { t < seed_ticks_ ? ask(self, t, done) : round(self, t, done); };
-          if (merged.labels.empty()) return then();
-          self->request(critic_, caf::infinite, learn_atom::value, std::move(merged))
-              .then([=](ack_atom) { then(); }, done.fail);
-        },
-        done.fail, deliver_atom::value, t);
+  void run_tick(tick_handle tick) override {
+    tick.gather<label_batch>(experts_, deliver_atom::value, tick.t()).then([=, this](std::vector<label_batch>& due) mutable {
+      label_batch merged;  // in expert order, each expert's in asking order
+      for (auto& b : due) std::move(b.labels.begin(), b.labels.end(), std::back_inserter(merged.labels));
+      for (auto& l : merged.labels) {  // kept for feedback = human
+        human_.x.insert(human_.x.end(), l.x.begin(), l.x.end());
+        human_.a.push_back(l.prefers_a ? l.a : l.b);
+        human_.b.push_back(l.prefers_a ? l.b : l.a);
+      }
+      if (!merged.labels.empty()) tick.ask<ack_atom>(critic_, learn_atom::value, std::move(merged));
+    });
+    tick.then([=, this] { tick.t() < p_.human_ticks ? ask(tick) : round(tick); });
   }
 
  private:
   // Seed phase: human labels on pairs from the reference policy.
-  void ask(caf::event_based_actor* self, int64_t t, tick_done done) {
-    const int64_t per_tick = (budget_ + seed_ticks_ - 1) / seed_ticks_;
-    const int64_t want = std::min(per_tick, budget_ - asked_);
-    if (want <= 0) return evaluate(self, t, {}, done);
+  void ask(tick_handle tick) {
+    const int64_t budget = p_.human_labels, per_tick = (budget + p_.human_ticks - 1) / p_.human_ticks;
+    const int64_t want = std::min(per_tick, budget - asked_);
+    if (want <= 0) return evaluate(tick, {});
     asked_ += want;
     query_batch q;
     q.dim = world_->dim();
     q.x = world_->sample_prompts(prompts_, size_t(want));
-    self->request(learner_, caf::infinite, act_atom::value, q, false)
-        .then(
-            [=, this](response_batch& r) {
-              std::vector<std::vector<label_request>> per(experts_.size());
-              for (size_t i = 0; i < q.rows(); ++i) {
-                label_request req;
-                req.id = next_id_++;
-                req.kind = 1;
-                req.x.assign(q.x.begin() + std::ptrdiff_t(i * q.dim), q.x.begin() + std::ptrdiff_t((i + 1) * q.dim));
-                req.a = r.action[i];
-                req.b = other_response(r.prob.data() + i * k_, size_t(req.a));
-                per[i % per.size()].push_back(std::move(req));
-              }
-              auto left = std::make_shared<size_t>(experts_.size());
-              for (size_t e = 0; e < experts_.size(); ++e)
-                self->request(experts_[e], caf::infinite, label_atom::value, t, per[e])
-                    .then(
-                        [=, this](int32_t accepted) {
-                          labels_spent_ += accepted;
-                          if (--*left == 0) evaluate(self, t, {}, done);
-                        },
-                        done.fail);
-            },
-            done.fail);
+    tick.ask<response_batch>(learner_, act_atom::value, q, false).then([=, this](response_batch& r) mutable {
+      std::vector<std::vector<label_request>> per(experts_.size());
+      for (size_t i = 0; i < q.rows(); ++i) {
+        label_request req;
+        req.id = next_id_++;
+        req.kind = 1;
+        req.x.assign(q.x.begin() + std::ptrdiff_t(i * q.dim), q.x.begin() + std::ptrdiff_t((i + 1) * q.dim));
+        req.a = r.action[i];
+        req.b = other_response(r.prob.data() + i * k_, size_t(req.a));
+        per[i % per.size()].push_back(std::move(req));
+      }
+      tick.scatter<int32_t>(experts_, std::move(per), label_atom::value, tick.t())
+          .then([this](std::vector<int32_t>& accepted) {
+            for (auto n : accepted) labels_spent_ += n;
+          });
+    });
+    tick.then([=, this] { evaluate(tick, {}); });
   }
 
   /// A second response for a pair: drawn from the policy's distribution without `a`.
@@ -183,55 +205,50 @@ class self_enhancement_program : public tick_program {
     return int32_t(last);
   }
 
-  // One round of self-enhancement: label pairs, one DPO step.
-  void round(caf::event_based_actor* self, int64_t t, tick_done done) {
-    if (t < first_round_) return evaluate(self, t, {}, done);
-    auto train = [=, this](train_batch b) {
-      const double accuracy = accuracy_of(b);
-      self->request(learner_, caf::infinite, learn_atom::value, std::move(b))
-          .then([=, this](ack_atom) { evaluate(self, t, accuracy, done); }, done.fail);
+  // One round of self-enhancement: label pairs, one DPO step (or, for rlhf, one PPO step
+  // on the critic's reward of each sampled response).
+  void round(tick_handle tick) {
+    if (tick.t() < first_round_) return evaluate(tick, {});
+    // This round's label accuracy, known once its labels are.
+    auto accuracy = std::make_shared<double>(0.0);
+    auto train = [=, this](train_batch b) mutable {
+      *accuracy = accuracy_of(b);
+      tick.ask<ack_atom>(learner_, learn_atom::value, std::move(b));
     };
-    if (feedback_ == "human") {
+    if (p_.feedback == feedback_kind::human) {
       train_batch b = human_;
       b.dim = world_->dim();
-      return train(std::move(b));
+      train(std::move(b));
+    } else {
+      auto q = std::make_shared<query_batch>();
+      q->dim = world_->dim();
+      q->x = world_->sample_prompts(prompts_, p_.pairs_per_round);
+      tick.ask<response_batch>(learner_, act_atom::value, *q, false).then([=, this](response_batch& r) mutable {
+        std::vector<int32_t> other(q->rows());
+        for (size_t i = 0; i < q->rows(); ++i) other[i] = other_response(r.prob.data() + i * k_, size_t(r.action[i]));
+        auto build = [=, this](const std::vector<float>* score) mutable {
+          train_batch b;
+          b.dim = q->dim;
+          b.x = q->x;
+          for (size_t i = 0; i < q->rows(); ++i) {
+            const int32_t a = r.action[i], o = other[i];
+            const bool a_wins =
+                score ? (*score)[i * k_ + size_t(a)] >= (*score)[i * k_ + size_t(o)] : coin_.bernoulli(0.5);
+            b.a.push_back(a_wins ? a : o);
+            b.b.push_back(a_wins ? o : a);
+          }
+          ai_labels_ += int64_t(q->rows());
+          return b;
+        };
+        if (p_.feedback == feedback_kind::random) return train(build(nullptr));
+        tick.ask<judgment_batch>(critic_, judge_atom::value, *q).then([=, this](judgment_batch& j) mutable {
+          if (p_.feedback != feedback_kind::rlhf) return train(build(&j.score));
+          *accuracy = accuracy_of(build(&j.score));
+          tick.ask<ack_atom>(learner_, learn_atom::value, ppo_batch(*q, r.action, j.score, k_, norm_mean_, norm_sd_));
+        });
+      });
     }
-    auto q = std::make_shared<query_batch>();
-    q->dim = world_->dim();
-    q->x = world_->sample_prompts(prompts_, pairs_per_round_);
-    self->request(learner_, caf::infinite, act_atom::value, *q, false)
-        .then(
-            [=, this](response_batch& r) {
-              std::vector<int32_t> other(q->rows());
-              for (size_t i = 0; i < q->rows(); ++i) other[i] = other_response(r.prob.data() + i * k_, size_t(r.action[i]));
-              auto build = [=, this](const std::vector<float>* score) {
-                train_batch b;
-                b.dim = q->dim;
-                b.x = q->x;
-                for (size_t i = 0; i < q->rows(); ++i) {
-                  const int32_t a = r.action[i], o = other[i];
-                  const bool a_wins = score ? (*score)[i * k_ + size_t(a)] >= (*score)[i * k_ + size_t(o)]
-                                            : coin_.bernoulli(0.5);
-                  b.a.push_back(a_wins ? a : o);
-                  b.b.push_back(a_wins ? o : a);
-                }
-                ai_labels_ += int64_t(q->rows());
-                return b;
-              };
-              if (feedback_ == "random") return train(build(nullptr));
-              self->request(critic_, caf::infinite, judge_atom::value, *q)
-                  .then(
-                      [=, this](judgment_batch& j) {
-                        if (feedback_ != "rlhf") return train(build(&j.score));
-                        // RLHF: one PPO step on the critic's reward of each sampled response.
-                        const double accuracy = accuracy_of(build(&j.score));
-                        self->request(learner_, caf::infinite, learn_atom::value,
-                                      ppo_batch(*q, r.action, j.score, k_, norm_mean_, norm_sd_))
-                            .then([=, this](ack_atom) { evaluate(self, t, accuracy, done); }, done.fail);
-                      },
-                      done.fail);
-            },
-            done.fail);
+    tick.then([=, this] { evaluate(tick, *accuracy); });
   }
 
   /// How often a batch's preference labels (a over b) agree with the truth.
@@ -244,31 +261,26 @@ class self_enhancement_program : public tick_program {
     return b.a.empty() ? 0.0 : right / double(b.a.size());
   }
 
-  void evaluate(caf::event_based_actor* self, int64_t t, std::optional<double> label_accuracy, tick_done done) {
-    self->request(learner_, caf::infinite, act_atom::value, eval_, true)
-        .then(
-            [=, this](response_batch& r) {
-              if (t == 0) ref_probs_ = r.prob;  // untrained: the policy is the reference
-              auto pi = std::make_shared<std::vector<float>>(std::move(r.prob));
-              if (t >= first_round_) return record(t, *pi, label_accuracy, done);
-              self->request(critic_, caf::infinite, judge_atom::value, eval_)
-                  .then(
-                      [=, this](judgment_batch& j) {
-                        critic_eval_ = std::move(j.score);  // frozen from the first round on
-                        if (t == first_round_ - 1) {  // feedback = rlhf: the reward's scale, as rlhf's
-                          norm_mean_ = pm::expectation(ref_probs_, critic_eval_, k_);
-                          norm_sd_ = std::max(1e-6, pm::spread(ref_probs_, critic_eval_, k_));
-                        }
-                        record(t, *pi, label_accuracy, done);
-                      },
-                      done.fail);
-            },
-            done.fail);
+  void evaluate(tick_handle tick, std::optional<double> label_accuracy) {
+    const int64_t t = tick.t();
+    auto policy = tick.ask<response_batch>(learner_, act_atom::value, eval_, true);
+    policy.then([=, this](response_batch& r) mutable {
+      if (t == 0) ref_probs_ = r.prob;  // untrained: the policy is the reference
+      if (t >= first_round_) return;
+      tick.ask<judgment_batch>(critic_, judge_atom::value, eval_).then([=, this](judgment_batch& j) mutable {
+        critic_eval_ = std::move(j.score);  // frozen from the first round on
+        if (t == first_round_ - 1) {  // feedback = rlhf: the reward's scale, as rlhf's
+          norm_mean_ = pm::expectation(ref_probs_, critic_eval_, k_);
+          norm_sd_ = std::max(1e-6, pm::spread(ref_probs_, critic_eval_, k_));
+        }
+      });
+    });
+    tick.then([=, this] { record(tick, policy->prob, label_accuracy); });
   }
 
-  void record(int64_t t, const std::vector<float>& pi, std::optional<double> label_accuracy, tick_done done) {
-    std::vector<metric_row> rows;
-    auto add = [&](const char* actor, const char* name, double v) { rows.push_back({t, actor, name, v}); };
+  void record(tick_handle tick, const std::vector<float>& pi, std::optional<double> label_accuracy) {
+    const int64_t t = tick.t();
+    auto add = [&](const char* actor, const char* name, double v) { tick.record(actor, name, v); };
     const double kl = pm::mean_kl(pi, ref_probs_, k_);
     const double true_value = pm::expectation(pi, eval_truth_, k_);
     const double gain = true_value - pm::expectation(ref_probs_, eval_truth_, k_);
@@ -297,14 +309,13 @@ class self_enhancement_program : public tick_program {
       add("rounds", "agreement_drop", agreements_.front() - agreements_.back());
       add("rounds", "label_accuracy_drop", accuracies_.front() - accuracies_.back());
     }
-    done.ok(std::move(rows));
+    tick.finish();
   }
 
+  self_enhancement_params p_;
   std::shared_ptr<preference_world> world_;
   size_t k_ = 0;
-  int64_t seed_ticks_ = 0, budget_ = 0, first_round_ = 0, rounds_ = 0;
-  size_t pairs_per_round_ = 0;
-  std::string feedback_;
+  int64_t first_round_ = 0;
   rng prompts_, pairs_, coin_;
   query_batch eval_;
   std::vector<float> eval_truth_, critic_eval_, ref_probs_;
@@ -317,54 +328,12 @@ class self_enhancement_program : public tick_program {
   std::vector<double> gains_, agreements_, accuracies_;
 };
 
-void run_self_enhancement(run_context& ctx) {
-  drive(ctx, std::make_shared<self_enhancement_program>(ctx.params(), ctx.seed(), ctx.system()));
-}
-
-std::vector<param_decl> self_enhancement_params() {
-  using P = param_decl;
-  auto params = preference_world_params();
-  std::vector<param_decl> own = {
-      P::text("feedback", "ai", {"ai", "human", "random", "rlhf"},
-              "how the learner is trained: DPO on the critic's labels of its own pairs (AI feedback), DPO on the seed's "
-              "human labels directly (equal human budget), DPO on coin flips (control), or PPO against the critic as "
-              "a reward model (RLHF on the same human labels)"),
-      P::integer("human.labels", 500, 1, 100000000, "human pair-wise labels in the whole run (on reference pairs)"),
-      P::integer("human.ticks", 3, 1, 100000, "ticks over which they are asked"),
-      P::integer("rounds", 20, 1, 1000000, "rounds of labelling and DPO, or PPO steps for rlhf (one per tick)"),
-      P::integer("pairs_per_round", 256, 1, 1000000,
-                 "feedback=ai/random: pairs of the learner's responses per round; rlhf: prompts per PPO step"),
-      P::integer("hidden", 32, 2, 4096, "hidden width of both learner and critic (equal capability)"),
-      P::real("learner.lr", 0.002, 1e-7, 1.0, "learner Adam learning rate for DPO (every arm but rlhf)"),
-      P::real("dpo.beta", 0.1, 1e-6, 1000.0, "DPO's beta: how far the policy may move from the reference"),
-      P::integer("dpo.epochs", 2, 1, 1000, "passes over each round's pairs"),
-      P::integer("dpo.minibatch", 64, 1, 100000, "DPO minibatch"),
-      P::real("ppo.lr", 0.01, 1e-7, 1.0, "feedback=rlhf: learner Adam learning rate for PPO (rlhf's learner.lr)"),
-      P::integer("critic.ensemble", 3, 1, 32, "critic ensemble members (its score is their mean)"),
-      P::real("critic.lr", 3e-3, 1e-6, 1.0, "critic Adam learning rate"),
-      P::integer("critic.updates", 100, 0, 1000000, "critic minibatch steps each tick seed labels arrive"),
-      P::integer("critic.minibatch", 64, 1, 100000, "critic minibatch"),
-      P::integer("expert.count", 2, 1, 100000, "simulated raters; each gives at most human.labels / count labels"),
-      P::real("expert.capability", 0.6, 0.0, 1.0, "difficulty up to which raters judge reliably"),
-      P::real("expert.noise", 0.05, 0.0, 0.5, "raters' error rate within capability"),
-      P::real("expert.slope", 1.5, 0.0, 100.0, "extra error per unit of difficulty beyond capability"),
-      P::integer("expert.latency", 1, 0, 100000, "ticks before a label arrives"),
-      P::integer("eval.prompts", 512, 1, 1000000, "held-out prompts for the exact evaluation"),
-  };
-  params.insert(params.end(), own.begin(), own.end());
-  for (auto& d : ppo_params()) {  // rlhf's PPO settings, for feedback = rlhf
-    d.doc = "feedback=rlhf: " + d.doc;
-    params.push_back(std::move(d));
-  }
-  return params;
-}
-
 const registrar reg{scenario_info{
-    "self_enhancement",
-    "self-enhancement from AI feedback: a critic of equal capability, trained on a small human seed set, labels the "
+    .name = "self_enhancement",
+    .doc = "self-enhancement from AI feedback: a critic of equal capability, trained on a small human seed set, labels the "
     "learner's response pairs; the learner is trained with DPO, round after round",
-    self_enhancement_params(),
-    {
+    .params = declare_params<self_enhancement_params>(),
+    .metrics = {
         {"true_value", "E_pi[V*] on held-out prompts: the hidden truth's value of the learner"},
         {"true_gain", "true_value minus the reference (starting) policy's"},
         {"kl", "KL(pi || reference), nats, mean over held-out prompts"},
@@ -381,9 +350,9 @@ const registrar reg{scenario_info{
         {"agreement_drop", "last tick: agreement_policy before the first round minus after the last"},
         {"label_accuracy_drop", "last tick: label_accuracy of the first round minus of the last"},
     },
-    run_self_enhancement,
+    .run = run_program<self_enhancement_program>,
     // Small enough for the test over every registered scenario.
-    {"human.labels=40", "human.ticks=2", "rounds=5", "pairs_per_round=32", "eval.prompts=32", "critic.updates=10"}}};
+    .smoke = {"human.labels=40", "human.ticks=2", "rounds=5", "pairs_per_round=32", "eval.prompts=32", "critic.updates=10"}}};
 
 }  // namespace
 

@@ -1,4 +1,4 @@
-#include "actors/judge/judge.hpp"
+#include "scenarios/debate/judge.hpp"
 
 #include <memory>
 

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "policies/debate.hpp"
-#include "runtime/protocol.hpp"
+#include "scenarios/debate/messages.hpp"
 
 namespace oversight {
 

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "policies/sparse_judge.hpp"
-#include "runtime/protocol.hpp"
+#include "scenarios/debate/messages.hpp"
 
 namespace oversight {
 

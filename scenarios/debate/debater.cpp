@@ -1,4 +1,4 @@
-#include "actors/debater/debater.hpp"
+#include "scenarios/debate/debater.hpp"
 
 #include <memory>
 
