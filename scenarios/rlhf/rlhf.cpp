@@ -124,7 +124,7 @@ class rlhf_program : public scenario_program {
 
   void run_tick(tick_handle tick) override {
     // Labels due now reach the reward model first.
-    tick.gather<label_batch>(experts_, deliver_atom::value, tick.t()).then([=, this](std::vector<label_batch>& due) mutable {
+    tick.gather<label_batch>(experts_, deliver_atom::value, tick.t()).then([=, this](std::vector<label_batch>& due) {
       label_batch merged;  // in expert order, each expert's in asking order
       for (auto& b : due) std::move(b.labels.begin(), b.labels.end(), std::back_inserter(merged.labels));
       if (!merged.labels.empty()) tick.ask<ack_atom>(rm_, learn_atom::value, std::move(merged));
@@ -143,7 +143,7 @@ class rlhf_program : public scenario_program {
     query_batch q;
     q.dim = world_->dim();
     q.x = world_->sample_prompts(prompts_, size_t(want));
-    tick.ask<response_batch>(learner_, act_atom::value, q, false).then([=, this](response_batch& r) mutable {
+    tick.ask<response_batch>(learner_, act_atom::value, q, false).then([=, this](response_batch& r) {
       std::vector<std::vector<label_request>> per(experts_.size());
       for (size_t i = 0; i < q.rows(); ++i) {
         label_request req;
@@ -185,12 +185,12 @@ class rlhf_program : public scenario_program {
     auto q = std::make_shared<query_batch>();
     q->dim = world_->dim();
     q->x = world_->sample_prompts(prompts_, p_.rl_batch);
-    tick.ask<response_batch>(learner_, act_atom::value, *q, false).then([=, this](response_batch& r) mutable {
-      auto learn = [=, this, action = r.action](const std::vector<float>& all_rewards) mutable {
+    tick.ask<response_batch>(learner_, act_atom::value, *q, false).then([=, this](response_batch& r) {
+      auto learn = [=, this, action = r.action](const std::vector<float>& all_rewards) {
         tick.ask<ack_atom>(learner_, learn_atom::value, ppo_batch(*q, action, all_rewards, k_, norm_mean_, norm_sd_));
       };
       if (gold_) return learn(world_->utility_table(q->x));
-      tick.ask<judgment_batch>(rm_, judge_atom::value, *q).then([=](judgment_batch& j) mutable { learn(j.score); });
+      tick.ask<judgment_batch>(rm_, judge_atom::value, *q).then([=](judgment_batch& j) { learn(j.score); });
     });
     tick.then([=, this] { evaluate(tick); });
   }
@@ -199,11 +199,11 @@ class rlhf_program : public scenario_program {
   void evaluate(tick_handle tick) {
     const int64_t t = tick.t();
     auto policy = tick.ask<response_batch>(learner_, act_atom::value, eval_, true);
-    policy.then([=, this](response_batch& r) mutable {
+    policy.then([=, this](response_batch& r) {
       if (t == 0) ref_probs_ = r.prob;  // untrained: the policy is the reference
       if (t >= rl_start_) return;
       // The reward model still learns: judge the evaluation prompts again.
-      tick.ask<judgment_batch>(rm_, judge_atom::value, eval_).then([=, this](judgment_batch& j) mutable {
+      tick.ask<judgment_batch>(rm_, judge_atom::value, eval_).then([=, this](judgment_batch& j) {
         eval_proxy_ = std::move(j.score);
         if (t == rl_start_ - 1) freeze_normalization();
       });

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <numeric>
 
+#include "actors/director/conversation.hpp"
+
 namespace oversight {
 
 namespace {
@@ -27,17 +29,21 @@ overseer_actor::behavior_type overseer(overseer_actor::pointer self, overseer_co
       },
       [=](assisted_atom, const std::vector<int64_t>& qs) -> caf::result<answer_batch> {
         auto rp = self->make_response_promise<answer_batch>();
+        conversation talk(self, [rp](const caf::error& e) mutable { rp.deliver(e); });
         const int asks = 1 + cfg.reasks;
-        auto ev = std::make_shared<std::vector<overseer_evidence>>(qs.size());
-        for (auto& e : *ev) e.asks.resize(size_t(asks));
-        auto left = std::make_shared<int>(asks);
-        // Cross-examination, once every answer is in: the model argues for each of the
-        // overseer's leading options; the overseer checks each argument itself.
-        auto cross = [=]() mutable {
+        // Every answer first (in parallel; slots by attempt, so arrival order does not
+        // matter), then cross-examination: the model argues for each of the overseer's
+        // leading options, and the overseer checks each argument itself.
+        std::vector<reply<answer_batch>> answers;
+        for (int a = 0; a < asks; ++a) answers.push_back(talk.ask<answer_batch>(model, quiz_ask_atom::value, qs, int32_t(a)));
+        talk.then([=]() mutable {
+          std::vector<overseer_evidence> ev(qs.size());
+          for (size_t i = 0; i < qs.size(); ++i)
+            for (const auto& r : answers) ev[i].asks.push_back(model_reply{r->answer[i], r->confidence[i]});
           std::vector<int64_t> cq;
           std::vector<int32_t> co;
           for (size_t i = 0; i < qs.size(); ++i) {
-            auto p = overseer_posterior(cfg, w->nonexpert_belief(qs[i]), (*ev)[i]);
+            auto p = overseer_posterior(cfg, w->nonexpert_belief(qs[i]), ev[i]);
             std::vector<int32_t> order(p.size());
             std::iota(order.begin(), order.end(), 0);
             std::stable_sort(order.begin(), order.end(), [&](int32_t a, int32_t b) { return p[size_t(a)] > p[size_t(b)]; });
@@ -50,7 +56,7 @@ overseer_actor::behavior_type overseer(overseer_actor::pointer self, overseer_co
             const size_t per = size_t(std::min<int>(cfg.cross, w->options()));
             std::vector<std::vector<double>> posts;
             for (size_t i = 0; i < qs.size(); ++i) {
-              auto& e = (*ev)[i];
+              auto& e = ev[i];
               for (size_t c = 0; c < per && i * per + c < co.size(); ++c) {
                 const size_t j = i * per + c;
                 e.checks.emplace_back(co[j], overseer_check(cfg, args.fact_holds.at(j) != 0, qs[i], co[j], seed));
@@ -60,14 +66,10 @@ overseer_actor::behavior_type overseer(overseer_actor::pointer self, overseer_co
             rp.deliver(decide_from(posts));
           };
           if (cq.empty()) return finish(argument_batch{});
-          self->request(model, caf::infinite, quiz_argue_atom::value, cq, co).then([=](argument_batch& a) mutable { finish(a); });
-        };
-        for (int a = 0; a < asks; ++a)
-          self->request(model, caf::infinite, quiz_ask_atom::value, qs, int32_t(a))
-              .then([=](answer_batch& r) mutable {
-                for (size_t i = 0; i < qs.size(); ++i) (*ev)[i].asks[size_t(a)] = model_reply{r.answer[i], r.confidence[i]};
-                if (--*left == 0) cross();  // slots by attempt: arrival order does not matter
-              });
+          talk.ask<argument_batch>(model, quiz_argue_atom::value, cq, co).then([=](argument_batch& a) mutable {
+            finish(a);
+          });
+        });
         return rp;
       },
   };

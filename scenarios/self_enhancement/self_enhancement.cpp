@@ -146,7 +146,7 @@ class self_enhancement_program : public scenario_program {
   int64_t ticks() const override { return first_round_ + p_.rounds; }
 
   void run_tick(tick_handle tick) override {
-    tick.gather<label_batch>(experts_, deliver_atom::value, tick.t()).then([=, this](std::vector<label_batch>& due) mutable {
+    tick.gather<label_batch>(experts_, deliver_atom::value, tick.t()).then([=, this](std::vector<label_batch>& due) {
       label_batch merged;  // in expert order, each expert's in asking order
       for (auto& b : due) std::move(b.labels.begin(), b.labels.end(), std::back_inserter(merged.labels));
       for (auto& l : merged.labels) {  // kept for feedback = human
@@ -169,7 +169,7 @@ class self_enhancement_program : public scenario_program {
     query_batch q;
     q.dim = world_->dim();
     q.x = world_->sample_prompts(prompts_, size_t(want));
-    tick.ask<response_batch>(learner_, act_atom::value, q, false).then([=, this](response_batch& r) mutable {
+    tick.ask<response_batch>(learner_, act_atom::value, q, false).then([=, this](response_batch& r) {
       std::vector<std::vector<label_request>> per(experts_.size());
       for (size_t i = 0; i < q.rows(); ++i) {
         label_request req;
@@ -211,7 +211,7 @@ class self_enhancement_program : public scenario_program {
     if (tick.t() < first_round_) return evaluate(tick, {});
     // This round's label accuracy, known once its labels are.
     auto accuracy = std::make_shared<double>(0.0);
-    auto train = [=, this](train_batch b) mutable {
+    auto train = [=, this](train_batch b) {
       *accuracy = accuracy_of(b);
       tick.ask<ack_atom>(learner_, learn_atom::value, std::move(b));
     };
@@ -223,10 +223,10 @@ class self_enhancement_program : public scenario_program {
       auto q = std::make_shared<query_batch>();
       q->dim = world_->dim();
       q->x = world_->sample_prompts(prompts_, p_.pairs_per_round);
-      tick.ask<response_batch>(learner_, act_atom::value, *q, false).then([=, this](response_batch& r) mutable {
+      tick.ask<response_batch>(learner_, act_atom::value, *q, false).then([=, this](response_batch& r) {
         std::vector<int32_t> other(q->rows());
         for (size_t i = 0; i < q->rows(); ++i) other[i] = other_response(r.prob.data() + i * k_, size_t(r.action[i]));
-        auto build = [=, this](const std::vector<float>* score) mutable {
+        auto build = [=, this](const std::vector<float>* score) {
           train_batch b;
           b.dim = q->dim;
           b.x = q->x;
@@ -241,7 +241,7 @@ class self_enhancement_program : public scenario_program {
           return b;
         };
         if (p_.feedback == feedback_kind::random) return train(build(nullptr));
-        tick.ask<judgment_batch>(critic_, judge_atom::value, *q).then([=, this](judgment_batch& j) mutable {
+        tick.ask<judgment_batch>(critic_, judge_atom::value, *q).then([=, this](judgment_batch& j) {
           if (p_.feedback != feedback_kind::rlhf) return train(build(&j.score));
           *accuracy = accuracy_of(build(&j.score));
           tick.ask<ack_atom>(learner_, learn_atom::value, ppo_batch(*q, r.action, j.score, k_, norm_mean_, norm_sd_));
@@ -264,10 +264,10 @@ class self_enhancement_program : public scenario_program {
   void evaluate(tick_handle tick, std::optional<double> label_accuracy) {
     const int64_t t = tick.t();
     auto policy = tick.ask<response_batch>(learner_, act_atom::value, eval_, true);
-    policy.then([=, this](response_batch& r) mutable {
+    policy.then([=, this](response_batch& r) {
       if (t == 0) ref_probs_ = r.prob;  // untrained: the policy is the reference
       if (t >= first_round_) return;
-      tick.ask<judgment_batch>(critic_, judge_atom::value, eval_).then([=, this](judgment_batch& j) mutable {
+      tick.ask<judgment_batch>(critic_, judge_atom::value, eval_).then([=, this](judgment_batch& j) {
         critic_eval_ = std::move(j.score);  // frozen from the first round on
         if (t == first_round_ - 1) {  // feedback = rlhf: the reward's scale, as rlhf's
           norm_mean_ = pm::expectation(ref_probs_, critic_eval_, k_);
