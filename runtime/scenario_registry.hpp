@@ -52,6 +52,11 @@ struct scenario_info {
   /// only, not bit for bit (e.g. a mode that does not wait for training steps); empty
   /// when it is exact. `oversight run` prints it.
   std::function<std::string(const param_set&)> inexact = {};
+  /// Optional: checks of combinations the declared ranges cannot rule out (shards more
+  /// than the population, ...). Throws user_error naming the keys and their values;
+  /// load_spec() runs it on every resolved spec and puts the file and the --set
+  /// overrides in front, so a bad combination is refused before a run starts.
+  std::function<void(const param_set&)> check = {};
 };
 
 void register_scenario(scenario_info info);

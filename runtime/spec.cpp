@@ -785,6 +785,15 @@ scenario_spec load_spec(const std::filesystem::path& file, const std::vector<std
   }
   spec.seed = uint64_t(std::get<int64_t>(values.at("seed")));
   spec.params = param_set(std::move(values));
+  if (info->check) {
+    try {
+      info->check(spec.params);
+    } catch (const user_error& e) {
+      std::string origin = name;
+      for (const auto& o : overrides) origin += (&o == &overrides.front() ? " with --set " : ", --set ") + o;
+      throw user_error(origin + ": " + e.what());
+    }
+  }
   return spec;
 }
 

@@ -94,7 +94,8 @@ const registrar reg{scenario_info{
     // Small enough for the test over every registered scenario.
     .smoke = {"ticks=8", "learner.count=16", "attacker.count=16", "eval.every=4", "eval.queries=64",
               "eval.adversarial_queries=32", "snapshot.every=3", "snapshot.count=2", "snapshot.pool=4",
-              "probe.rounds=4", "probe.queries=16", "critic.updates=5"}}};
+              "probe.rounds=4", "probe.queries=16", "critic.updates=5"},
+    .check = [](const param_set& p) { read_params<league_params>(p).validate(); }}};
 
 }  // namespace
 

@@ -77,12 +77,11 @@ struct oversight_monitor_params {
              "review order: most suspicious first, or FIFO");
   }
 
-  /// Combinations the ranges alone cannot rule out; `source` names the scenario file in
-  /// the message. Throws user_error.
-  void validate(const std::string& source) const {
+  /// Combinations the ranges alone cannot rule out (scenario_info::check). Throws user_error.
+  void check() const {
     if (!critic_on && !rules_on)
-      throw user_error(source + " (with any --set overrides): monitor.critic = false and monitor.rules = false: no "
-                                "monitor would flag anything (switch at least one on)");
+      throw user_error("monitor.critic = false and monitor.rules = false: no monitor would flag anything (switch "
+                       "at least one on)");
   }
 };
 
@@ -209,11 +208,6 @@ class oversight_monitor_program : public scenario_program {
 
 /// The program, once the parameters pass the check that names the scenario file (which
 /// only the run's spec knows, not the program).
-void run_oversight_monitor(run_context& ctx) {
-  read_params<oversight_monitor_params>(ctx.params()).validate(ctx.spec().source);
-  run_program<oversight_monitor_program>(ctx);
-}
-
 const registrar reg{scenario_info{
     .name = "oversight_monitor",
     .doc = "scalable oversight: automated monitors (critic, rules) flag a learner's responses into a queue served by "
@@ -232,10 +226,11 @@ const registrar reg{scenario_info{
          "this tick's reviews / human capacity (count x throughput); not recorded when the capacity is 0"},
         {"wrongly_confirmed", "benign responses a human confirmed as violations so far"},
     },
-    .run = run_oversight_monitor,
+    .run = run_program<oversight_monitor_program>,
     // Small enough for the test over every registered scenario.
     .smoke = {"ticks=8", "human.count=3"},
-    .messages = register_oversight_monitor_messages}};
+    .messages = register_oversight_monitor_messages,
+    .check = [](const param_set& p) { read_params<oversight_monitor_params>(p).check(); }}};
 
 }  // namespace
 

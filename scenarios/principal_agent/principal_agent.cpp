@@ -95,15 +95,14 @@ struct principal_agent_params {
     f.real("audit.penalty", audit_penalty, 4.0, 0.0, 1000.0, "penalty to an agent an auditor flags");
   }
 
-  /// Combinations the ranges alone cannot rule out; `source` names the scenario file in
-  /// the message. Throws user_error.
-  void validate(const std::string& source) const {
+  /// Combinations the ranges alone cannot rule out (scenario_info::check). Throws user_error.
+  void check() const {
     if (shards > population)
-      throw user_error(source + " (with any --set overrides): shards = " + std::to_string(shards) +
+      throw user_error("shards = " + std::to_string(shards) +
                        " exceeds population = " + std::to_string(population) +
                        " (every shard needs at least one principal and one agent)");
     if (audit.rate > 0 && auditors == 0)
-      throw user_error(source + " (with any --set overrides): audit.rate = " + to_string(param_value(audit.rate)) +
+      throw user_error("audit.rate = " + to_string(param_value(audit.rate)) +
                        " but audit.auditors = 0: no auditor would inspect anything (set audit.rate = 0 to switch "
                        "audits off)");
   }
@@ -251,11 +250,6 @@ class principal_agent_program : public scenario_program {
 
 /// The program, once the parameters pass the checks that name the scenario file (which
 /// only the run's spec knows, not the program).
-void run_principal_agent(run_context& ctx) {
-  read_params<principal_agent_params>(ctx.params()).validate(ctx.spec().source);
-  run_program<principal_agent_program>(ctx);
-}
-
 const registrar reg{scenario_info{
     .name = "principal_agent",
     .doc = "principals delegate purchases to agents with hidden incentives; overrides vs. information asymmetry and "
@@ -270,10 +264,11 @@ const registrar reg{scenario_info{
         {"audits_spent", "cumulative audit cost: audits so far x audit.cost"},
         {"audit_catches", "agents flagged by auditors this tick"},
     },
-    .run = run_principal_agent,
+    .run = run_program<principal_agent_program>,
     // Small enough for the test over every registered scenario.
     .smoke = {"ticks=8", "population=600", "shards=3", "audit.rate=0.2", "audit.auditors=2", "audit.false_flag=0.05"},
-    .messages = register_principal_agent_messages}};
+    .messages = register_principal_agent_messages,
+    .check = [](const param_set& p) { read_params<principal_agent_params>(p).check(); }}};
 
 }  // namespace
 

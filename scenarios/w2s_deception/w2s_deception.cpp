@@ -59,7 +59,8 @@ const registrar reg{scenario_info{
     // Small enough for the test over every registered scenario.
     .smoke = {"world.train_samples=600", "world.test_samples=300", "train.epochs=3", "boot.steps=1",
               "ladder.features=0,8,16", "ladder.hidden=0,0,16", "ladder.inputs=4,0,0", "ladder.concepts=0,2,4",
-              "strong.size=2", "ladder.input_noise=30,0,0", "ladder.concept_noise=0,20,5"}}};
+              "strong.size=2", "ladder.input_noise=30,0,0", "ladder.concept_noise=0,20,5"},
+    .check = [](const param_set& p) { read_ladder(read_params<w2s_deception_params>(p)); }}};
 
 }  // namespace
 }  // namespace oversight
