@@ -19,7 +19,7 @@
 #include <string>
 #include <vector>
 
-#include "runtime/rng.hpp"
+#include "base/rng.hpp"
 
 namespace oversight {
 

@@ -6,7 +6,7 @@
 #include <cstring>
 
 #include "policies/nets.hpp"  // pin_torch_thread
-#include "runtime/error.hpp"
+#include "base/error.hpp"
 
 
 namespace oversight {

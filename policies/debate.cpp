@@ -5,7 +5,7 @@
 #include <limits>
 #include <numeric>
 
-#include "runtime/error.hpp"
+#include "base/error.hpp"
 
 namespace oversight {
 

@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "policies/sparse_judge.hpp"
-#include "runtime/rng.hpp"
+#include "base/rng.hpp"
 
 namespace oversight {
 

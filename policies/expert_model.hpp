@@ -16,7 +16,7 @@
 #include <cstdint>
 
 #include "policies/ground_truth.hpp"
-#include "runtime/rng.hpp"
+#include "base/rng.hpp"
 
 namespace oversight {
 

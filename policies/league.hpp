@@ -6,7 +6,7 @@
 #include <cstddef>
 #include <vector>
 
-#include "runtime/rng.hpp"
+#include "base/rng.hpp"
 
 namespace oversight {
 

@@ -19,7 +19,7 @@
 #include <cstdint>
 #include <string>
 
-#include "runtime/rng.hpp"
+#include "base/rng.hpp"
 
 namespace oversight {
 

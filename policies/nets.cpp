@@ -3,9 +3,9 @@
 
 #include "policies/torch_util.hpp"
 
-#include "runtime/error.hpp"
+#include "base/error.hpp"
 
-#include "runtime/log.hpp"
+#include "base/log.hpp"
 
 // Declared weak so this links whichever BLAS is installed; called when it is OpenBLAS.
 extern "C" void openblas_set_num_threads(int) __attribute__((weak));

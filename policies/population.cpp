@@ -8,7 +8,7 @@
 #include <string>
 
 #include "policies/torch_util.hpp"
-#include "runtime/error.hpp"
+#include "base/error.hpp"
 
 namespace oversight {
 

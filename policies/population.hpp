@@ -9,7 +9,7 @@
 //
 //   population_net      inference copy (CPU, owned by an actor): rows answered by any
 //                       member, including frozen snapshots kept beside the trained ones
-//   population trainer  a `trainable` (policies/batch.hpp) on the trainer's thread, on
+//   population trainer  a `trainable` (base/batch.hpp) on the trainer's thread, on
 //                       the first CUDA device when torch::cuda::is_available(), else
 //                       the CPU (as nets.cpp's trainers)
 //
@@ -35,9 +35,9 @@
 #include <memory>
 #include <vector>
 
-#include "policies/batch.hpp"
+#include "base/batch.hpp"
 #include "policies/nets.hpp"
-#include "runtime/rng.hpp"
+#include "base/rng.hpp"
 
 namespace oversight {
 

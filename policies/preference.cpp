@@ -3,7 +3,7 @@
 
 #include "policies/nets.hpp"  // pin_torch_thread
 #include "policies/torch_util.hpp"
-#include "runtime/error.hpp"
+#include "base/error.hpp"
 
 namespace oversight {
 

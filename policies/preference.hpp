@@ -32,8 +32,8 @@
 #include <memory>
 #include <vector>
 
-#include "policies/batch.hpp"
-#include "runtime/rng.hpp"
+#include "base/batch.hpp"
+#include "base/rng.hpp"
 
 namespace oversight {
 

@@ -37,7 +37,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "runtime/rng.hpp"
+#include "base/rng.hpp"
 
 namespace oversight {
 

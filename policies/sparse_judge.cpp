@@ -5,7 +5,7 @@
 
 #include <torch/torch.h>
 
-#include "runtime/error.hpp"
+#include "base/error.hpp"
 
 namespace oversight {
 

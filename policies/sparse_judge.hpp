@@ -21,7 +21,7 @@
 #include <memory>
 #include <vector>
 
-#include "runtime/rng.hpp"
+#include "base/rng.hpp"
 
 namespace oversight {
 

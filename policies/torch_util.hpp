@@ -9,8 +9,8 @@
 #include <cstring>
 #include <vector>
 
-#include "runtime/error.hpp"
-#include "runtime/rng.hpp"
+#include "base/error.hpp"
+#include "base/rng.hpp"
 
 namespace oversight::torch_util {
 

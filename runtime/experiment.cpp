@@ -10,7 +10,7 @@
 #include <sqlite3.h>
 #include <sstream>
 
-#include "runtime/error.hpp"
+#include "base/error.hpp"
 #include "runtime/json.hpp"
 #include "runtime/stats.hpp"
 

@@ -15,7 +15,7 @@
 
 #include <caf/all.hpp>
 
-#include "policies/batch.hpp"   // train_batch
+#include "base/batch.hpp"   // train_batch
 
 namespace oversight {
 

@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "runtime/error.hpp"
+#include "base/error.hpp"
 #include "runtime/version.hpp"
 
 namespace oversight {

@@ -14,7 +14,7 @@
 #include <tuple>
 #include <toml++/toml.h>
 
-#include "runtime/error.hpp"
+#include "base/error.hpp"
 #include "runtime/report_table.hpp"
 #include "runtime/scenario_registry.hpp"
 #include "runtime/spec_detail.hpp"

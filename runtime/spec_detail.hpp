@@ -8,7 +8,7 @@
 #include <string_view>
 #include <toml++/toml.h>
 
-#include "runtime/error.hpp"
+#include "base/error.hpp"
 #include "runtime/scenario_registry.hpp"
 #include "runtime/spec.hpp"
 

@@ -16,7 +16,7 @@
 #include <thread>
 #include <unistd.h>
 
-#include "runtime/error.hpp"
+#include "base/error.hpp"
 #include "runtime/json.hpp"
 
 extern char** environ;

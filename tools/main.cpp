@@ -7,9 +7,9 @@
 
 #include "actors/director/run.hpp"
 #include "runtime/claims.hpp"
-#include "runtime/error.hpp"
+#include "base/error.hpp"
 #include "runtime/experiment.hpp"
-#include "runtime/log.hpp"
+#include "base/log.hpp"
 #include "runtime/report_table.hpp"
 #include "runtime/run_store.hpp"
 #include "runtime/scenario_registry.hpp"

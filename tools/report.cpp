@@ -12,7 +12,7 @@
 #include <sqlite3.h>
 #include <stdexcept>
 
-#include "runtime/error.hpp"
+#include "base/error.hpp"
 #include "tools/embedded_assets.hpp"
 
 namespace oversight {

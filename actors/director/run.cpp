@@ -17,8 +17,8 @@
 
 #include "actors/recorder/recorder.hpp"
 #include "policies/nets.hpp"
-#include "runtime/error.hpp"
-#include "runtime/log.hpp"
+#include "base/error.hpp"
+#include "base/log.hpp"
 #include "runtime/run_context.hpp"
 #include "runtime/run_store.hpp"
 #include "runtime/scenario_registry.hpp"

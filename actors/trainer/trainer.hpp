@@ -6,7 +6,7 @@
 
 #include <memory>
 
-#include "policies/batch.hpp"
+#include "base/batch.hpp"
 #include "runtime/protocol.hpp"
 
 namespace oversight {

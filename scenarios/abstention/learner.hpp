@@ -14,7 +14,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "runtime/rng.hpp"
+#include "base/rng.hpp"
 #include "scenarios/abstention/messages.hpp"
 
 namespace oversight::abstention {

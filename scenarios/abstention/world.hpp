@@ -17,7 +17,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "runtime/rng.hpp"
+#include "base/rng.hpp"
 
 namespace oversight {
 class param_fields;

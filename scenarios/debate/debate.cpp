@@ -36,7 +36,7 @@
 #include <numeric>
 
 #include "actors/director/director.hpp"
-#include "runtime/error.hpp"
+#include "base/error.hpp"
 #include "runtime/param_fields.hpp"
 #include "runtime/scenario_registry.hpp"
 #include "scenarios/debate/debater.hpp"

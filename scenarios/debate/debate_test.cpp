@@ -20,7 +20,7 @@
 #include <map>
 
 #include "actors/director/run.hpp"
-#include "runtime/error.hpp"
+#include "base/error.hpp"
 #include "runtime/protocol.hpp"
 #include "runtime/spec.hpp"
 #include "scenarios/debate/messages.hpp"

@@ -10,7 +10,7 @@
 #include "actors/critic/critic.hpp"
 #include "actors/expert/expert.hpp"
 #include "policies/nets.hpp"
-#include "runtime/error.hpp"
+#include "base/error.hpp"
 #include "runtime/param_fields.hpp"
 #include "scenarios/worlds/value_world.hpp"
 

@@ -24,7 +24,7 @@
 #include <memory>
 
 #include "actors/director/director.hpp"
-#include "runtime/error.hpp"
+#include "base/error.hpp"
 #include "runtime/param_fields.hpp"
 #include "runtime/scenario_registry.hpp"
 #include "scenarios/oversight_monitor/monitor.hpp"

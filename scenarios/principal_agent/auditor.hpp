@@ -11,7 +11,7 @@
 #include <string>
 
 #include "scenarios/principal_agent/messages.hpp"
-#include "runtime/rng.hpp"
+#include "base/rng.hpp"
 
 namespace oversight {
 

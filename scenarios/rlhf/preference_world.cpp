@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "runtime/error.hpp"
+#include "base/error.hpp"
 #include "runtime/param_fields.hpp"
 
 namespace oversight {

@@ -25,7 +25,7 @@
 
 #include "policies/ground_truth.hpp"
 #include "policies/preference.hpp"
-#include "runtime/rng.hpp"
+#include "base/rng.hpp"
 
 namespace oversight {
 

@@ -34,7 +34,7 @@
 #include "actors/director/director.hpp"
 #include "actors/expert/expert.hpp"
 #include "policies/preference_math.hpp"
-#include "runtime/error.hpp"
+#include "base/error.hpp"
 #include "runtime/param_fields.hpp"
 #include "runtime/scenario_registry.hpp"
 #include "scenarios/rlhf/preference_actors.hpp"

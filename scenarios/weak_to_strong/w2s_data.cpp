@@ -5,8 +5,8 @@
 #include <cmath>
 #include <numeric>
 
-#include "runtime/error.hpp"
-#include "runtime/rng.hpp"
+#include "base/error.hpp"
+#include "base/rng.hpp"
 #include "scenarios/worlds/fashion_mnist.hpp"
 #include "scenarios/worlds/value_world.hpp"
 

@@ -24,7 +24,7 @@
 
 #include <algorithm>
 
-#include "runtime/error.hpp"
+#include "base/error.hpp"
 
 namespace oversight {
 namespace {

@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <cstdlib>
 
-#include "runtime/error.hpp"
+#include "base/error.hpp"
 #include "scenarios/worlds/fashion_mnist.hpp"
 
 namespace oversight {

@@ -7,7 +7,7 @@
 #include <cmath>
 #include <string>
 
-#include "runtime/rng.hpp"
+#include "base/rng.hpp"
 
 namespace oversight {
 namespace {

@@ -2,7 +2,7 @@
 
 #include <zlib.h>
 
-#include "runtime/error.hpp"
+#include "base/error.hpp"
 
 namespace oversight {
 

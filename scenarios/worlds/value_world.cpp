@@ -4,7 +4,7 @@
 #include <cmath>
 #include <sstream>
 
-#include "runtime/error.hpp"
+#include "base/error.hpp"
 #include "runtime/param_fields.hpp"
 
 namespace oversight {

@@ -26,7 +26,7 @@
 #include <vector>
 
 #include "policies/ground_truth.hpp"
-#include "runtime/rng.hpp"
+#include "base/rng.hpp"
 
 namespace oversight {
 

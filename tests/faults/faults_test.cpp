@@ -16,7 +16,7 @@
 #include <thread>
 #include <zlib.h>
 
-#include "runtime/error.hpp"
+#include "base/error.hpp"
 #include "runtime/run_store.hpp"
 #include "scenarios/worlds/fashion_mnist.hpp"
 #include "tests/support/subprocess.hpp"

@@ -22,7 +22,7 @@
 #include <vector>
 
 #include "runtime/claims.hpp"
-#include "runtime/error.hpp"
+#include "base/error.hpp"
 #include "runtime/scenario_registry.hpp"
 #include "runtime/spec.hpp"
 

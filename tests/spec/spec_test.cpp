@@ -7,7 +7,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "runtime/error.hpp"
+#include "base/error.hpp"
 #include "runtime/scenario_registry.hpp"
 #include "runtime/spec.hpp"
 #include "tests/support/temp_dir.hpp"

@@ -4,7 +4,7 @@
 // parameter type, a nested key) and red_team.
 #include <catch2/catch.hpp>
 
-#include "runtime/error.hpp"
+#include "base/error.hpp"
 #include "runtime/report_table.hpp"
 #include "runtime/spec.hpp"
 #include "runtime/sweep.hpp"

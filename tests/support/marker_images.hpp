@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "runtime/rng.hpp"
+#include "base/rng.hpp"
 #include "scenarios/worlds/fashion_mnist.hpp"
 
 namespace oversight::testing {

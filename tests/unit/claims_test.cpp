@@ -4,7 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "runtime/claims.hpp"
-#include "runtime/error.hpp"
+#include "base/error.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace oversight;

@@ -8,7 +8,7 @@
 #include <sstream>
 #include <tuple>
 
-#include "runtime/error.hpp"
+#include "base/error.hpp"
 #include "runtime/experiment.hpp"
 #include "runtime/json.hpp"
 #include "tests/support/temp_dir.hpp"

@@ -3,7 +3,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "runtime/error.hpp"
+#include "base/error.hpp"
 #include "scenarios/worlds/fashion_mnist.hpp"
 
 using namespace oversight;

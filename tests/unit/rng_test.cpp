@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "runtime/rng.hpp"
+#include "base/rng.hpp"
 
 using namespace oversight;
 

@@ -1,8 +1,8 @@
-#include "runtime/log.hpp"
+#include "base/log.hpp"
 
 #include <spdlog/sinks/stdout_color_sinks.h>
 
-#include "runtime/error.hpp"
+#include "base/error.hpp"
 
 namespace oversight {
 

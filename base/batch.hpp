@@ -1,5 +1,6 @@
-// Plain value types shared by policies and the message protocol (runtime/protocol.hpp
-// adds their serialization). No libtorch, no CAF.
+// The training batch: a plain value type the brains (policies/) step on and the
+// message protocol (runtime/protocol.hpp, which adds its serialization) carries, defined
+// once here so that neither of the two layers depends on the other. No libtorch, no CAF.
 #pragma once
 
 #include <cstdint>
