@@ -187,17 +187,14 @@ class bandit_attack : public attack_strategy {
 
 }  // namespace
 
-const std::vector<std::string>& attack_strategy_names() {
-  static const std::vector<std::string> names{"none", "random", "evolutionary", "bandit"};
-  return names;
-}
-
 std::unique_ptr<attack_strategy> make_attack_strategy(const attack_config& cfg, seed_sampler seeds) {
-  if (cfg.strategy == "none") return std::make_unique<no_attack>();
-  if (cfg.strategy == "random") return std::make_unique<random_attack>(cfg, std::move(seeds));
-  if (cfg.strategy == "evolutionary") return std::make_unique<evolutionary_attack>(cfg, std::move(seeds));
-  if (cfg.strategy == "bandit") return std::make_unique<bandit_attack>(cfg, std::move(seeds));
-  throw std::invalid_argument("unknown attack strategy '" + cfg.strategy + "'");
+  switch (cfg.strategy) {
+    case attack_kind::none: return std::make_unique<no_attack>();
+    case attack_kind::random: return std::make_unique<random_attack>(cfg, std::move(seeds));
+    case attack_kind::evolutionary: return std::make_unique<evolutionary_attack>(cfg, std::move(seeds));
+    case attack_kind::bandit: return std::make_unique<bandit_attack>(cfg, std::move(seeds));
+  }
+  throw std::logic_error("make_attack_strategy: unknown attack_kind");
 }
 
 }  // namespace oversight

@@ -23,8 +23,13 @@
 
 namespace oversight {
 
+/// How an attacker searches: not at all (the attackers are off), at random around its
+/// seed corpus, by an evolutionary search on the critic's judgments, or as a bandit over
+/// anchors.
+enum class attack_kind { none, random, evolutionary, bandit };
+
 struct attack_config {
-  std::string strategy = "evolutionary";
+  attack_kind strategy = attack_kind::evolutionary;
   int dim = 8;
   int population = 64;    ///< evolutionary: survivors kept
   int arms = 32;          ///< bandit: anchors
@@ -47,10 +52,6 @@ class attack_strategy {
   virtual void observe(const std::vector<float>& x, const std::vector<float>& fitness) = 0;
 };
 
-/// Throws std::invalid_argument on an unknown strategy name.
 std::unique_ptr<attack_strategy> make_attack_strategy(const attack_config& cfg, seed_sampler seeds);
-
-/// The names make_attack_strategy accepts.
-const std::vector<std::string>& attack_strategy_names();
 
 }  // namespace oversight

@@ -23,8 +23,12 @@
 
 namespace oversight {
 
+/// A monitor is a critic model (a suspicion score with a threshold) or rule checks (they
+/// catch blatant violations only, with a small false-flag rate).
+enum class monitor_kind { critic, rules };
+
 struct monitor_profile {
-  std::string kind = "critic";  ///< "critic" or "rules"
+  monitor_kind kind = monitor_kind::critic;
   double quality = 0.6;         ///< critic: 0 (useless) .. 1 (sharp)
   double threshold = 1.5;       ///< critic: flag above this suspicion
   double blatant = 0.25;        ///< rules: violations with subtlety below this are caught
@@ -34,7 +38,7 @@ struct monitor_profile {
 /// One response through one monitor: its suspicion score, and whether it flags it.
 inline void monitor_look(const monitor_profile& m, bool violation, float subtlety, rng& r, float& suspicion,
                          bool& flagged) {
-  if (m.kind == "rules") {
+  if (m.kind == monitor_kind::rules) {
     flagged = violation ? subtlety < m.blatant : r.bernoulli(m.false_rate);
     suspicion = flagged ? 4.0f : 0.0f;
     return;

@@ -36,6 +36,16 @@ using run_atom = caf::atom_constant<caf::atom("run")>;          // director: run
 
 // ---- value structs ---------------------------------------------------------------
 
+/// The three dimensions a response is judged on.
+enum class value_dim : int32_t { helpful = 0, harmless = 1, honest = 2 };
+
+/// What a human is asked: whether one response is acceptable (per dimension), or which
+/// of two responses is better.
+enum class label_kind : int32_t { pointwise = 0, pairwise = 1 };
+
+/// Which kind of label a critic asks for: always one kind, or each at random.
+enum class label_mode { pointwise, pairwise, mixed };
+
 /// Queries: `rows() x dim` features, row-major.
 struct query_batch {
   int32_t dim = 0;
@@ -55,7 +65,7 @@ struct response_batch {
 struct judgment_batch {
   int32_t options = 0;
   std::vector<float> p_ok;         ///< estimated P(response acceptable), chosen response
-  std::vector<int32_t> fail_dim;   ///< critique: the dimension most likely to fail (0 helpful, 1 harmless, 2 honest)
+  std::vector<value_dim> fail_dim;  ///< critique: the dimension most likely to fail
   std::vector<float> confidence;   ///< critique: estimated P(that dimension fails)
   std::vector<float> uncertainty;  ///< disagreement within the critic about p_ok
   std::vector<float> score;        ///< `rows x options`: estimated P(acceptable) of every option (the learner's reward)
@@ -65,7 +75,7 @@ struct judgment_batch {
 /// pair-wise (is a better than b).
 struct label_request {
   int64_t id = 0;
-  int32_t kind = 0;  ///< 0 point-wise, 1 pair-wise
+  label_kind kind = label_kind::pointwise;
   std::vector<float> x;
   int32_t a = 0;
   int32_t b = -1;
@@ -75,7 +85,7 @@ struct label_request {
 struct expert_label {
   int64_t id = 0;
   int32_t expert = 0;
-  int32_t kind = 0;
+  label_kind kind = label_kind::pointwise;
   std::vector<float> x;
   int32_t a = 0;
   int32_t b = -1;
@@ -115,8 +125,17 @@ typename Inspector::result_type inspect(Inspector& f, response_batch& x) {
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, judgment_batch& x) {
-  return f(caf::meta::type_name("judgment_batch"), x.options, x.p_ok, x.fail_dim, x.confidence, x.uncertainty,
-           x.score);
+  // fail_dim travels as its integer codes (value_dim's underlying values).
+  std::vector<int32_t> dims;
+  if constexpr (Inspector::reads_state)
+    for (auto d : x.fail_dim) dims.push_back(int32_t(d));
+  auto loaded = caf::meta::load_callback([&]() -> caf::error {
+    x.fail_dim.clear();
+    for (auto d : dims) x.fail_dim.push_back(value_dim(d));
+    return caf::none;
+  });
+  return f(caf::meta::type_name("judgment_batch"), x.options, x.p_ok, dims, x.confidence, x.uncertainty, x.score,
+           loaded);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, label_request& x) {

@@ -72,7 +72,7 @@ critic_actor::behavior_type critic(critic_actor::stateful_pointer<critic_state> 
           out.uncertainty.push_back(view.uncertainty[cell]);
           const float* pd = view.p_dim.data() + cell * 3;
           const int32_t worst = int32_t(std::min_element(pd, pd + 3) - pd);
-          out.fail_dim.push_back(worst);
+          out.fail_dim.push_back(value_dim(worst));
           out.confidence.push_back(1.f - pd[worst]);
           if (!pools.empty()) {
             // Priority: disagreement within the ensemble, closeness to the boundary, and
@@ -115,9 +115,9 @@ critic_actor::behavior_type critic(critic_actor::stateful_pointer<critic_state> 
             req.x = pool[j].x;
             req.a = pool[j].a;
             const bool pair =
-                cfg.label_mode == "pairwise" || (cfg.label_mode == "mixed" && st.picks.bernoulli(0.5));
+                cfg.mode == label_mode::pairwise || (cfg.mode == label_mode::mixed && st.picks.bernoulli(0.5));
             if (pair) {
-              req.kind = 1;
+              req.kind = label_kind::pairwise;
               req.b = int32_t((size_t(req.a) + 1 + st.picks.below(k - 1)) % k);
             }
             out.push_back(std::move(req));
@@ -134,8 +134,8 @@ critic_actor::behavior_type critic(critic_actor::stateful_pointer<critic_state> 
         for (auto& l : lb.labels) {
           b.x.insert(b.x.end(), l.x.begin(), l.x.end());
           b.a.push_back(l.a);
-          b.b.push_back(l.kind == 1 ? l.b : -1);
-          if (l.kind == 1) {
+          b.b.push_back(l.kind == label_kind::pairwise ? l.b : -1);
+          if (l.kind == label_kind::pairwise) {
             b.target.insert(b.target.end(), {float(l.prefers_a), 0.f, 0.f});
           } else {
             for (auto v : l.ok) b.target.push_back(float(v));

@@ -24,7 +24,7 @@ struct critic_settings {
   int labels_per_tick = 16;
   double explore = 0.25;         ///< share of requests drawn at random from the pool
   double verify = 1.0;           ///< priority weight for checking the critic's own judged failures
-  std::string label_mode = "pointwise";  ///< pointwise | pairwise | mixed
+  label_mode mode = label_mode::pointwise;
 };
 
 critic_actor spawn_critic(caf::actor_system& sys, const critic_settings& cfg, uint64_t seed, const std::string& name);

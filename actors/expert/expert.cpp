@@ -35,7 +35,7 @@ expert_actor::behavior_type expert(expert_actor::stateful_pointer<expert_state> 
           l.a = q.a;
           l.b = q.b;
           auto ta = world->evaluate(q.x.data(), q.a);
-          if (q.kind == 1) {
+          if (q.kind == label_kind::pairwise) {
             l.prefers_a = expert_pair_label(cfg.profile, ta, world->evaluate(q.x.data(), q.b), st.noise);
           } else {
             auto bits = expert_point_label(cfg.profile, ta, st.noise);

@@ -57,7 +57,8 @@ struct league_params {
     f.real("learner.lr", learner.lr, 3e-3, 1e-6, 1.0, "learner Adam learning rate");
     f.real("learner.entropy", learner.entropy, 0.01, 0.0, 1.0, "learner entropy bonus");
     f.integer("learner.epochs", learner.epochs, 2, 1, 100, "learner passes over each tick's batch");
-    f.text("attacker.strategy", attack.attack.strategy, "evolutionary", {"none", "random", "evolutionary", "bandit"},
+    f.choice("attacker.strategy", attack.attack.strategy, attack_kind::evolutionary,
+             {{"none", attack_kind::none}, {"random", attack_kind::random}, {"evolutionary", attack_kind::evolutionary}, {"bandit", attack_kind::bandit}},
            "attack strategy of the league's attackers and of the exploitability probe");
     f.integer("attacker.count", attackers, 128, 0, 1000000, "attackers");
     f.integer("attacker.queries_per_tick", attack.queries_per_tick, 16, 0, 100000,
@@ -104,7 +105,8 @@ struct league_params {
            "share of label requests drawn at random instead of by uncertainty");
     f.real("critic.verify", critic.verify, 1.0, 0.0, 100.0,
            "label priority for checking the critic's own judged failures");
-    f.text("critic.label_mode", critic.label_mode, "pointwise", {"pointwise", "pairwise", "mixed"},
+    f.choice("critic.label_mode", critic.mode, label_mode::pointwise,
+             {{"pointwise", label_mode::pointwise}, {"pairwise", label_mode::pairwise}, {"mixed", label_mode::mixed}},
            "kind of labels asked for");
     f.integer("expert.count", experts, 4, 1, 100000, "simulated human experts");
     f.real("expert.capability", expert.profile.capability, 0.6, 0.0, 1.0,

@@ -232,7 +232,7 @@ void league_program::feed_attackers(tick_handle& tick, const league_tick_rows& t
     fb[a].p_ok.assign(q, 0.f);
     fb[a].uncertainty.assign(q, 0.f);
     fb[a].score.assign(q * k, 0.f);
-    fb[a].fail_dim.assign(q, 0);
+    fb[a].fail_dim.assign(q, value_dim::helpful);
     fb[a].confidence.assign(q, 0.f);
   }
   for (const auto& mt : tr.matches) {

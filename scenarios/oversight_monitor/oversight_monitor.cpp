@@ -97,8 +97,8 @@ class oversight_monitor_program : public scenario_program {
  public:
   oversight_monitor_program(const param_set& params, uint64_t seed, caf::actor_system& sys)
       : p_(read_params<oversight_monitor_params>(params)), stream_(seed, "stream") {
-    p_.critic.kind = "critic";
-    p_.rules.kind = "rules";
+    p_.critic.kind = monitor_kind::critic;
+    p_.rules.kind = monitor_kind::rules;
     if (p_.critic_on) monitors_.push_back(keep(spawn_monitor(sys, p_.critic, "critic", seed)));
     if (p_.rules_on) monitors_.push_back(keep(spawn_monitor(sys, p_.rules, "rules", seed)));
     for (int k = 0; k < p_.humans; ++k) reviewers_.push_back(keep(spawn_reviewer(sys, p_.human, k, seed)));

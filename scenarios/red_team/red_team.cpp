@@ -92,7 +92,7 @@ class red_team_program : public scenario_program {
       if (r.bernoulli(known)) archive->sample(r, out);
       else w->sample_topic(r, out);
     };
-    if (p_.attacker.attack.strategy != "none")
+    if (p_.attacker.attack.strategy != attack_kind::none)
       for (int i = 0; i < p_.attacker_count; ++i)
         attackers_.push_back(keep(spawn_attacker(sys, p_.attacker, seeds, seed, "attacker-" + std::to_string(i))));
   }

@@ -59,7 +59,8 @@ struct red_team_params {
            "share of label requests drawn at random instead of by uncertainty");
     f.real("critic.verify", critic.verify, 1.0, 0.0, 100.0,
            "label priority for checking the critic's own judged failures");
-    f.text("critic.label_mode", critic.label_mode, "pointwise", {"pointwise", "pairwise", "mixed"},
+    f.choice("critic.label_mode", critic.mode, label_mode::pointwise,
+             {{"pointwise", label_mode::pointwise}, {"pairwise", label_mode::pairwise}, {"mixed", label_mode::mixed}},
            "kind of labels asked for");
 
     f.integer("expert.count", expert_count, 2, 1, 100000, "simulated human experts");
@@ -73,7 +74,8 @@ struct red_team_params {
     f.integer("expert.budget", expert.budget, 400, 0, 1000000000, "labels each expert gives in the whole run");
 
     auto& a = attacker.attack;
-    f.text("attacker.strategy", a.strategy, "evolutionary", {"none", "random", "evolutionary", "bandit"},
+    f.choice("attacker.strategy", a.strategy, attack_kind::evolutionary,
+             {{"none", attack_kind::none}, {"random", attack_kind::random}, {"evolutionary", attack_kind::evolutionary}, {"bandit", attack_kind::bandit}},
            "attack strategy; none switches the attackers off");
     f.integer("attacker.count", attacker_count, 2, 0, 100000, "attackers");
     f.integer("attacker.queries_per_tick", attacker.queries_per_tick, 32, 0, 100000,

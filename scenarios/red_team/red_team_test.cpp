@@ -79,7 +79,7 @@ TEST_CASE("red_team: the random attacker spends the same query budget as the evo
   auto seeds = [](rng& r, float* out) {
     for (int k = 0; k < 8; ++k) out[k] = float(r.normal());
   };
-  for (const char* s : {"random", "evolutionary"}) {
+  for (auto s : {attack_kind::random, attack_kind::evolutionary}) {
     c.strategy = s;
     auto a = make_attack_strategy(c, seeds);
     rng r(1, "test");

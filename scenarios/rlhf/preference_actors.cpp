@@ -89,7 +89,7 @@ pref_rm_actor::behavior_type pref_rm(pref_rm_actor::stateful_pointer<rm_state> s
         b.dim = cfg.io.dim;
         b.width = 1;
         for (auto& l : lb.labels) {
-          if (l.kind != 1 || l.b < 0) continue;  // only pair-wise labels teach a Bradley-Terry model
+          if (l.kind != label_kind::pairwise || l.b < 0) continue;  // only pair-wise labels teach a Bradley-Terry model
           b.x.insert(b.x.end(), l.x.begin(), l.x.end());
           b.a.push_back(l.a);
           b.b.push_back(l.b);

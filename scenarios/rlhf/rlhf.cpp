@@ -148,7 +148,7 @@ class rlhf_program : public scenario_program {
       for (size_t i = 0; i < q.rows(); ++i) {
         label_request req;
         req.id = next_id_++;
-        req.kind = 1;
+        req.kind = label_kind::pairwise;
         req.x.assign(q.x.begin() + std::ptrdiff_t(i * q.dim), q.x.begin() + std::ptrdiff_t((i + 1) * q.dim));
         req.a = r.action[i];
         req.b = other_response(r.prob.data() + i * k_, size_t(req.a));

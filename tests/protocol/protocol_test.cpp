@@ -47,14 +47,14 @@ TEST_CASE("protocol: every message type round-trips through CAF's binary seriali
   auto resp2 = message_round_trip(sys, resp);
   CHECK((resp2.options == 4 && resp2.action == resp.action && resp2.prob == resp.prob));
 
-  judgment_batch j{4, {0.3f}, {1}, {0.6f}, {0.05f}, {0.3f, 0.9f, 0.1f, 0.5f}};
+  judgment_batch j{4, {0.3f}, {value_dim::harmless}, {0.6f}, {0.05f}, {0.3f, 0.9f, 0.1f, 0.5f}};
   CHECK(same(message_round_trip(sys, j), j));
 
-  label_request req{7, 1, {0.5f, -0.5f}, 2, 3};
+  label_request req{7, label_kind::pairwise, {0.5f, -0.5f}, 2, 3};
   auto req2 = message_round_trip(sys, req);
-  CHECK((req2.id == 7 && req2.kind == 1 && req2.x == req.x && req2.a == 2 && req2.b == 3));
+  CHECK((req2.id == 7 && req2.kind == label_kind::pairwise && req2.x == req.x && req2.a == 2 && req2.b == 3));
 
-  expert_label l{9, 1, 0, {1.f}, 2, -1, {1, 0, 1}, 0};
+  expert_label l{9, 1, label_kind::pointwise, {1.f}, 2, -1, {1, 0, 1}, 0};
   label_batch lb{{l, l}};
   auto lb2 = message_round_trip(sys, lb);
   REQUIRE(lb2.labels.size() == 2);
