@@ -12,7 +12,7 @@
 namespace oversight::abstention {
 
 // ---- atoms (one meaning each) ----------------------------------------------------------
-using classify_atom = caf::atom_constant<caf::atom("classify")>;  // learner: act or abstain per item
+using classify_atom = caf::atom_constant<caf::atom("act_or_abs")>;  // learner: act or abstain per item
 using unsure_atom = caf::atom_constant<caf::atom("unsure")>;      // learner: the items it wants labelled
 using teach_atom = caf::atom_constant<caf::atom("teach")>;        // learner: learn from labels
 using request_atom = caf::atom_constant<caf::atom("lbl_req")>;    // labeller: take label requests

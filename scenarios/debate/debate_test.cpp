@@ -22,6 +22,7 @@
 #include "actors/director/run.hpp"
 #include "base/error.hpp"
 #include "runtime/protocol.hpp"
+#include "runtime/scenario_registry.hpp"
 #include "runtime/spec.hpp"
 #include "scenarios/debate/messages.hpp"
 #include "tests/support/claim_run.hpp"
@@ -131,4 +132,34 @@ TEST_CASE("debate: its positions round-trip through CAF's binary serializer", "[
   CHECK(back.liar == pos.liar);
   CHECK(back.revealed_count == pos.revealed_count);
   CHECK(back.revealed == pos.revealed);
+}
+
+TEST_CASE("debate: a lookahead or a population of pairs too large to fit is estimated before the run, naming it",
+          "[scenario][debate]") {
+  temp_dir data("debate-mem");
+  oversight::testing::write_marker_images(data.path());  // 12 x 12 = 144 pixels
+  const auto* info = find_scenario("debate");
+  REQUIRE(info);
+  REQUIRE(info->memory);
+  const auto file = fs::path(OVERSIGHT_SOURCE_DIR) / "scenarios/debate/debate.toml";
+  auto need = [&](std::vector<std::string> sets) {
+    sets.push_back("data.dir=" + data.path().string());
+    return info->memory(load_spec(file, sets, 1).params);
+  };
+  // The shipped size: 100 images x 9 games x 8 nodes at the deepest level, each scoring
+  // 138 unrevealed pixels at 52 bytes: about 4 MB.
+  const auto shipped = need({});
+  CHECK(shipped.bytes < 1e8);
+  // Six plies (judge.pixels) of width 8: 900 x 8^5 nodes, each 138 x 52 bytes plus its
+  // 512-byte prefix: about 227 GB.
+  const auto deep = need({"search.depth=16"});
+  CHECK(deep.bytes == Approx(900.0 * 32768 * (138 * 52 + 4 * 128)));
+  CHECK(deep.parameter == "search.depth = 16 with search.width = 8");
+  // Every pair's two debaters and the judge hold the judge's first layer: 2,049 x 2 x 144
+  // x 4096 floats, about 9.7 GB.
+  const auto pairs = need({"debate.pairs=1024", "judge.hidden=4096"});
+  CHECK(pairs.parameter == "debate.pairs = 1024 with judge.hidden = 4096");
+  CHECK(pairs.bytes == Approx(2049.0 * 4 * 2 * 144 * 4096));
+  // The random-reveal control searches nothing.
+  CHECK(need({"search.depth=16", "debate.reveal=random"}).parameter.rfind("debate.pairs", 0) == 0);
 }

@@ -77,6 +77,20 @@ idx_images read_idx_images(const std::filesystem::path& file) {
   return out;
 }
 
+size_t idx_image_pixels(const std::filesystem::path& file) {
+  gzFile f = gzopen(file.c_str(), "rb");
+  if (!f) return 0;
+  std::vector<uint8_t> d(16);
+  const int n = gzread(f, d.data(), 16);
+  gzclose(f);
+  if (n != 16 || be32(d, 0) != 0x00000803) return 0;
+  return size_t(be32(d, 8)) * size_t(be32(d, 12));
+}
+
+std::filesystem::path fashion_mnist_train_images(const std::filesystem::path& dir) {
+  return dir / "train-images-idx3-ubyte.gz";
+}
+
 std::vector<uint8_t> read_idx_labels(const std::filesystem::path& file) {
   auto d = read_all(file);
   if (d.size() < 8) throw user_error(file.string() + ": too short for an IDX label header (" + std::to_string(d.size()) + " bytes)");

@@ -25,6 +25,12 @@ struct idx_images {
 
 /// Reads an IDX3 image file (gzipped or not). Throws user_error.
 idx_images read_idx_images(const std::filesystem::path& file);
+/// The pixels per image an IDX3 image file holds (rows x cols), read from its 16-byte
+/// header alone; 0 when the file is missing or is not an IDX3 image file. For estimates
+/// made before any data is loaded.
+size_t idx_image_pixels(const std::filesystem::path& file);
+/// The training image file of a Fashion-MNIST directory (as the package names it).
+std::filesystem::path fashion_mnist_train_images(const std::filesystem::path& dir);
 /// Reads an IDX1 label file (gzipped or not). Throws user_error.
 std::vector<uint8_t> read_idx_labels(const std::filesystem::path& file);
 
