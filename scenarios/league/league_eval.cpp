@@ -76,7 +76,7 @@ void league_program::evaluate(tick_handle tick) {
     who.insert(who.end(), en + ea, int32_t(l));
   }
   auto answers = tick.ask<response_batch>(population_, act_atom::value, std::move(q), std::move(who), true);
-  tick.then([=, this]() mutable {
+  tick.then([=, this]() {
     const response_batch& r = *answers;
     const size_t k = size_t(k_), best = best_learner();
     double nat = 0, adv = 0, best_nat = 0, best_adv = 0;
@@ -166,12 +166,12 @@ void league_program::probe_round(tick_handle tick, attacker_actor prober, int32_
     return probe_attacker(tick, slot, i + 1, tally);
   }
   auto q = tick.ask<query_batch>(prober, propose_atom::value, round);
-  tick.then([=, this]() mutable {
+  tick.then([=, this]() {
     std::vector<int32_t> who(q->rows(), slot);
     auto resp = tick.ask<response_batch>(population_, act_atom::value, *q, std::move(who), true);
-    tick.then([=, this]() mutable {
+    tick.then([=, this]() {
       auto j = tick.ask<judgment_batch>(critic_, judge_atom::value, *q, *resp, std::vector<int32_t>{});
-      tick.then([=, this]() mutable {
+      tick.then([=, this]() {
         if (2 * round >= p_.probe_rounds)
           for (size_t r = 0; r < q->rows(); ++r) {
             const float* x = q->x.data() + r * size_t(dim_);

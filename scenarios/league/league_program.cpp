@@ -60,7 +60,7 @@ league_program::league_program(const param_set& params, uint64_t seed, caf::acto
 void league_program::run_tick(tick_handle tick) {
   // (A) labels whose latency ends at t reach the critic first.
   auto due = tick.gather<label_batch>(experts_, deliver_atom::value, tick.t());
-  tick.then([=, this]() mutable {
+  tick.then([=, this]() {
     label_batch merged;  // in expert order, each expert's in asking order
     for (auto& b : *due) std::move(b.labels.begin(), b.labels.end(), std::back_inserter(merged.labels));
     if (!merged.labels.empty()) tick.ask<ack_atom>(critic_, learn_atom::value, std::move(merged));
@@ -71,7 +71,7 @@ void league_program::run_tick(tick_handle tick) {
 // ---- (B) to (D): proposals, matchmaking, answers ----------------------------------------
 void league_program::propose(tick_handle tick) {
   auto proposed = tick.gather<query_batch>(attackers_, propose_atom::value, tick.t());
-  tick.then([=, this]() mutable {
+  tick.then([=, this]() {
     auto rows = std::make_shared<league_tick_rows>(make_rows(*proposed));
     auto resp = tick.ask<response_batch>(population_, act_atom::value, rows->all, rows->who, false);
     tick.then([=, this] { judge(tick, rows, proposed, resp); });
@@ -151,7 +151,7 @@ void league_program::judge(tick_handle tick, std::shared_ptr<league_tick_rows> t
   std::vector<int32_t> pools(tr->all.rows(), 1);  // label pools: natural traffic 0, matches 1
   std::fill(pools.begin(), pools.begin() + std::ptrdiff_t(tr->natural_rows), 0);
   auto j = tick.ask<judgment_batch>(critic_, judge_atom::value, tr->all, *resp, std::move(pools));
-  tick.then([=, this]() mutable {
+  tick.then([=, this]() {
     rate_matches(tick, *tr, *resp, *j);
     feed_attackers(tick, *tr, *proposed, *j);
     train_learners(tick, *tr, *j);
@@ -220,7 +220,7 @@ void league_program::rate_matches(const tick_handle& tick, const league_tick_row
 
 /// Each active attacker hears how its own queries fared, averaged over the learners
 /// that answered them this tick (its own match and any learner that chose it).
-void league_program::feed_attackers(tick_handle& tick, const league_tick_rows& tr,
+void league_program::feed_attackers(const tick_handle& tick, const league_tick_rows& tr,
                                     const std::vector<query_batch>& proposed, const judgment_batch& j) {
   if (m_ == 0) return;
   const size_t k = size_t(k_);
@@ -257,7 +257,7 @@ void league_program::feed_attackers(tick_handle& tick, const league_tick_rows& t
 }
 
 /// One batched step for every active learner on its natural traffic and its matches.
-void league_program::train_learners(tick_handle& tick, const league_tick_rows& tr, const judgment_batch& j) {
+void league_program::train_learners(const tick_handle& tick, const league_tick_rows& tr, const judgment_batch& j) {
   train_batch b;
   b.dim = dim_;
   b.width = k_;
@@ -275,7 +275,7 @@ void league_program::train_learners(tick_handle& tick, const league_tick_rows& t
 /// The critic names the items it wants labelled; they go to the experts round-robin.
 void league_program::ask_labels(tick_handle tick) {
   auto reqs = tick.ask<std::vector<label_request>>(critic_, ask_atom::value, tick.t());
-  reqs.then([=, this](std::vector<label_request>& rs) mutable {
+  reqs.then([=, this](std::vector<label_request>& rs) {
     std::vector<std::vector<label_request>> per(experts_.size());
     for (size_t i = 0; i < rs.size(); ++i) per[i % per.size()].push_back(std::move(rs[i]));
     auto accepted = tick.scatter<int32_t>(experts_, std::move(per), label_atom::value, tick.t());

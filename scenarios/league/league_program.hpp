@@ -52,9 +52,9 @@ class league_program : public scenario_program {
   void judge(tick_handle tick, std::shared_ptr<league_tick_rows> tr, proposals proposed, reply<response_batch> resp);
   void rate_matches(const tick_handle& tick, const league_tick_rows& tr, const response_batch& r,
                     const judgment_batch& j);
-  void feed_attackers(tick_handle& tick, const league_tick_rows& tr, const std::vector<query_batch>& proposed,
+  void feed_attackers(const tick_handle& tick, const league_tick_rows& tr, const std::vector<query_batch>& proposed,
                       const judgment_batch& j);
-  void train_learners(tick_handle& tick, const league_tick_rows& tr, const judgment_batch& j);
+  void train_learners(const tick_handle& tick, const league_tick_rows& tr, const judgment_batch& j);
   void ask_labels(tick_handle tick);
   std::vector<int8_t> truth_table(const query_batch& q) const;
 
