@@ -18,6 +18,7 @@ struct train_batch {
   int32_t width = 0;
   std::vector<float> target;
   size_t rows() const { return dim == 0 ? 0 : x.size() / size_t(dim); }
+  friend bool operator==(const train_batch&, const train_batch&) = default;
 };
 
 /// Something a trainer actor can step: it owns its own copy of a model and optimizer,

@@ -39,6 +39,7 @@ struct debate_positions {
   int32_t revealed_count = 0;     ///< n
   std::vector<int32_t> revealed;  ///< G x n pixel indices, in reveal order
   size_t games() const { return pixels == 0 ? 0 : images.size() / size_t(pixels); }
+  friend bool operator==(const debate_positions&, const debate_positions&) = default;
 };
 
 /// The next pixel of each game for the player to move (`honest_moves`), when

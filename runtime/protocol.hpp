@@ -51,6 +51,7 @@ struct query_batch {
   int32_t dim = 0;
   std::vector<float> x;
   size_t rows() const { return dim == 0 ? 0 : x.size() / size_t(dim); }
+  friend bool operator==(const query_batch&, const query_batch&) = default;
 };
 
 /// The learner's answer to a query_batch: one option per row, and its whole
@@ -59,6 +60,7 @@ struct response_batch {
   int32_t options = 0;
   std::vector<int32_t> action;
   std::vector<float> prob;
+  friend bool operator==(const response_batch&, const response_batch&) = default;
 };
 
 /// The critic's judgment of (query, response) rows.
@@ -69,6 +71,7 @@ struct judgment_batch {
   std::vector<float> confidence;   ///< critique: estimated P(that dimension fails)
   std::vector<float> uncertainty;  ///< disagreement within the critic about p_ok
   std::vector<float> score;        ///< `rows x options`: estimated P(acceptable) of every option (the learner's reward)
+  friend bool operator==(const judgment_batch&, const judgment_batch&) = default;
 };
 
 /// A question for a human: point-wise (is response a acceptable, per dimension) or
@@ -79,6 +82,7 @@ struct label_request {
   std::vector<float> x;
   int32_t a = 0;
   int32_t b = -1;
+  friend bool operator==(const label_request&, const label_request&) = default;
 };
 
 /// An expert's answer to a label_request.
@@ -91,15 +95,18 @@ struct expert_label {
   int32_t b = -1;
   std::vector<int8_t> ok;  ///< point-wise: per dimension, 1 acceptable / 0 not
   int8_t prefers_a = 0;    ///< pair-wise: 1 when a is preferred
+  friend bool operator==(const expert_label&, const expert_label&) = default;
 };
 
 struct label_batch {
   std::vector<expert_label> labels;
+  friend bool operator==(const label_batch&, const label_batch&) = default;
 };
 
 /// A model's parameters, flattened in a fixed order.
 struct param_blob {
   std::vector<float> values;
+  friend bool operator==(const param_blob&, const param_blob&) = default;
 };
 
 /// One row of the metrics table.
@@ -108,10 +115,12 @@ struct metric_row {
   std::string actor;
   std::string name;
   double value = 0.0;
+  friend bool operator==(const metric_row&, const metric_row&) = default;
 };
 
 struct metric_batch {
   std::vector<metric_row> rows;
+  friend bool operator==(const metric_batch&, const metric_batch&) = default;
 };
 
 // ---- inspection (serialization) ----------------------------------------------------
