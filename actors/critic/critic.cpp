@@ -5,8 +5,30 @@
 #include <numeric>
 
 #include "actors/trainer/trainer.hpp"
+#include "runtime/param_fields.hpp"
 
 namespace oversight {
+
+void fields(param_fields& f, critic_settings& c, const critic_settings& d) {
+  auto& m = c.model;
+  const auto& dm = d.model;
+  f.integer("critic.hidden", m.hidden, dm.hidden, 4, 4096, "critic reward-model hidden width");
+  f.integer("critic.ensemble", m.ensemble, dm.ensemble, 1, 32,
+            "critic ensemble members (their disagreement is its uncertainty)");
+  f.real("critic.lr", m.lr, dm.lr, 1e-6, 1.0, "critic Adam learning rate");
+  f.real("critic.prior_scale", m.prior_scale, dm.prior_scale, 0.0, 100.0,
+         "weight of each ensemble member's fixed random prior");
+  f.integer("critic.updates", m.updates, dm.updates, 0, 10000, "critic minibatch steps per tick");
+  f.integer("critic.minibatch", m.minibatch, dm.minibatch, 1, 100000, "critic minibatch size");
+  f.integer("critic.labels_per_tick", c.labels_per_tick, d.labels_per_tick, 0, 100000,
+            "label requests the critic sends each tick");
+  f.real("critic.explore", c.explore, d.explore, 0.0, 1.0,
+         "share of label requests drawn at random instead of by uncertainty");
+  f.real("critic.verify", c.verify, d.verify, 0.0, 100.0, "label priority for checking the critic's own judged failures");
+  f.choice("critic.label_mode", c.mode, d.mode,
+           {{"pointwise", label_mode::pointwise}, {"pairwise", label_mode::pairwise}, {"mixed", label_mode::mixed}},
+           "kind of labels asked for");
+}
 
 namespace {
 struct candidate {

@@ -27,6 +27,11 @@ struct critic_settings {
   label_mode mode = label_mode::pointwise;
 };
 
+class param_fields;
+/// The critic.* parameters (all but the shapes, which come from the world), declared
+/// once for every scenario with a critic; `defaults` holds the scenario's defaults.
+void fields(param_fields& f, critic_settings& c, const critic_settings& defaults);
+
 critic_actor spawn_critic(caf::actor_system& sys, const critic_settings& cfg, uint64_t seed, const std::string& name);
 
 }  // namespace oversight

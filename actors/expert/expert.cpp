@@ -2,7 +2,21 @@
 
 #include <deque>
 
+#include "runtime/param_fields.hpp"
+
 namespace oversight {
+
+void fields(param_fields& f, expert_settings& e, const expert_settings& d) {
+  f.real("expert.capability", e.profile.capability, d.profile.capability, 0.0, 1.0,
+         "difficulty up to which experts judge reliably");
+  f.real("expert.noise", e.profile.noise, d.profile.noise, 0.0, 0.5, "expert error rate within capability");
+  f.real("expert.slope", e.profile.slope, d.profile.slope, 0.0, 100.0,
+         "extra error per unit of difficulty beyond capability");
+  f.real("expert.leniency", e.profile.leniency, d.profile.leniency, 0.0, 1.0,
+         "bias: P(a failing dimension is reported acceptable)");
+  f.integer("expert.latency", e.latency, d.latency, 0, 100000, "ticks before a label arrives");
+  f.integer("expert.budget", e.budget, d.budget, 0, 1000000000, "labels each expert gives in the whole run");
+}
 
 namespace {
 struct pending {

@@ -22,6 +22,11 @@ struct expert_settings {
   int budget = 200;  ///< labels this expert will give in the whole run
 };
 
+class param_fields;
+/// The expert.* parameters of one expert (not how many there are), declared once for
+/// every scenario with experts; `defaults` holds the scenario's defaults.
+void fields(param_fields& f, expert_settings& e, const expert_settings& defaults);
+
 expert_actor spawn_expert(caf::actor_system& sys, const expert_settings& cfg, int32_t index,
                           std::shared_ptr<const ground_truth> world, uint64_t seed);
 

@@ -91,32 +91,17 @@ struct league_params {
     f.real("probe.novelty", probe_novelty, 0.0, 0.0, 100.0,
            "exploitability probe: fitness bonus per unit of critic uncertainty (0: it hunts judged failures "
            "alone, so it measures the learner's weakness, not the critic's doubt)");
-    f.integer("critic.hidden", critic.model.hidden, 64, 4, 4096, "critic reward-model hidden width");
-    f.integer("critic.ensemble", critic.model.ensemble, 3, 1, 32,
-              "critic ensemble members (their disagreement is its uncertainty)");
-    f.real("critic.lr", critic.model.lr, 3e-3, 1e-6, 1.0, "critic Adam learning rate");
-    f.real("critic.prior_scale", critic.model.prior_scale, 1.0, 0.0, 100.0,
-           "weight of each ensemble member's fixed random prior");
-    f.integer("critic.updates", critic.model.updates, 20, 0, 10000, "critic minibatch steps per tick");
-    f.integer("critic.minibatch", critic.model.minibatch, 64, 1, 100000, "critic minibatch size");
-    f.integer("critic.labels_per_tick", critic.labels_per_tick, 32, 0, 100000,
-              "label requests the critic sends each tick");
-    f.real("critic.explore", critic.explore, 0.25, 0.0, 1.0,
-           "share of label requests drawn at random instead of by uncertainty");
-    f.real("critic.verify", critic.verify, 1.0, 0.0, 100.0,
-           "label priority for checking the critic's own judged failures");
-    f.choice("critic.label_mode", critic.mode, label_mode::pointwise,
-             {{"pointwise", label_mode::pointwise}, {"pairwise", label_mode::pairwise}, {"mixed", label_mode::mixed}},
-           "kind of labels asked for");
+    oversight::fields(f, critic, [] {  // critic.*: the shared critic group, asking twice as many labels
+      critic_settings d;
+      d.labels_per_tick = 32;
+      return d;
+    }());
     f.integer("expert.count", experts, 4, 1, 100000, "simulated human experts");
-    f.real("expert.capability", expert.profile.capability, 0.6, 0.0, 1.0,
-           "difficulty up to which experts judge reliably");
-    f.real("expert.noise", expert.profile.noise, 0.05, 0.0, 0.5, "expert error rate within capability");
-    f.real("expert.slope", expert.profile.slope, 1.5, 0.0, 100.0, "extra error per unit of difficulty beyond capability");
-    f.real("expert.leniency", expert.profile.leniency, 0.0, 0.0, 1.0,
-           "bias: P(a failing dimension is reported acceptable)");
-    f.integer("expert.latency", expert.latency, 2, 0, 100000, "ticks before a label arrives");
-    f.integer("expert.budget", expert.budget, 300, 0, 1000000000, "labels each expert gives in the whole run");
+    oversight::fields(f, expert, [] {  // expert.*: the shared expert group
+      expert_settings d;
+      d.budget = 300;
+      return d;
+    }());
   }
 
   /// Combinations the ranges alone cannot rule out. Throws user_error.

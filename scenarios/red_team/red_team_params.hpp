@@ -44,34 +44,14 @@ struct red_team_params {
     f.real("learner.entropy", learner.entropy, 0.01, 0.0, 1.0, "learner entropy bonus");
     f.integer("learner.epochs", learner.epochs, 2, 1, 100, "learner passes over each tick's batch");
 
-    auto& cm = critic.model;
-    f.integer("critic.hidden", cm.hidden, 64, 4, 4096, "critic reward-model hidden width");
-    f.integer("critic.ensemble", cm.ensemble, 3, 1, 32,
-              "critic ensemble members (their disagreement is its uncertainty)");
-    f.real("critic.lr", cm.lr, 3e-3, 1e-6, 1.0, "critic Adam learning rate");
-    f.real("critic.prior_scale", cm.prior_scale, 1.0, 0.0, 100.0,
-           "weight of each ensemble member's fixed random prior");
-    f.integer("critic.updates", cm.updates, 20, 0, 10000, "critic minibatch steps per tick");
-    f.integer("critic.minibatch", cm.minibatch, 64, 1, 100000, "critic minibatch size");
-    f.integer("critic.labels_per_tick", critic.labels_per_tick, 16, 0, 100000,
-              "label requests the critic sends each tick");
-    f.real("critic.explore", critic.explore, 0.25, 0.0, 1.0,
-           "share of label requests drawn at random instead of by uncertainty");
-    f.real("critic.verify", critic.verify, 1.0, 0.0, 100.0,
-           "label priority for checking the critic's own judged failures");
-    f.choice("critic.label_mode", critic.mode, label_mode::pointwise,
-             {{"pointwise", label_mode::pointwise}, {"pairwise", label_mode::pairwise}, {"mixed", label_mode::mixed}},
-           "kind of labels asked for");
+    oversight::fields(f, critic, critic_settings{});  // critic.*: the shared critic group
 
     f.integer("expert.count", expert_count, 2, 1, 100000, "simulated human experts");
-    f.real("expert.capability", expert.profile.capability, 0.6, 0.0, 1.0,
-           "difficulty up to which experts judge reliably");
-    f.real("expert.noise", expert.profile.noise, 0.05, 0.0, 0.5, "expert error rate within capability");
-    f.real("expert.slope", expert.profile.slope, 1.5, 0.0, 100.0, "extra error per unit of difficulty beyond capability");
-    f.real("expert.leniency", expert.profile.leniency, 0.0, 0.0, 1.0,
-           "bias: P(a failing dimension is reported acceptable)");
-    f.integer("expert.latency", expert.latency, 2, 0, 100000, "ticks before a label arrives");
-    f.integer("expert.budget", expert.budget, 400, 0, 1000000000, "labels each expert gives in the whole run");
+    oversight::fields(f, expert, [] {  // expert.*: the shared expert group, with a larger budget
+      expert_settings d;
+      d.budget = 400;
+      return d;
+    }());
 
     auto& a = attacker.attack;
     f.choice("attacker.strategy", a.strategy, attack_kind::evolutionary,
