@@ -160,4 +160,35 @@ std::vector<expert_actor> spawn_raters(caf::actor_system& sys, const rater_setti
   return out;
 }
 
+int32_t other_response(const float* p, size_t k, size_t a, rng& r) {
+  double total = 0;
+  for (size_t o = 0; o < k; ++o)
+    if (o != a) total += p[o];
+  const double u = r.uniform() * total;
+  double acc = 0;
+  size_t last = a == 0 ? 1 : 0;
+  for (size_t o = 0; o < k; ++o) {
+    if (o == a) continue;
+    last = o;
+    acc += p[o];
+    if (u < acc) return int32_t(o);
+  }
+  return int32_t(last);
+}
+
+std::vector<std::vector<label_request>> pair_requests(const query_batch& q, const response_batch& r, size_t k,
+                                                      size_t raters, int64_t& next_id, rng& pairs) {
+  std::vector<std::vector<label_request>> per(raters);
+  for (size_t i = 0; i < q.rows(); ++i) {
+    label_request req;
+    req.id = next_id++;
+    req.kind = label_kind::pairwise;
+    req.x.assign(q.x.begin() + std::ptrdiff_t(i * q.dim), q.x.begin() + std::ptrdiff_t((i + 1) * q.dim));
+    req.a = r.action[i];
+    req.b = other_response(r.prob.data() + i * k, k, size_t(req.a), pairs);
+    per[i % per.size()].push_back(std::move(req));
+  }
+  return per;
+}
+
 }  // namespace oversight

@@ -77,6 +77,16 @@ std::vector<expert_actor> spawn_raters(caf::actor_system& sys, const rater_setti
 
 /// One PPO step's batch: rows x (prompts), a = the sampled responses, target[0] =
 /// (reward_table[i][a_i] - mean) / sd for the `rows x K` reward table.
+/// A second response for a pair: drawn from the policy's distribution `p` over `k`
+/// options, without `a`.
+int32_t other_response(const float* p, size_t k, size_t a, rng& r);
+
+/// Pair-wise label requests for the learner's responses `r` to `q` (the first response
+/// its own, the second drawn by other_response from `pairs`), ids from `next_id` on,
+/// dealt round-robin to `raters` raters.
+std::vector<std::vector<label_request>> pair_requests(const query_batch& q, const response_batch& r, size_t k,
+                                                      size_t raters, int64_t& next_id, rng& pairs);
+
 train_batch ppo_batch(const query_batch& q, const std::vector<int32_t>& action, const std::vector<float>& reward_table,
                       size_t k, double mean, double sd);
 

@@ -170,39 +170,13 @@ class self_enhancement_program : public scenario_program {
     q.dim = world_->dim();
     q.x = world_->sample_prompts(prompts_, size_t(want));
     tick.ask<response_batch>(learner_, act_atom::value, q, false).then([=, this](response_batch& r) {
-      std::vector<std::vector<label_request>> per(experts_.size());
-      for (size_t i = 0; i < q.rows(); ++i) {
-        label_request req;
-        req.id = next_id_++;
-        req.kind = label_kind::pairwise;
-        req.x.assign(q.x.begin() + std::ptrdiff_t(i * q.dim), q.x.begin() + std::ptrdiff_t((i + 1) * q.dim));
-        req.a = r.action[i];
-        req.b = other_response(r.prob.data() + i * k_, size_t(req.a));
-        per[i % per.size()].push_back(std::move(req));
-      }
-      tick.scatter<int32_t>(experts_, std::move(per), label_atom::value, tick.t())
+      tick.scatter<int32_t>(experts_, pair_requests(q, r, k_, experts_.size(), next_id_, pairs_), label_atom::value,
+                            tick.t())
           .then([this](std::vector<int32_t>& accepted) {
             for (auto n : accepted) labels_spent_ += n;
           });
     });
     tick.then([=, this] { evaluate(tick, {}); });
-  }
-
-  /// A second response for a pair: drawn from the policy's distribution without `a`.
-  int32_t other_response(const float* p, size_t a) {
-    double total = 0;
-    for (size_t o = 0; o < k_; ++o)
-      if (o != a) total += p[o];
-    const double u = pairs_.uniform() * total;
-    double acc = 0;
-    size_t last = a == 0 ? 1 : 0;
-    for (size_t o = 0; o < k_; ++o) {
-      if (o == a) continue;
-      last = o;
-      acc += p[o];
-      if (u < acc) return int32_t(o);
-    }
-    return int32_t(last);
   }
 
   // One round of self-enhancement: label pairs, one DPO step (or, for rlhf, one PPO step
@@ -225,7 +199,8 @@ class self_enhancement_program : public scenario_program {
       q->x = world_->sample_prompts(prompts_, p_.pairs_per_round);
       tick.ask<response_batch>(learner_, act_atom::value, *q, false).then([=, this](response_batch& r) {
         std::vector<int32_t> other(q->rows());
-        for (size_t i = 0; i < q->rows(); ++i) other[i] = other_response(r.prob.data() + i * k_, size_t(r.action[i]));
+        for (size_t i = 0; i < q->rows(); ++i)
+          other[i] = other_response(r.prob.data() + i * k_, k_, size_t(r.action[i]), pairs_);
         auto build = [=, this](const std::vector<float>* score) {
           train_batch b;
           b.dim = q->dim;
