@@ -73,6 +73,12 @@ class principal_block {
   float utility(size_t i, int choice) const { return task_utility_[i * size_t(cfg_.candidates) + size_t(choice)]; }
   float best_utility(size_t i) const;
 
+  /// What changes as the run goes (checkpoints): the rest is fixed at construction.
+  template <class IO>
+  void state(IO& io) {
+    io(task_utility_);
+  }
+
  private:
   market_config cfg_;
   std::shared_ptr<const catalog> cat_;
@@ -112,6 +118,12 @@ class agent_block {
 
   /// Strategy values of local agent i (tests, diagnostics).
   const float* values(size_t i) const { return &q_[i * arms]; }
+
+  /// What changes as the run goes (checkpoints): the rest is fixed at construction.
+  template <class IO>
+  void state(IO& io) {
+    io(q_, tries_, arm_, material_, intrinsic_);
+  }
 
  private:
   agent_config cfg_;

@@ -33,6 +33,8 @@ using record_atom = caf::atom_constant<caf::atom("record")>;    // recorder: met
 using flush_atom = caf::atom_constant<caf::atom("flush")>;      // recorder: commit everything so far
 using ack_atom = caf::atom_constant<caf::atom("ack")>;          // a reply that carries no data
 using run_atom = caf::atom_constant<caf::atom("run")>;          // director: run every tick, reply at the end
+using save_atom = caf::atom_constant<caf::atom("save")>;        // any role: its state, for a checkpoint
+using restore_atom = caf::atom_constant<caf::atom("restore")>;  // any role: take back a saved state
 
 // ---- value structs ---------------------------------------------------------------
 
@@ -175,6 +177,29 @@ typename Inspector::result_type inspect(Inspector& f, metric_batch& x) {
   return f(caf::meta::type_name("metric_batch"), x.rows);
 }
 
+/// A role's whole state as bytes (base/state_io.hpp), for a checkpoint; a role that
+/// owns other actors (a learner's trainer) puts theirs inside its own.
+struct role_state {
+  std::vector<char> bytes;
+  friend bool operator==(const role_state&, const role_state&) = default;
+};
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, role_state& x) {
+  return f(caf::meta::type_name("role_state"), x.bytes);
+}
+
+/// A run's checkpoint on its way to disk: the tick it resumes at (every tick before it
+/// has run and been recorded) and the state of the program and of every role.
+struct checkpoint_blob {
+  int64_t tick = 0;
+  std::vector<char> bytes;
+  friend bool operator==(const checkpoint_blob&, const checkpoint_blob&) = default;
+};
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, checkpoint_blob& x) {
+  return f(caf::meta::type_name("checkpoint_blob"), x.tick, x.bytes);
+}
+
 // ---- role interfaces -----------------------------------------------------------------
 
 /// Critic: judges responses, names the items it wants a human label for (within its
@@ -200,9 +225,18 @@ using attacker_actor = caf::typed_actor<
 /// Trainer: runs optimizer steps on its own thread and returns the new parameters.
 using trainer_actor = caf::typed_actor<caf::replies_to<step_atom, train_batch>::with<param_blob>>;
 
-/// Recorder: appends metric rows; flush commits them and replies when durable.
+/// Recorder: appends metric rows; flush commits them and replies when durable; a
+/// checkpoint is written (after committing every row before it) and replied to when
+/// it is on disk.
 using recorder_actor = caf::typed_actor<caf::replies_to<record_atom, metric_batch>::with<ack_atom>,
-                                        caf::replies_to<flush_atom>::with<ack_atom>>;
+                                        caf::replies_to<flush_atom>::with<ack_atom>,
+                                        caf::replies_to<save_atom, checkpoint_blob>::with<ack_atom>>;
+
+/// What every role that takes part in checkpoints answers besides its own messages
+/// (`using my_actor = caf::typed_actor<...>::extend_with<checkpointable>`): save
+/// replies with its state between ticks, restore replaces it with a saved one.
+using checkpointable = caf::typed_actor<caf::replies_to<save_atom>::with<role_state>,
+                                        caf::replies_to<restore_atom, role_state>::with<ack_atom>>;
 
 
 /// Registers every message type above with the actor system.

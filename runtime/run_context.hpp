@@ -5,11 +5,19 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 
 #include "runtime/protocol.hpp"
 #include "runtime/spec.hpp"
 
 namespace oversight {
+
+/// When a run saves checkpoints and where it starts: a new run at tick 0; a resumed one
+/// at its checkpoint's tick, with the saved states (or at 0, recomputing, without one).
+struct run_checkpoints {
+  int64_t every = 0;                       ///< checkpoint.every: ticks between two; 0: never
+  std::shared_ptr<const checkpoint_blob> restore;  ///< the checkpoint to start from; null: tick 0
+};
 
 class run_context {
  public:
@@ -25,12 +33,15 @@ class run_context {
   void progress(int64_t tick, int64_t ticks) const {
     if (progress_) progress_(tick, ticks);
   }
+  const run_checkpoints& checkpoints() const { return checkpoints_; }
+  void set_checkpoints(run_checkpoints c) { checkpoints_ = std::move(c); }
 
  private:
   caf::actor_system& sys_;
   const scenario_spec& spec_;
   recorder_actor recorder_;
   std::function<void(int64_t, int64_t)> progress_;
+  run_checkpoints checkpoints_;
 };
 
 }  // namespace oversight

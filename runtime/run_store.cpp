@@ -15,6 +15,8 @@
 #include <unistd.h>
 
 #include "base/error.hpp"
+#include "base/rng.hpp"
+#include "base/state_io.hpp"
 #include "runtime/version.hpp"
 
 namespace oversight {
@@ -46,11 +48,40 @@ void release_reserve(const fs::path& dir) {
   fs::remove(dir / reserve_name, ec);
 }
 
+/// Space held back for the last words: when the disk fills mid-run, release_reserve
+/// frees it so that the status and FAILED can still be written.
+void hold_reserve(const fs::path& dir) {
+  std::ofstream r(dir / reserve_name, std::ios::binary);
+  const std::string block(64 << 10, '\0');
+  r << block;
+  r.close();
+  if (!r) throw std::runtime_error("cannot write " + (dir / reserve_name).string() + " (disk full?)");
+}
+
+/// What identifies the run a checkpoint belongs to: its resolved parameters.
+std::string spec_fingerprint(const scenario_spec& spec) {
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", (unsigned long long)fnv1a(resolved_toml(spec)));
+  return hex;
+}
+
+/// checkpoint.bin: a header naming the run and the build, then the states.
+struct checkpoint_file {
+  std::string magic = "oversight checkpoint 1";
+  std::string commit;
+  std::string scenario;
+  uint64_t seed = 0;
+  std::string fingerprint;
+  int64_t tick = 0;
+  std::vector<char> bytes;
+  void state(state_io& io) { io(magic, commit, scenario, seed, fingerprint, tick, bytes); }
+};
+
 /// The files a run writes into its directory: an existing one is refused, never overwritten.
 const char* const run_files[] = {"run.sqlite",       "run.sqlite.partial",     "run.sqlite.partial-wal",
                                  "run.sqlite.partial-shm", "run.sqlite.partial-journal", "scenario.toml",
                                  "scenario.toml.tmp", "report.html",            "report.html.tmp",
-                                 "FAILED"};
+                                 "FAILED",            "checkpoint.bin",         "checkpoint.bin.tmp"};
 
 std::string signal_name(int sig) {
   switch (sig) {
@@ -109,6 +140,40 @@ void run_directory::remove_created_dirs() {
   created_.clear();
 }
 
+void run_directory::lock(const std::string& origin) {
+  const fs::path lock = dir_ / lock_name;
+  const int fd = ::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    const std::string why = std::strerror(errno);
+    remove_created_dirs();
+    throw user_error(origin + ": cannot write in this directory: " + why);
+  }
+  struct stat held {}, named {};
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0 || ::fstat(fd, &held) != 0 || ::stat(lock.c_str(), &named) != 0 ||
+      held.st_ino != named.st_ino || held.st_dev != named.st_dev) {
+    // Another run holds it (or held it and just let go): touch nothing of its.
+    ::close(fd);
+    created_.clear();
+    throw user_error(origin + ": another oversight run is using this directory");
+  }
+  fd_ = fd;
+}
+
+run_directory run_directory::reclaim(const std::string& dir) {
+  run_directory d;
+  d.dir_ = dir;
+  std::error_code ec;
+  if (!fs::is_directory(d.dir_, ec)) throw user_error(dir + ": no such run directory");
+  if (fs::exists(d.dir_ / "run.sqlite", ec))
+    throw user_error(dir + ": the run is complete (run.sqlite); nothing to resume");
+  if (!fs::exists(d.dir_ / "run.sqlite.partial", ec))
+    throw user_error(dir + ": holds no run to resume (no run.sqlite.partial)");
+  if (!fs::exists(d.dir_ / "scenario.toml", ec))
+    throw user_error(dir + ": holds no scenario.toml, so the run cannot be repeated; start it again");
+  d.lock(dir);
+  return d;
+}
+
 run_directory run_directory::claim(const std::string& out, const scenario_spec& spec) {
   run_directory d;
   std::error_code ec;
@@ -149,22 +214,7 @@ run_directory run_directory::claim(const std::string& out, const scenario_spec& 
     d.created_ = std::move(missing);
   }
   const std::string origin = "--out " + d.dir_.string();
-  const fs::path lock = d.dir_ / lock_name;
-  const int fd = ::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    const std::string why = std::strerror(errno);
-    d.remove_created_dirs();
-    throw user_error(origin + ": cannot write in this directory: " + why);
-  }
-  struct stat held {}, named {};
-  if (::flock(fd, LOCK_EX | LOCK_NB) != 0 || ::fstat(fd, &held) != 0 || ::stat(lock.c_str(), &named) != 0 ||
-      held.st_ino != named.st_ino || held.st_dev != named.st_dev) {
-    // Another run holds it (or held it and just let go): touch nothing of its.
-    ::close(fd);
-    d.created_.clear();
-    throw user_error(origin + ": another oversight run is using this directory");
-  }
-  d.fd_ = fd;
+  d.lock(origin);
   // From here the destructor removes the lock file (and remove_created_dirs the rest).
   if (fs::exists(d.dir_ / "run.sqlite", ec)) {
     d.remove_created_dirs();
@@ -215,7 +265,8 @@ void run_store::set_run(const std::string& key, const std::string& value) {
 }
 
 run_store::run_store(const fs::path& dir, const scenario_spec& spec, int threads, const std::string& command_line)
-    : dir_(dir), started_(steady_seconds()) {
+    : dir_(dir), started_(steady_seconds()), fingerprint_(spec_fingerprint(spec)), seed_(spec.seed),
+      scenario_(spec.scenario) {
   auto ticks = spec.params.all().find("ticks");
   if (ticks != spec.params.all().end())
     if (auto* t = std::get_if<int64_t>(&ticks->second)) ticks_ = *t;
@@ -232,15 +283,7 @@ run_store::run_store(const fs::path& dir, const scenario_spec& spec, int threads
     }
     fs::rename(tmp, dir / "scenario.toml");
   }
-  {
-    // Space held back for the last words: when the disk fills mid-run, release() frees
-    // it so that the status and FAILED can still be written.
-    std::ofstream r(dir / reserve_name, std::ios::binary);
-    const std::string block(64 << 10, '\0');
-    r << block;
-    r.close();
-    if (!r) throw std::runtime_error("cannot write " + (dir / reserve_name).string() + " (disk full?)");
-  }
+  hold_reserve(dir);
   auto file = dir / "run.sqlite.partial";
   if (sqlite3_open(file.c_str(), &db_) != SQLITE_OK)
     throw std::runtime_error("cannot open " + file.string() + ": " + sqlite3_errmsg(db_));
@@ -282,11 +325,143 @@ run_store::run_store(const fs::path& dir, const scenario_spec& spec, int threads
   commit();
 }
 
+std::unique_ptr<run_store> run_store::reopen(const fs::path& dir, const scenario_spec& spec, int threads,
+                                             const std::string& command_line) {
+  std::unique_ptr<run_store> s(new run_store);
+  s->dir_ = dir;
+  s->started_ = steady_seconds();
+  s->fingerprint_ = spec_fingerprint(spec);
+  s->seed_ = spec.seed;
+  s->scenario_ = spec.scenario;
+  if (auto t = spec.params.all().find("ticks"); t != spec.params.all().end())
+    if (auto* v = std::get_if<int64_t>(&t->second)) s->ticks_ = *v;
+  const auto file = dir / "run.sqlite.partial";
+  std::string resumed = "0";
+  for (auto& [k, v] : read_run_table(file)) {  // user_error naming the file when unreadable
+    if (k == "scenario" && v != spec.scenario)
+      throw user_error(file.string() + ": holds a run of " + v + ", but scenario.toml names " + spec.scenario);
+    if (k == "seed" && v != std::to_string(spec.seed))
+      throw user_error(file.string() + ": holds a run with seed " + v + ", but scenario.toml has seed " +
+                       std::to_string(spec.seed));
+    if (k == "resumed") resumed = v;
+  }
+  // The stored rows, in the order they were written: the recomputed ticks must match.
+  for (auto& r : read_metrics_as_written(file)) {
+    s->verify_below_ = std::max(s->verify_below_, r.tick + 1);
+    s->stored_[r.tick].push_back(std::move(r));
+  }
+  s->ticks_committed_ = s->verify_below_;
+  hold_reserve(dir);
+  if (sqlite3_open(file.c_str(), &s->db_) != SQLITE_OK)
+    throw std::runtime_error("cannot open " + file.string() + ": " + sqlite3_errmsg(s->db_));
+  sqlite3_busy_timeout(s->db_, 2000);
+  s->exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;");
+  s->begin();
+  s->set_run("status", "running");
+  s->exec("DELETE FROM run WHERE key IN ('reason', 'ended', 'wall_seconds')");
+  s->set_run("resumed", std::to_string(std::stoll(resumed) + 1));
+  s->set_run("threads", std::to_string(threads));
+  s->set_run("resume_command_line", command_line);
+  s->commit();
+  std::error_code ec;
+  fs::remove(dir / "FAILED", ec);
+  return s;
+}
+
+void run_store::resume_at(int64_t tick) {
+  for (auto& [t, rows] : stored_)
+    if (t < tick) rows_.insert(rows_.end(), rows.begin(), rows.end());
+  begin();
+  event(tick, "resumed",
+        tick > 0 ? "from the checkpoint at tick " + std::to_string(tick) + "; " + std::to_string(verify_below_) +
+                       " ticks were stored"
+                 : "from the start (no checkpoint); the " + std::to_string(verify_below_) +
+                       " stored ticks are recomputed and checked");
+  commit();
+}
+
+void run_store::write_checkpoint(const checkpoint_blob& cp) {
+  commit();
+  checkpoint_file f;
+  f.commit = oversight_commit();
+  f.scenario = scenario_;
+  f.seed = seed_;
+  f.fingerprint = fingerprint_;
+  f.tick = cp.tick;
+  f.bytes = cp.bytes;
+  auto io = state_io::writer();
+  f.state(io);
+  const auto tmp = dir_ / "checkpoint.bin.tmp";
+  try {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out.write(io.bytes().data(), std::streamsize(io.bytes().size()));
+    out.close();
+    if (!out) throw std::runtime_error("cannot write " + tmp.string() + " (disk full?)");
+    fs::rename(tmp, dir_ / "checkpoint.bin");
+  } catch (const std::exception& e) {
+    std::error_code ec;
+    fs::remove(tmp, ec);
+    if (failure_.empty()) failure_ = e.what();
+    throw;
+  }
+}
+
+std::optional<checkpoint_blob> read_checkpoint(const fs::path& dir, const scenario_spec& spec) {
+  const auto file = dir / "checkpoint.bin";
+  std::error_code ec;
+  if (!fs::exists(file, ec)) return std::nullopt;
+  std::ifstream in(file, std::ios::binary);
+  std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (!in.eof() && in.fail()) throw user_error(file.string() + ": cannot read");
+  const std::string hint = "; delete it to resume by recomputing the stored ticks instead";
+  checkpoint_file f;
+  try {
+    auto io = state_io::reader(std::move(bytes), file.string());
+    f.state(io);
+    io.finish();
+  } catch (const std::runtime_error& e) {
+    throw user_error(std::string(e.what()) + " (not a checkpoint, or a damaged one)" + hint);
+  }
+  if (f.magic != checkpoint_file{}.magic) throw user_error(file.string() + ": not an oversight checkpoint" + hint);
+  if (f.commit != oversight_commit())
+    throw user_error(file.string() + ": written by oversight commit " + f.commit + ", this is " +
+                     oversight_commit() + ": a checkpoint is read back by the build that wrote it" + hint);
+  if (f.scenario != spec.scenario || f.seed != spec.seed || f.fingerprint != spec_fingerprint(spec))
+    throw user_error(file.string() + ": written for other parameters than the directory's scenario.toml" + hint);
+  return checkpoint_blob{f.tick, std::move(f.bytes)};
+}
+
 run_store::~run_store() {
   if (db_) sqlite3_close_v2(db_);
 }
 
+namespace {
+bool same_value(double a, double b) { return a == b || (std::isnan(a) && std::isnan(b)); }
+}  // namespace
+
 void run_store::append(const std::vector<metric_row>& rows) {
+  if (!rows.empty() && rows.front().tick < verify_below_) {
+    // A resumed run recomputing a tick it already stored: the rows must be the same.
+    const int64_t t = rows.front().tick;
+    const auto& was = stored_[t];
+    for (size_t i = 0; i < std::max(rows.size(), was.size()); ++i) {
+      const metric_row* a = i < was.size() ? &was[i] : nullptr;
+      const metric_row* b = i < rows.size() ? &rows[i] : nullptr;
+      if (a && b && a->tick == b->tick && a->actor == b->actor && a->name == b->name && same_value(a->value, b->value))
+        continue;
+      char detail[160];
+      if (a && b)
+        std::snprintf(detail, sizeof detail, "%s.%s stored %.17g, recomputed %s.%s %.17g", a->actor.c_str(),
+                      a->name.c_str(), a->value, b->actor.c_str(), b->name.c_str(), b->value);
+      else
+        std::snprintf(detail, sizeof detail, "%zu rows stored, %zu recomputed", was.size(), rows.size());
+      failure_ = "the resumed run differs from the stored one at tick " + std::to_string(t) + " (" + detail +
+                 "): the directory was run by another build, or the scenario is not reproducible";
+      throw std::runtime_error(failure_);
+    }
+    rows_.insert(rows_.end(), rows.begin(), rows.end());
+    return;
+  }
   try {
     begin();
     sqlite3_stmt* st = nullptr;
@@ -356,6 +531,8 @@ void run_store::set_end(const std::string& status, const std::string& reason) {
 
 void run_store::finish() {
   release_reserve(dir_);
+  std::error_code ec;
+  fs::remove(dir_ / "checkpoint.bin", ec);  // a complete run is never resumed
   set_end("complete", "");
   // Fold the WAL back in and leave a single self-contained file: run.sqlite is read
   // (read-only) without its -wal and -shm companions. Best effort while a reader is on it.
@@ -450,9 +627,13 @@ std::vector<std::pair<std::string, std::string>> read_run_table(const fs::path& 
   return out;
 }
 
-std::vector<metric_row> read_metrics(const fs::path& file) {
+std::vector<metric_row> read_metrics(const fs::path& file) { return read_metrics_ordered(file, true); }
+std::vector<metric_row> read_metrics_as_written(const fs::path& file) { return read_metrics_ordered(file, false); }
+
+std::vector<metric_row> read_metrics_ordered(const fs::path& file, bool sorted) {
   reader rd(file);
-  rd.prepare("SELECT tick, actor, name, value FROM metrics ORDER BY tick, actor, name");
+  rd.prepare(sorted ? "SELECT tick, actor, name, value FROM metrics ORDER BY tick, actor, name"
+                    : "SELECT tick, actor, name, value FROM metrics ORDER BY rowid");
   std::vector<metric_row> out;
   while (rd.step()) {
     // A database written by someone else may hold anything: check before reading.

@@ -10,6 +10,9 @@
 //   scenario.toml every parameter resolved: `oversight run` on it repeats the run
 //   report.html  plots of every metric (written by the tools after success)
 //   FAILED       present only when the run failed or was interrupted; holds the reason
+//   checkpoint.bin the latest checkpoint (every `checkpoint.every` ticks, for the
+//                scenarios that save their state): the state of the program and of every
+//                role at the start of a tick, all ticks before it committed
 //   .oversight.lock  held (flock) while a run owns the directory; removed at the end
 //   .oversight.reserve  64 KiB held back while the run goes on, freed first when it ends
 //                so a full disk still leaves the status and FAILED written
@@ -29,6 +32,8 @@
 
 #include <atomic>
 #include <filesystem>
+#include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -50,6 +55,10 @@ class run_directory {
   /// not) or any file a run would write. Touches nothing when it throws, except to undo
   /// what it created.
   static run_directory claim(const std::string& out, const scenario_spec& spec);
+  /// Claims the directory of an unfinished run (run.sqlite.partial and scenario.toml
+  /// there, no run.sqlite) to resume it. Throws user_error naming DIR when there is no
+  /// such run or another process holds it.
+  static run_directory reclaim(const std::string& dir);
   run_directory(run_directory&& other) noexcept;
   run_directory& operator=(run_directory&&) = delete;
   run_directory(const run_directory&) = delete;
@@ -61,6 +70,7 @@ class run_directory {
 
  private:
   run_directory() = default;
+  void lock(const std::string& origin);
   std::filesystem::path dir_;
   std::vector<std::filesystem::path> created_;  ///< innermost first
   int fd_ = -1;
@@ -78,6 +88,22 @@ class run_store {
   ~run_store();
   run_store(const run_store&) = delete;
   run_store& operator=(const run_store&) = delete;
+
+  /// Reopens the unfinished run in DIR (claimed with run_directory::reclaim) to go on
+  /// with it: status running again, FAILED removed, the resume recorded (run table
+  /// `resumed`, an events row). Ticks the database already holds are not written again:
+  /// their recomputed rows are compared with the stored ones (append), so a resumed run
+  /// that would differ from its first part fails, naming the tick and metric.
+  static std::unique_ptr<run_store> reopen(const std::filesystem::path& dir, const scenario_spec& spec, int threads,
+                                           const std::string& command_line);
+  /// Ticks whose rows were in the database when it was reopened (0 for a new run).
+  int64_t ticks_stored() const { return verify_below_; }
+  /// A resume that starts at `tick` (from a checkpoint) never recomputes the ticks
+  /// before it: their stored rows join rows() as they are. Records where it resumed.
+  void resume_at(int64_t tick);
+  /// Commits every pending row, then writes DIR/checkpoint.bin (a temporary file renamed
+  /// over the old one: a kill leaves the previous checkpoint or the new one, whole).
+  void write_checkpoint(const checkpoint_blob& cp);
 
   /// Pending rows are committed at most this long after they were appended.
   static constexpr double commit_interval_s = 0.025;
@@ -113,6 +139,7 @@ class run_store {
   const std::filesystem::path& dir() const { return dir_; }
 
  private:
+  run_store() = default;
   void exec(const std::string& sql);
   void begin();
   void set_run(const std::string& key, const std::string& value);
@@ -126,13 +153,27 @@ class run_store {
   int64_t ticks_ = 0;             // declared ticks (the "ticks" parameter), 0 when none
   int64_t ticks_committed_ = 0;
   std::string failure_;
+  std::string fingerprint_;  // of the resolved parameters, stamped on checkpoints
+  uint64_t seed_ = 0;
+  std::string scenario_;
+  int64_t verify_below_ = 0;  // ticks [0, verify_below_) are stored: check, do not write
+  std::map<int64_t, std::vector<metric_row>> stored_;  // their rows, by tick, as written
   std::atomic<int> stop_signal_{0};
   static_assert(std::atomic<int>::is_always_lock_free, "request_stop() runs in a signal handler");
 };
 
+/// The checkpoint in DIR made by a run of `spec` (nullopt when there is none). Throws
+/// user_error naming the file when it is unreadable, truncated, or was written for other
+/// parameters, another seed or scenario, or by another build of oversight.
+std::optional<checkpoint_blob> read_checkpoint(const std::filesystem::path& dir, const scenario_spec& spec);
+
 /// Reads the metrics table of a run.sqlite (or a .partial), ordered by (tick, actor,
 /// name). Every column is type-checked: a malformed row is a user_error naming it.
 std::vector<metric_row> read_metrics(const std::filesystem::path& sqlite_file);
+/// The same rows in the order they were written (one tick's rows together, ticks in order).
+std::vector<metric_row> read_metrics_as_written(const std::filesystem::path& sqlite_file);
+/// read_metrics (sorted) or read_metrics_as_written.
+std::vector<metric_row> read_metrics_ordered(const std::filesystem::path& sqlite_file, bool sorted);
 
 /// Reads the run table (provenance and status) of a run.sqlite, in key order. NULL
 /// keys or values read as empty text.

@@ -15,6 +15,10 @@ std::map<std::string, scenario_info>& registry() {
 void register_scenario(scenario_info info) {
   info.params.insert(info.params.begin(),
                      param_decl::integer("seed", 1, 0, INT64_MAX, "run seed: every RNG stream derives from it"));
+  info.params.push_back(param_decl::integer(
+      "checkpoint.every", 10, 0, INT64_MAX,
+      "ticks between two checkpoints, which `oversight resume` continues from (0: none); a scenario whose roles do "
+      "not save their state is resumed by recomputing its stored ticks"));
   auto name = info.name;
   registry()[name] = std::move(info);
 }

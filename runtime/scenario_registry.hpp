@@ -33,7 +33,7 @@ struct metric_decl {
 struct scenario_info {
   std::string name;
   std::string doc;
-  std::vector<param_decl> params;    ///< "seed" is added for every scenario
+  std::vector<param_decl> params;    ///< "seed" and "checkpoint.every" are added for every scenario
   std::vector<metric_decl> metrics;  ///< every metric name it records
   std::function<void(run_context&)> run;
   /// --set overrides that shrink a run to about a second, for the test that runs every

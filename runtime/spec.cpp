@@ -368,11 +368,21 @@ std::string to_toml(const param_value& v) {
 }
 
 std::string resolved_toml(const scenario_spec& spec) {
-  // Group "a.b.c" under [a.b]; keys without a dot come first, at the top level.
+  // Group "a.b.c" under [a.b]; keys without a dot come first, at the top level. A key
+  // under a name that is itself a value (world = "value_world" beside world.dim) cannot
+  // be a table member in TOML: it goes at the top level, quoted whole ("world.dim").
+  auto is_value = [&](const std::string& k) { return spec.params.all().count(k) > 0; };
+  auto under_a_value = [&](const std::string& table) {
+    for (size_t dot = table.find('.'); ; dot = table.find('.', dot + 1)) {
+      if (is_value(table.substr(0, dot))) return true;
+      if (dot == std::string::npos) return false;
+    }
+  };
   std::map<std::string, std::vector<std::pair<std::string, const param_value*>>> tables;
   for (auto& [k, v] : spec.params.all()) {
     auto dot = k.rfind('.');
     if (dot == std::string::npos) tables[""].emplace_back(k, &v);
+    else if (under_a_value(k.substr(0, dot))) tables[""].emplace_back(toml_string(k), &v);
     else tables[k.substr(0, dot)].emplace_back(k.substr(dot + 1), &v);
   }
   std::ostringstream os;

@@ -1,4 +1,4 @@
-// The `oversight` command: run, sweep, summary, report, list, bench. Bad input exits with
+// The `oversight` command: run, resume, sweep, summary, report, list, bench. Bad input exits with
 // status 2 and one line naming the offending value; an internal failure exits with 1.
 #include <CLI/CLI.hpp>
 #include <charconv>
@@ -50,6 +50,8 @@ std::string command_line(int argc, char** argv) {
   return line;
 }
 
+int run_and_report(const scenario_spec& spec, const run_options& opt);
+
 int cmd_run(const std::string& file, const std::vector<std::string>& sets, const std::optional<std::string>& seed_text,
             int threads, const std::string& out, const std::string& command) {
   auto spec = load_spec(file, sets, parse_seed(seed_text));
@@ -60,11 +62,17 @@ int cmd_run(const std::string& file, const std::vector<std::string>& sets, const
   opt.command_line = command;
   if (const auto* info = find_scenario(spec.scenario); info && info->inexact)
     if (auto note = info->inexact(spec.params); !note.empty()) std::cerr << "note: " << note << std::endl;
+  return run_and_report(spec, opt);
+}
+
+/// Runs (or resumes) and prints what `oversight run` prints: the summary and the directory.
+int run_and_report(const scenario_spec& spec, const run_options& opt) {
   run_result res;
   try {
     res = run_scenario(spec, opt);
   } catch (const run_interrupted& e) {
-    std::cerr << e.what() << " (oversight report " << e.dir().string() << " reads them)" << std::endl;
+    std::cerr << e.what() << " (oversight report " << e.dir().string() << " reads them; oversight resume "
+              << e.dir().string() << " continues)" << std::endl;
     return 128 + e.signal();
   }
   // The run is complete once run.sqlite is in place; the report is derived from it, so a
@@ -79,6 +87,22 @@ int cmd_run(const std::string& file, const std::vector<std::string>& sets, const
   print_summary(std::cout, res.rows);
   std::cout << res.dir.string() << std::endl;
   return 0;
+}
+
+int cmd_resume(const std::string& dir, int threads, const std::string& command) {
+  const auto toml = std::filesystem::path(dir) / "scenario.toml";
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) throw user_error(dir + ": no such run directory");
+  if (!std::filesystem::exists(toml, ec))
+    throw user_error(dir + ": holds no scenario.toml, so the run cannot be repeated");
+  auto spec = load_spec(toml.string(), {}, std::nullopt);
+  run_options opt;
+  opt.threads = threads;
+  opt.out = dir;
+  opt.progress = true;
+  opt.command_line = command;
+  opt.resume = true;
+  return run_and_report(spec, opt);
 }
 
 int cmd_list(const std::string& name) {
@@ -273,6 +297,13 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 1024));
   run->add_option("--out", out, "run directory (default: runs/<scenario>-<seed>-<time>)");
 
+  auto* resume = app.add_subcommand("resume", "continue a killed, interrupted or failed run in its directory");
+  std::string resume_dir;
+  int resume_threads = 0;
+  resume->add_option("dir", resume_dir, "the run directory")->required();
+  resume->add_option("--threads", resume_threads, "scheduler threads, 1 to 1024 (default: one per core)")
+      ->check(CLI::Range(1, 1024));
+
   auto* list = app.add_subcommand("list", "every scenario (or one) with its parameters and metrics");
   std::string list_name;
   list->add_option("name", list_name, "show this scenario only");
@@ -331,6 +362,7 @@ int main(int argc, char** argv) {
   try {
     set_log_level(log_level);
     if (run->parsed()) return cmd_run(file, sets, seed, threads, out, command_line(argc, argv));
+    if (resume->parsed()) return cmd_resume(resume_dir, resume_threads, command_line(argc, argv));
     if (list->parsed()) return cmd_list(list_name);
     if (sweep->parsed()) return cmd_sweep(sweep_file, sweep_sets, sweep_seeds, sweep_jobs, sweep_threads, sweep_out);
     if (report->parsed()) return cmd_report(report_dir);

@@ -10,6 +10,13 @@ struct director_state {
   caf::response_promise finished;
 };
 
+/// A checkpoint's bytes: the program's own state, then each role's, in actors() order.
+struct saved_run {
+  std::vector<char> program;
+  std::vector<std::vector<char>> roles;
+  void state(state_io& io) { io(program, roles); }
+};
+
 caf::behavior director(caf::stateful_actor<director_state>* self, std::shared_ptr<tick_program> program,
                        run_context* ctx) {
   self->state.program = std::move(program);
@@ -21,7 +28,28 @@ caf::behavior director(caf::stateful_actor<director_state>* self, std::shared_pt
     self->state.finished.deliver(e);
     self->quit();
   };
-  // next(t): run tick t, record its rows, continue; after the last tick, flush.
+  const int64_t every = self->state.program->saves_state() ? ctx->checkpoints().every : 0;
+
+  // save(t, k): the state at the start of tick t (every role's and the program's) goes
+  // to the recorder, which writes it after committing ticks < t; then k().
+  auto save = [=](int64_t t, std::function<void()> k) {
+    conversation<caf::event_based_actor> talk(self, fail);
+    auto roles = talk.gather<role_state>(self->state.program->actors(), save_atom::value);
+    talk.then([=] {
+      saved_run run;
+      auto own = state_io::writer();
+      self->state.program->state(own);
+      run.program = own.take();
+      for (auto& r : *roles) run.roles.push_back(std::move(r.bytes));
+      auto out = state_io::writer();
+      run.state(out);
+      self->request(ctx->recorder(), caf::infinite, save_atom::value, checkpoint_blob{t, out.take()})
+          .then([=](ack_atom) { k(); }, fail);
+    });
+  };
+
+  // next(t): run tick t, record its rows, checkpoint when due, continue; after the last
+  // tick, flush.
   auto next = std::make_shared<std::function<void(int64_t)>>();
   *next = [=](int64_t t) {
     auto& prog = *self->state.program;
@@ -42,17 +70,51 @@ caf::behavior director(caf::stateful_actor<director_state>* self, std::shared_pt
                                                         metric_batch{std::move(rows)})
                                               .then(
                                                   [=](ack_atom) {
-                                                    ctx->progress(t + 1, self->state.program->ticks());
-                                                    (*next)(t + 1);
+                                                    const int64_t ticks = self->state.program->ticks();
+                                                    ctx->progress(t + 1, ticks);
+                                                    if (every > 0 && (t + 1) % every == 0 && t + 1 < ticks)
+                                                      save(t + 1, [=] { (*next)(t + 1); });
+                                                    else
+                                                      (*next)(t + 1);
                                                   },
                                                   fail);
                                         },
                                         fail}));
   };
+
+  // restore(k): every role and the program take back the checkpoint's state, then k().
+  auto restore = [=](const checkpoint_blob& cp, std::function<void()> k) {
+    auto& prog = *self->state.program;
+    saved_run run;
+    auto in = state_io::reader(cp.bytes, "checkpoint");
+    run.state(in);
+    in.finish();
+    const auto roles = prog.actors();
+    if (!prog.saves_state() || run.roles.size() != roles.size())
+      throw std::runtime_error("the checkpoint holds " + std::to_string(run.roles.size()) + " roles, the run has " +
+                               std::to_string(roles.size()));
+    auto own = state_io::reader(std::move(run.program), "checkpoint of the scenario's program");
+    prog.state(own);
+    own.finish();
+    conversation<caf::event_based_actor> talk(self, fail);
+    for (size_t i = 0; i < roles.size(); ++i) talk.ask<ack_atom>(roles[i], restore_atom::value, role_state{run.roles[i]});
+    talk.then(std::move(k));
+  };
+
   return {
       [=](run_atom) {
         self->state.finished = self->make_response_promise();
-        (*next)(0);
+        const auto& cp = ctx->checkpoints().restore;
+        if (!cp) {
+          (*next)(0);
+          return;
+        }
+        const int64_t t = cp->tick;
+        try {
+          restore(*cp, [=] { (*next)(t); });
+        } catch (const std::exception& e) {
+          fail(caf::make_error(caf::sec::runtime_error, std::string("cannot restore: ") + e.what()));
+        }
       },
   };
 }

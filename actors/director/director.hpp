@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "actors/director/conversation.hpp"
+#include "base/state_io.hpp"
 #include "runtime/protocol.hpp"
 #include "runtime/run_context.hpp"
 
@@ -77,6 +78,16 @@ class tick_program {
   virtual void run_tick(tick_handle tick) = 0;
   /// Every role actor the program spawned; the director stops them at the end.
   virtual std::vector<caf::actor> actors() const = 0;
+
+  /// Checkpoints. A program that returns true describes its own state in state() (what
+  /// changes from tick to tick: counters, its random streams, running sums; what the
+  /// constructor rebuilds from the parameters and the seed need not be saved), and every
+  /// role in actors() answers save/restore (runtime/protocol.hpp: checkpointable). The
+  /// director takes a checkpoint between two ticks, when no request is in flight, every
+  /// `checkpoint.every` ticks, and a resumed run starts from it. A program that returns
+  /// false is resumed by recomputing its stored ticks from the start (checked row by row).
+  virtual bool saves_state() const { return false; }
+  virtual void state(state_io&) {}
 };
 
 /// The base of a scenario's program: it keeps every actor the program spawned (wrap

@@ -228,19 +228,34 @@ run_result run_scenario(const scenario_spec& spec, const run_options& opt) {
   }
   init_torch(1);  // one intra-op thread: bit-identical results whatever the scheduler does
 
-  auto dir_claim = run_directory::claim(opt.out, spec);
+  if (opt.resume && info->inexact)
+    if (auto note = info->inexact(spec.params); !note.empty())
+      throw user_error(opt.out + ": cannot be resumed: " + note);
+  auto dir_claim = opt.resume ? run_directory::reclaim(opt.out) : run_directory::claim(opt.out, spec);
   const auto dir = dir_claim.path();
   std::unique_ptr<run_store> store_ptr;
-  try {
-    store_ptr = std::make_unique<run_store>(dir, spec, threads, opt.command_line);
-  } catch (const std::exception& e) {
-    // Nothing ran: leave the directory as it was found.
-    std::error_code ec;
-    for (const char* f : {"run.sqlite.partial", "run.sqlite.partial-wal", "run.sqlite.partial-shm", "scenario.toml",
-                          "scenario.toml.tmp", ".oversight.reserve"})
-      std::filesystem::remove(dir / f, ec);
-    dir_claim.remove_created_dirs();
-    throw std::runtime_error(std::string("cannot start the run in ") + dir.string() + ": " + e.what());
+  run_checkpoints checkpoints;
+  checkpoints.every = spec.params.integer("checkpoint.every");
+  if (info->inexact && !info->inexact(spec.params).empty()) checkpoints.every = 0;  // requests may be in flight
+  if (opt.resume) {
+    // A bad checkpoint or database is refused before anything in the directory changes.
+    if (auto cp = read_checkpoint(dir, spec)) checkpoints.restore = std::make_shared<const checkpoint_blob>(std::move(*cp));
+    store_ptr = run_store::reopen(dir, spec, threads, opt.command_line);
+    store_ptr->resume_at(checkpoints.restore ? checkpoints.restore->tick : 0);
+    log().info("resuming {} seed {} in {} at tick {} ({} ticks stored)", spec.scenario, spec.seed, dir.string(),
+               checkpoints.restore ? checkpoints.restore->tick : 0, store_ptr->ticks_stored());
+  } else {
+    try {
+      store_ptr = std::make_unique<run_store>(dir, spec, threads, opt.command_line);
+    } catch (const std::exception& e) {
+      // Nothing ran: leave the directory as it was found.
+      std::error_code ec;
+      for (const char* f : {"run.sqlite.partial", "run.sqlite.partial-wal", "run.sqlite.partial-shm",
+                            "scenario.toml", "scenario.toml.tmp", ".oversight.reserve"})
+        std::filesystem::remove(dir / f, ec);
+      dir_claim.remove_created_dirs();
+      throw std::runtime_error(std::string("cannot start the run in ") + dir.string() + ": " + e.what());
+    }
   }
   run_store& store = *store_ptr;
   stop_signals signals(store, opt.handle_signals);
@@ -298,6 +313,7 @@ run_result run_scenario(const scenario_spec& spec, const run_options& opt) {
                      (unsigned long long)spec.seed, (long long)tick, (long long)ticks);
       }
     });
+    ctx.set_checkpoints(checkpoints);
     std::exception_ptr failure;
     try {
       info->run(ctx);
@@ -311,9 +327,14 @@ run_result run_scenario(const scenario_spec& spec, const run_options& opt) {
     }
     caf::anon_send_exit(listener, caf::exit_reason::user_shutdown);
     if (failure) std::rethrow_exception(failure);
-  } catch (const user_error&) {
+  } catch (const user_error& e) {
     // Bad input found while wiring the scenario (e.g. a combination of parameters no
-    // single declaration can rule out): nothing ran, so nothing is kept.
+    // single declaration can rule out): nothing ran, so nothing is kept. A resumed run
+    // keeps what it had.
+    if (opt.resume) {
+      store.fail(e.what());
+      throw;
+    }
     store.discard();
     dir_claim.remove_created_dirs();
     throw;

@@ -8,6 +8,9 @@
 //  - SIGINT or SIGTERM: the tick in progress finishes and is committed, the run stops,
 //    status interrupted, FAILED with the reason; throws run_interrupted (exit 128 + sig).
 //    A second signal stops the process at once (the committed ticks are still kept).
+//  - SIGKILL: what was committed stays (status running, the lock free); `oversight
+//    resume DIR` continues it into the same directory (run_options::resume), from the
+//    latest checkpoint, and the metrics table ends bit-identical to an uninterrupted run.
 //  - any other failure (a full disk, out of memory, threads that cannot start): status
 //    failed, FAILED with the cause in one line (naming the parameter when its size
 //    caused it); throws std::runtime_error with that line (exit 1).
@@ -30,6 +33,10 @@ struct run_options {
   bool progress = false;  ///< progress line on stderr
   std::string command_line;  ///< recorded in the run table (provenance)
   bool handle_signals = true;  ///< SIGINT/SIGTERM stop the run cleanly (off: default actions)
+  /// Resume the unfinished run in `out` (whose scenario.toml gave `spec`) instead of
+  /// starting one: from its checkpoint when there is one, else from tick 0, the stored
+  /// ticks recomputed and checked against the stored rows; the ticks after them appended.
+  bool resume = false;
 };
 
 struct run_result {

@@ -3,6 +3,8 @@
 
 #include <string>
 
+#include "runtime/role_checkpoint.hpp"
+
 namespace oversight {
 
 namespace {
@@ -10,6 +12,7 @@ struct agent_state {
   std::unique_ptr<agent_block> block;
   rng decide;
   int64_t acted = 0;
+  void state(state_io& io) { io(*block, decide, acted); }
 };
 
 agent_shard_actor::behavior_type agent_shard(agent_shard_actor::stateful_pointer<agent_state> self,
@@ -48,6 +51,8 @@ agent_shard_actor::behavior_type agent_shard(agent_shard_actor::stateful_pointer
         st.acted = 0;
         return rep;
       },
+      save_handler(self),
+      restore_handler(self, "agent shard " + tag),
   };
 }
 }  // namespace

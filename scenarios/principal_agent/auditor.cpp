@@ -1,11 +1,14 @@
 // auditor: the critic-auditor actor of principal_agent (its interface in auditor.hpp).
 #include "scenarios/principal_agent/auditor.hpp"
 
+#include "runtime/role_checkpoint.hpp"
+
 namespace oversight {
 
 namespace {
 struct auditor_state {
   rng draws;
+  void state(state_io& io) { io(draws); }
 };
 
 auditor_actor::behavior_type auditor(auditor_actor::stateful_pointer<auditor_state> self, auditor_settings cfg,
@@ -23,6 +26,8 @@ auditor_actor::behavior_type auditor(auditor_actor::stateful_pointer<auditor_sta
         }
         return rep;
       },
+      save_handler(self),
+      restore_handler(self, "auditor " + std::to_string(index)),
   };
 }
 }  // namespace

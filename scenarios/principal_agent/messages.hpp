@@ -113,16 +113,18 @@ typename Inspector::result_type inspect(Inspector& f, agent_report& x) {
 /// agent shard; settle(t, decisions in agent-shard order) -> feedback and metric sums.
 using principal_shard_actor = caf::typed_actor<
     caf::replies_to<order_atom, int64_t /*tick*/>::with<std::vector<order_batch>>,
-    caf::replies_to<settle_atom, int64_t /*tick*/, std::vector<decision_batch>>::with<principal_report>>;
+    caf::replies_to<settle_atom, int64_t /*tick*/, std::vector<decision_batch>>::with<principal_report>>::
+    extend_with<checkpointable>;
 
 /// Agent shard: a block of agents. decide(t, orders) -> choices, one batch per principal
 /// shard; learn(feedback) -> the shard's material gain this tick.
 using agent_shard_actor =
     caf::typed_actor<caf::replies_to<decide_atom, int64_t /*tick*/, order_batch>::with<std::vector<decision_batch>>,
-                     caf::replies_to<learn_atom, feedback_batch>::with<agent_report>>;
+                     caf::replies_to<learn_atom, feedback_batch>::with<agent_report>>::extend_with<checkpointable>;
 
 /// Critic auditor: inspects a share of the transactions it is shown, at a cost each.
-using auditor_actor = caf::typed_actor<caf::replies_to<audit_atom, int64_t /*tick*/, decision_batch>::with<audit_report>>;
+using auditor_actor = caf::typed_actor<caf::replies_to<audit_atom, int64_t /*tick*/, decision_batch>::with<audit_report>>::
+    extend_with<checkpointable>;
 
 inline void register_principal_agent_messages(caf::actor_system_config& cfg) {
   cfg.add_message_type<order_batch>("order_batch");

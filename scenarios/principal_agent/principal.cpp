@@ -3,6 +3,8 @@
 
 #include <string>
 
+#include "runtime/role_checkpoint.hpp"
+
 namespace oversight {
 
 namespace {
@@ -10,6 +12,7 @@ struct principal_state {
   std::unique_ptr<principal_block> block;
   std::vector<int32_t> delegate;
   rng tasks, seen;
+  void state(state_io& io) { io(*block, tasks, seen); }
 };
 
 principal_shard_actor::behavior_type principal_shard(principal_shard_actor::stateful_pointer<principal_state> self,
@@ -68,6 +71,8 @@ principal_shard_actor::behavior_type principal_shard(principal_shard_actor::stat
           }
         return rep;
       },
+      save_handler(self),
+      restore_handler(self, "principal shard " + tag),
   };
 }
 }  // namespace

@@ -135,6 +135,10 @@ class principal_agent_program : public scenario_program {
   }
 
   int64_t ticks() const override { return p_.ticks; }
+  /// Checkpoints: the program keeps the audit count from tick to tick; the shards and
+  /// auditors save their own state.
+  bool saves_state() const override { return true; }
+  void state(state_io& io) override { io(audits_); }
 
   void run_tick(tick_handle tick) override {
     // 1. Orders: orders[s][a] from principal shard s for agent shard a.
