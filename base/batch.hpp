@@ -4,7 +4,10 @@
 #pragma once
 
 #include <cstdint>
+#include <stdexcept>
 #include <vector>
+
+#include "base/state_io.hpp"
 
 namespace oversight {
 
@@ -28,6 +31,10 @@ class trainable {
  public:
   virtual ~trainable() = default;
   virtual std::vector<float> step(const train_batch& batch) = 0;
+  /// Everything a step depends on besides the batch (model, optimizer moments, replay
+  /// buffers, random streams), for checkpoints. Trainers of scenarios that do not
+  /// checkpoint keep this default, which refuses.
+  virtual void state(state_io&) { throw std::logic_error("this trainer does not save its state"); }
 };
 
 }  // namespace oversight

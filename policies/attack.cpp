@@ -110,10 +110,13 @@ class evolutionary_attack : public attack_strategy {
     if (pop_.size() > size_t(cfg_.population)) pop_.resize(size_t(cfg_.population));
   }
 
+  void state(state_io& io) override { io(pop_); }
+
  private:
   struct member {
     std::vector<float> x;
     float fitness;
+    void state(state_io& io) { io(x, fitness); }
   };
   attack_config cfg_;
   seed_sampler seeds_;
@@ -170,12 +173,15 @@ class bandit_attack : public attack_strategy {
     for (auto& a : arms_) a.best *= cfg_.decay;
   }
 
+  void state(state_io& io) override { io(arms_, last_arm_, total_); }
+
  private:
   struct arm {
     std::vector<float> x;
     double sum = 0.0;
     double pulls = 0.0;
     double best = 0.0;
+    void state(state_io& io) { io(x, sum, pulls, best); }
   };
   attack_config cfg_;
   seed_sampler seeds_;

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "base/rng.hpp"
+#include "base/state_io.hpp"
 
 namespace oversight {
 
@@ -50,6 +51,8 @@ class attack_strategy {
   virtual std::vector<float> propose(size_t n, rng& r) = 0;
   /// Fitness of the rows last proposed (higher: a more successful attack).
   virtual void observe(const std::vector<float>& x, const std::vector<float>& fitness) = 0;
+  /// What it has learned so far (checkpoints); stateless strategies keep the default.
+  virtual void state(state_io&) {}
 };
 
 std::unique_ptr<attack_strategy> make_attack_strategy(const attack_config& cfg, seed_sampler seeds);

@@ -52,6 +52,7 @@ torch::nn::Sequential make_mlp(int in, int hidden, int out) {
 
 using torch_util::as_tensor;
 using torch_util::flatten;
+using torch_util::optimizer_state;
 using torch_util::init_params;
 using torch_util::training_device;
 using torch_util::unflatten;
@@ -99,6 +100,7 @@ class policy_trainer : public trainable {
     }
     return flatten(*model_);
   }
+  void state(state_io& io) override { optimizer_state(io, *model_, opt_, dev_); }
 
  private:
   /// The model, initialized from `init`, on the training device (before the optimizer
@@ -185,12 +187,17 @@ class critic_trainer : public trainable {
     }
     return flatten(*model_);
   }
+  void state(state_io& io) override {
+    optimizer_state(io, *model_, opt_, dev_);
+    io(streams_, point_, pair_);
+  }
 
  private:
   struct item {
     std::vector<float> x;
     int a, b;
     std::vector<float> t;
+    void state(state_io& io) { io(x, a, b, t); }
   };
 
   /// A bootstrap minibatch for member m: point-wise BCE plus pair-wise Bradley-Terry.

@@ -7,10 +7,13 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <sstream>
+#include <string>
 #include <vector>
 
 #include "base/error.hpp"
 #include "base/rng.hpp"
+#include "base/state_io.hpp"
 
 namespace oversight::torch_util {
 
@@ -72,6 +75,30 @@ inline void unflatten(torch::nn::Module& m, const std::vector<float>& v) {
     off += size_t(p.numel());
   }
   OVERSIGHT_CHECK_EQ(off, v.size());
+}
+
+/// A trainer's model parameters and optimizer state (Adam's moments and step counts)
+/// into or out of a checkpoint: parameters as floats, the optimizer as a libtorch
+/// archive, loaded back onto `dev`.
+inline void optimizer_state(state_io& io, torch::nn::Module& m, torch::optim::Optimizer& opt, torch::Device dev) {
+  std::vector<float> params;
+  std::string archive;
+  if (!io.loading()) {
+    params = flatten(m);
+    torch::serialize::OutputArchive out;
+    opt.save(out);
+    std::ostringstream os;
+    out.save_to(os);
+    archive = os.str();
+  }
+  io(params, archive);
+  if (io.loading()) {
+    unflatten(m, params);
+    std::istringstream is(archive);
+    torch::serialize::InputArchive in;
+    in.load_from(is, dev);
+    opt.load(in);
+  }
 }
 
 /// `rows x cols` tensor holding a copy of x: training graphs keep their inputs past the

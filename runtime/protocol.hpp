@@ -85,6 +85,7 @@ struct label_request {
   int32_t a = 0;
   int32_t b = -1;
   friend bool operator==(const label_request&, const label_request&) = default;
+  void state(state_io& io) { io(id, kind, x, a, b); }
 };
 
 /// An expert's answer to a label_request.
@@ -98,6 +99,7 @@ struct expert_label {
   std::vector<int8_t> ok;  ///< point-wise: per dimension, 1 acceptable / 0 not
   int8_t prefers_a = 0;    ///< pair-wise: 1 when a is preferred
   friend bool operator==(const expert_label&, const expert_label&) = default;
+  void state(state_io& io) { io(id, expert, kind, x, a, b, ok, prefers_a); }
 };
 
 struct label_batch {
@@ -202,6 +204,12 @@ typename Inspector::result_type inspect(Inspector& f, checkpoint_blob& x) {
 
 // ---- role interfaces -----------------------------------------------------------------
 
+/// What every role that takes part in checkpoints answers besides its own messages
+/// (`using my_actor = caf::typed_actor<...>::extend_with<checkpointable>`): save
+/// replies with its state between ticks, restore replaces it with a saved one.
+using checkpointable = caf::typed_actor<caf::replies_to<save_atom>::with<role_state>,
+                                        caf::replies_to<restore_atom, role_state>::with<ack_atom>>;
+
 /// Critic: judges responses, names the items it wants a human label for (within its
 /// per-tick quota, shared evenly among the label pools), and learns from expert labels.
 /// `pools` gives each row's label pool (e.g. 0 natural traffic, 1 attack findings);
@@ -209,21 +217,22 @@ typename Inspector::result_type inspect(Inspector& f, checkpoint_blob& x) {
 using critic_actor = caf::typed_actor<
     caf::replies_to<judge_atom, query_batch, response_batch, std::vector<int32_t> /*pools*/>::with<judgment_batch>,
     caf::replies_to<ask_atom, int64_t /*tick*/>::with<std::vector<label_request>>,
-    caf::replies_to<learn_atom, label_batch>::with<ack_atom>>;
+    caf::replies_to<learn_atom, label_batch>::with<ack_atom>>::extend_with<checkpointable>;
 
 /// Simulated human expert: takes label requests at a tick (replies how many it accepted
 /// within its budget) and hands over the labels due by a later tick.
 using expert_actor = caf::typed_actor<
     caf::replies_to<label_atom, int64_t /*tick*/, std::vector<label_request>>::with<int32_t>,
-    caf::replies_to<deliver_atom, int64_t /*tick*/>::with<label_batch>>;
+    caf::replies_to<deliver_atom, int64_t /*tick*/>::with<label_batch>>::extend_with<checkpointable>;
 
 /// Attacker: proposes queries each tick and hears how each fared (critic's judgment).
 using attacker_actor = caf::typed_actor<
     caf::replies_to<propose_atom, int64_t /*tick*/>::with<query_batch>,
-    caf::replies_to<feedback_atom, query_batch, judgment_batch>::with<ack_atom>>;
+    caf::replies_to<feedback_atom, query_batch, judgment_batch>::with<ack_atom>>::extend_with<checkpointable>;
 
 /// Trainer: runs optimizer steps on its own thread and returns the new parameters.
-using trainer_actor = caf::typed_actor<caf::replies_to<step_atom, train_batch>::with<param_blob>>;
+using trainer_actor =
+    caf::typed_actor<caf::replies_to<step_atom, train_batch>::with<param_blob>>::extend_with<checkpointable>;
 
 /// Recorder: appends metric rows; flush commits them and replies when durable; a
 /// checkpoint is written (after committing every row before it) and replied to when
@@ -232,11 +241,6 @@ using recorder_actor = caf::typed_actor<caf::replies_to<record_atom, metric_batc
                                         caf::replies_to<flush_atom>::with<ack_atom>,
                                         caf::replies_to<save_atom, checkpoint_blob>::with<ack_atom>>;
 
-/// What every role that takes part in checkpoints answers besides its own messages
-/// (`using my_actor = caf::typed_actor<...>::extend_with<checkpointable>`): save
-/// replies with its state between ticks, restore replaces it with a saved one.
-using checkpointable = caf::typed_actor<caf::replies_to<save_atom>::with<role_state>,
-                                        caf::replies_to<restore_atom, role_state>::with<ack_atom>>;
 
 
 /// Registers every message type above with the actor system.

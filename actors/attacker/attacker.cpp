@@ -1,11 +1,14 @@
 #include "actors/attacker/attacker.hpp"
 
+#include "runtime/role_checkpoint.hpp"
+
 namespace oversight {
 
 namespace {
 struct attacker_state {
   std::unique_ptr<attack_strategy> strategy;
   rng stream;
+  void state(state_io& io) { io(*strategy, stream); }
 };
 
 attacker_actor::behavior_type attacker(attacker_actor::stateful_pointer<attacker_state> self, attacker_settings cfg,
@@ -26,6 +29,8 @@ attacker_actor::behavior_type attacker(attacker_actor::stateful_pointer<attacker
         self->state.strategy->observe(q.x, fitness);
         return ack_atom::value;
       },
+      save_handler(self),
+      restore_handler(self, name),
   };
 }
 }  // namespace

@@ -35,6 +35,7 @@ struct candidate {
   std::vector<float> x;
   int32_t a;
   float priority;
+  void state(state_io& io) { io(x, a, priority); }
 };
 
 struct critic_state {
@@ -43,6 +44,12 @@ struct critic_state {
   rng picks;
   std::map<int32_t, std::vector<candidate>> pools;
   int64_t next_id = 0;
+  /// Checkpoints (the trainer's part is saved beside it: save_with_trainer).
+  void state(state_io& io) {
+    auto params = io.loading() ? std::vector<float>{} : model->params();
+    io(params, picks, pools, next_id);
+    if (io.loading()) model->set_params(params);
+  }
 };
 
 /// `want` items of a pool: the highest priority first, then an `explore` share at random.
@@ -166,6 +173,8 @@ critic_actor::behavior_type critic(critic_actor::stateful_pointer<critic_state> 
         return train_and_ack(self, self->state.trainer, std::move(b),
                              [=](const std::vector<float>& p) { self->state.model->set_params(p); });
       },
+      save_with_trainer(self),
+      restore_with_trainer(self, name),
   };
 }
 }  // namespace

@@ -3,6 +3,7 @@
 #include <deque>
 
 #include "runtime/param_fields.hpp"
+#include "runtime/role_checkpoint.hpp"
 
 namespace oversight {
 
@@ -22,12 +23,15 @@ namespace {
 struct pending {
   int64_t due;
   expert_label label;
+  void state(state_io& io) { io(due, label); }
 };
 
 struct expert_state {
   rng noise;
   std::deque<pending> queue;  // ordered by due tick: latency is constant
   int spent = 0;
+  /// Checkpoints: the labels still due are messages in flight, kept here until their tick.
+  void state(state_io& io) { io(noise, queue, spent); }
 };
 
 expert_actor::behavior_type expert(expert_actor::stateful_pointer<expert_state> self, expert_settings cfg,
@@ -68,6 +72,8 @@ expert_actor::behavior_type expert(expert_actor::stateful_pointer<expert_state> 
         }
         return out;
       },
+      save_handler(self),
+      restore_handler(self, "expert " + std::to_string(index)),
   };
 }
 }  // namespace

@@ -1,10 +1,13 @@
 #include "actors/trainer/trainer.hpp"
 
+#include "runtime/role_checkpoint.hpp"
+
 namespace oversight {
 
 namespace {
 struct trainer_state {
   std::shared_ptr<trainable> model;
+  void state(state_io& io) { model->state(io); }
 };
 
 trainer_actor::behavior_type trainer(trainer_actor::stateful_pointer<trainer_state> self,
@@ -12,6 +15,8 @@ trainer_actor::behavior_type trainer(trainer_actor::stateful_pointer<trainer_sta
   self->state.model = std::move(model);
   return {
       [=](step_atom, const train_batch& b) { return param_blob{self->state.model->step(b)}; },
+      save_handler(self),
+      restore_handler(self, "trainer"),
   };
 }
 }  // namespace

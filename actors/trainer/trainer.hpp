@@ -8,6 +8,7 @@
 
 #include "base/batch.hpp"
 #include "runtime/protocol.hpp"
+#include "runtime/role_checkpoint.hpp"
 
 namespace oversight {
 
@@ -26,6 +27,47 @@ caf::result<ack_atom> train_and_ack(Self self, const trainer_actor& trainer, tra
         rp.deliver(ack_atom::value);
       });
   return caf::delegated<ack_atom>{};
+}
+
+/// The save handler of a role that owns a trainer (self->state.trainer) and describes
+/// the rest of its state in self->state.state(state_io&): its own state, then the
+/// trainer's (model, optimizer, buffers), as one role_state.
+template <class Self>
+auto save_with_trainer(Self self) {
+  return [=](save_atom) -> caf::result<role_state> {
+    auto out = state_io::writer();
+    self->state.state(out);
+    auto own = std::make_shared<std::vector<char>>(out.take());
+    auto rp = self->template make_response_promise<role_state>();
+    self->request(self->state.trainer, caf::infinite, save_atom::value)
+        .then(
+            [=](role_state& trained) mutable {
+              auto both = state_io::writer();
+              both(*own, trained.bytes);
+              rp.deliver(role_state{both.take()});
+            },
+            [=](caf::error& e) mutable { rp.deliver(std::move(e)); });
+    return rp;
+  };
+}
+
+/// Its restore handler: takes back its own state, then hands the trainer its part.
+template <class Self>
+auto restore_with_trainer(Self self, std::string role) {
+  return [=](restore_atom, role_state& saved) -> caf::result<ack_atom> {
+    std::vector<char> own, trained;
+    auto in = state_io::reader(std::move(saved.bytes), "checkpoint of " + role);
+    in(own, trained);
+    in.finish();
+    auto mine = state_io::reader(std::move(own), "checkpoint of " + role);
+    self->state.state(mine);
+    mine.finish();
+    auto rp = self->template make_response_promise<ack_atom>();
+    self->request(self->state.trainer, caf::infinite, restore_atom::value, role_state{std::move(trained)})
+        .then([=](ack_atom) mutable { rp.deliver(ack_atom::value); },
+              [=](caf::error& e) mutable { rp.deliver(std::move(e)); });
+    return rp;
+  };
 }
 
 }  // namespace oversight

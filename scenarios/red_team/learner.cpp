@@ -9,6 +9,12 @@ struct learner_state {
   std::unique_ptr<policy_net> net;
   trainer_actor trainer;
   rng sampling;
+  /// Checkpoints (the trainer's part is saved beside it: save_with_trainer).
+  void state(state_io& io) {
+    auto params = io.loading() ? std::vector<float>{} : net->params();
+    io(params, sampling);
+    if (io.loading()) net->set_params(params);
+  }
 };
 
 learner_actor::behavior_type learner(learner_actor::stateful_pointer<learner_state> self, policy_config cfg,
@@ -57,6 +63,8 @@ learner_actor::behavior_type learner(learner_actor::stateful_pointer<learner_sta
         return train_and_ack(self, self->state.trainer, std::move(b),
                              [=](const std::vector<float>& p) { self->state.net->set_params(p); });
       },
+      save_with_trainer(self),
+      restore_with_trainer(self, name),
   };
 }
 }  // namespace

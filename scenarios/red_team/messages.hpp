@@ -12,6 +12,6 @@ namespace oversight {
 /// per-option rewards; replies to learn once the trainer's new weights are in place.
 using learner_actor = caf::typed_actor<
     caf::replies_to<act_atom, query_batch, bool /*greedy*/>::with<response_batch>,
-    caf::replies_to<learn_atom, query_batch, std::vector<float> /*rows x options rewards*/>::with<ack_atom>>;
+    caf::replies_to<learn_atom, query_batch, std::vector<float> /*rows x options rewards*/>::with<ack_atom>>::extend_with<checkpointable>;
 
 }  // namespace oversight

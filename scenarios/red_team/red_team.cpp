@@ -98,6 +98,11 @@ class red_team_program : public scenario_program {
   }
 
   int64_t ticks() const override { return p_.ticks; }
+  /// Checkpoints: the program's traffic stream and label count; every role saves its own
+  /// (the learner's and critic's trainers, the experts' labels still due, the attackers'
+  /// populations). The world and the evaluation sets are rebuilt from the seed.
+  bool saves_state() const override { return true; }
+  void state(state_io& io) override { io(traffic_, labels_spent_); }
 
   void run_tick(tick_handle tick) override {
     // Phase A: labels whose latency ends at t reach the critic first.
