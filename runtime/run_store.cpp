@@ -50,7 +50,7 @@ void release_reserve(const fs::path& dir) {
 const char* const run_files[] = {"run.sqlite",       "run.sqlite.partial",     "run.sqlite.partial-wal",
                                  "run.sqlite.partial-shm", "run.sqlite.partial-journal", "scenario.toml",
                                  "scenario.toml.tmp", "report.html",            "report.html.tmp",
-                                 "FAILED"};
+                                 "FAILED",            "events.msgpack"};
 
 std::string signal_name(int sig) {
   switch (sig) {

@@ -9,6 +9,8 @@
 //                for a run that did not complete, reason.
 //   scenario.toml every parameter resolved: `oversight run` on it repeats the run
 //   report.html  plots of every metric (written by the tools after success)
+//   events.msgpack every message between actors, when the run's events.log is true
+//                (runtime/event_log.hpp has the format; `oversight replay DIR` prints it)
 //   FAILED       present only when the run failed or was interrupted; holds the reason
 //   .oversight.lock  held (flock) while a run owns the directory; removed at the end
 //   .oversight.reserve  64 KiB held back while the run goes on, freed first when it ends

@@ -15,6 +15,8 @@ std::map<std::string, scenario_info>& registry() {
 void register_scenario(scenario_info info) {
   info.params.insert(info.params.begin(),
                      param_decl::integer("seed", 1, 0, INT64_MAX, "run seed: every RNG stream derives from it"));
+  info.params.push_back(param_decl::boolean(
+      "events.log", true, "write events.msgpack: every message between actors (oversight replay DIR prints it)"));
   auto name = info.name;
   registry()[name] = std::move(info);
 }

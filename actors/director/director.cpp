@@ -13,6 +13,13 @@ struct director_state {
 caf::behavior director(caf::stateful_actor<director_state>* self, std::shared_ptr<tick_program> program,
                        run_context* ctx) {
   self->state.program = std::move(program);
+  if (auto* log = event_log_of(self->system())) {
+    log->name(self->id(), "director");
+    auto actors = self->state.program->actors();
+    auto names = self->state.program->actor_names();
+    for (size_t i = 0; i < actors.size() && i < names.size(); ++i)
+      if (!names[i].empty()) log->name(actors[i]->id(), names[i]);
+  }
   auto stop_roles = [=] {
     for (auto& a : self->state.program->actors()) self->send_exit(a, caf::exit_reason::user_shutdown);
   };
