@@ -162,11 +162,12 @@ int cmd_report(const std::string& dir) {
   return 0;
 }
 
-int cmd_replay(const std::string& dir, const std::string& actor, const std::string& ticks, const std::string& type) {
+int cmd_replay(const std::string& dir, const std::string& actor, const std::optional<std::string>& ticks,
+               const std::string& type) {
   replay_filter f;
   f.actor = actor;
   f.type = type;
-  if (!ticks.empty()) parse_tick_range(ticks, f);
+  if (ticks) parse_tick_range(*ticks, f);
   replay_events(dir, f, std::cout);
   return 0;
 }
@@ -311,7 +312,8 @@ int main(int argc, char** argv) {
   bench->add_option("--json", json, "also write the figures to this JSON file");
 
   auto* replay = app.add_subcommand("replay", "print a run's event log (events.msgpack), one line per message");
-  std::string replay_dir, replay_actor, replay_ticks, replay_type;
+  std::string replay_dir, replay_actor, replay_type;
+  std::optional<std::string> replay_ticks;
   replay->add_option("dir", replay_dir, "run directory")->required();
   replay->add_option("--actor", replay_actor, "only messages from or to this role (e.g. director, expert-0)");
   replay->add_option("--ticks", replay_ticks, "only ticks A:B (inclusive; A:, :B or A)");
