@@ -81,7 +81,8 @@ struct checkpoint_file {
 const char* const run_files[] = {"run.sqlite",       "run.sqlite.partial",     "run.sqlite.partial-wal",
                                  "run.sqlite.partial-shm", "run.sqlite.partial-journal", "scenario.toml",
                                  "scenario.toml.tmp", "report.html",            "report.html.tmp",
-                                 "FAILED",            "checkpoint.bin",         "checkpoint.bin.tmp"};
+                                 "FAILED",            "checkpoint.bin",         "checkpoint.bin.tmp",
+                                 "events.msgpack"};
 
 std::string signal_name(int sig) {
   switch (sig) {

@@ -9,6 +9,8 @@
 //                for a run that did not complete, reason.
 //   scenario.toml every parameter resolved: `oversight run` on it repeats the run
 //   report.html  plots of every metric (written by the tools after success)
+//   events.msgpack every message between actors, when the run's events.log is true
+//                (runtime/event_log.hpp has the format; `oversight replay DIR` prints it)
 //   FAILED       present only when the run failed or was interrupted; holds the reason
 //   checkpoint.bin the latest checkpoint (every `checkpoint.every` ticks, for the
 //                scenarios that save their state): the state of the program and of every

@@ -19,6 +19,8 @@ void register_scenario(scenario_info info) {
       "checkpoint.every", 10, 0, INT64_MAX,
       "ticks between two checkpoints, which `oversight resume` continues from (0: none); a scenario whose roles do "
       "not save their state is resumed by recomputing its stored ticks"));
+  info.params.push_back(param_decl::boolean(
+      "events.log", true, "write events.msgpack: every message between actors (oversight replay DIR prints it)"));
   auto name = info.name;
   registry()[name] = std::move(info);
 }

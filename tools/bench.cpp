@@ -1,5 +1,6 @@
 #include "tools/bench.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -161,6 +162,32 @@ int run_bench(bool quick, const std::string& json_file) {
                                    spec.params.integer("attacker.count") * spec.params.integer("attacker.queries_per_tick"));
     out.push_back({std::string("red_team_steps_per_s_") + (free ? "free" : "tick") + "_threads" + std::to_string(threads),
                    per_tick * ticks / s, "query answered + judged + fed back; includes evaluation each tick"});
+  }
+
+  // 2b. event_log_cost: the same red_team run with events.log on and off, best of three each
+  {
+    const int ticks = quick ? 10 : 40;
+    auto dir = std::filesystem::temp_directory_path() / ("oversight-bench-events-" + std::to_string(::getpid()));
+    double best[2] = {1e300, 1e300};
+    uintmax_t log_bytes = 0;
+    for (int rep = 0; rep < 3; ++rep)
+      for (int on = 0; on < 2; ++on) {
+        std::filesystem::remove_all(dir);
+        auto spec = load_spec(std::filesystem::path(OVERSIGHT_SOURCE_DIR) / "scenarios/red_team/red_team.toml",
+                              {"ticks=" + std::to_string(ticks), std::string("events.log=") + (on ? "true" : "false")},
+                              std::nullopt);
+        run_options opt;
+        opt.threads = 2;
+        opt.out = dir.string();
+        auto t0 = clock_type::now();
+        run_scenario(spec, opt);
+        best[on] = std::min(best[on], seconds_since(t0));
+        if (on) log_bytes = std::filesystem::file_size(dir / "events.msgpack");
+      }
+    std::filesystem::remove_all(dir);
+    out.push_back({"event_log_cost", best[1] / best[0],
+                   "red_team " + std::to_string(ticks) + " ticks, 2 threads: wall time events.log on / off, best of 3"});
+    out.push_back({"event_log_bytes_per_tick", double(log_bytes) / ticks, "red_team events.msgpack size / ticks"});
   }
 
   // 3. train_ratio

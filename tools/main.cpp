@@ -1,5 +1,6 @@
-// The `oversight` command: run, resume, sweep, summary, report, list, bench. Bad input exits with
-// status 2 and one line naming the offending value; an internal failure exits with 1.
+// The `oversight` command: run, resume, sweep, summary, report, replay, list, bench. Bad
+// input exits with status 2 and one line naming the offending value; an internal failure
+// exits with 1.
 #include <CLI/CLI.hpp>
 #include <charconv>
 #include <climits>
@@ -8,6 +9,7 @@
 #include "actors/director/run.hpp"
 #include "runtime/claims.hpp"
 #include "base/error.hpp"
+#include "runtime/event_log.hpp"
 #include "runtime/experiment.hpp"
 #include "base/log.hpp"
 #include "runtime/report_table.hpp"
@@ -185,6 +187,16 @@ int cmd_report(const std::string& dir) {
   return 0;
 }
 
+int cmd_replay(const std::string& dir, const std::string& actor, const std::optional<std::string>& ticks,
+               const std::string& type) {
+  replay_filter f;
+  f.actor = actor;
+  f.type = type;
+  if (ticks) parse_tick_range(*ticks, f);
+  replay_events(dir, f, std::cout);
+  return 0;
+}
+
 int cmd_summary(const std::vector<std::string>& dirs, const std::vector<std::string>& metrics, const std::string& at,
                 const std::vector<std::string>& baseline, const std::string& json) {
   std::vector<std::filesystem::path> paths(dirs.begin(), dirs.end());
@@ -331,6 +343,14 @@ int main(int argc, char** argv) {
   bench->add_flag("--quick", quick, "about a minute instead of several");
   bench->add_option("--json", json, "also write the figures to this JSON file");
 
+  auto* replay = app.add_subcommand("replay", "print a run's event log (events.msgpack), one line per message");
+  std::string replay_dir, replay_actor, replay_type;
+  std::optional<std::string> replay_ticks;
+  replay->add_option("dir", replay_dir, "run directory")->required();
+  replay->add_option("--actor", replay_actor, "only messages from or to this role (e.g. director, expert-0)");
+  replay->add_option("--ticks", replay_ticks, "only ticks A:B (inclusive; A:, :B or A)");
+  replay->add_option("--type", replay_type, "only messages of this type (a request's atom, e.g. deliver; a reply's type)");
+
   auto* summary_cmd = app.add_subcommand("summary", "statistics over seeds per arm of a sweep or of run directories");
   std::vector<std::string> summary_dirs, summary_metrics, summary_baseline;
   std::string summary_at = "last", summary_json;
@@ -366,6 +386,7 @@ int main(int argc, char** argv) {
     if (list->parsed()) return cmd_list(list_name);
     if (sweep->parsed()) return cmd_sweep(sweep_file, sweep_sets, sweep_seeds, sweep_jobs, sweep_threads, sweep_out);
     if (report->parsed()) return cmd_report(report_dir);
+    if (replay->parsed()) return cmd_replay(replay_dir, replay_actor, replay_ticks, replay_type);
     if (bench->parsed()) return run_bench(quick, json);
     if (claim_cmd->parsed()) return cmd_claim(claim_files, claim_sets, claim_seeds, claim_jobs, claim_out, claim_markdown);
     if (summary_cmd->parsed())

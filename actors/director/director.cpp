@@ -20,6 +20,13 @@ struct saved_run {
 caf::behavior director(caf::stateful_actor<director_state>* self, std::shared_ptr<tick_program> program,
                        run_context* ctx) {
   self->state.program = std::move(program);
+  if (auto* log = event_log_of(self->system())) {
+    log->name(self->id(), "director");
+    auto actors = self->state.program->actors();
+    auto names = self->state.program->actor_names();
+    for (size_t i = 0; i < actors.size() && i < names.size(); ++i)
+      if (!names[i].empty()) log->name(actors[i]->id(), names[i]);
+  }
   auto stop_roles = [=] {
     for (auto& a : self->state.program->actors()) self->send_exit(a, caf::exit_reason::user_shutdown);
   };
@@ -33,7 +40,7 @@ caf::behavior director(caf::stateful_actor<director_state>* self, std::shared_pt
   // save(t, k): the state at the start of tick t (every role's and the program's) goes
   // to the recorder, which writes it after committing ticks < t; then k().
   auto save = [=](int64_t t, std::function<void()> k) {
-    conversation<caf::event_based_actor> talk(self, fail);
+    conversation<caf::event_based_actor> talk(self, fail, unlogged);
     auto roles = talk.gather<role_state>(self->state.program->actors(), save_atom::value);
     talk.then([=] {
       saved_run run;
@@ -96,7 +103,7 @@ caf::behavior director(caf::stateful_actor<director_state>* self, std::shared_pt
     auto own = state_io::reader(std::move(run.program), "checkpoint of the scenario's program");
     prog.state(own);
     own.finish();
-    conversation<caf::event_based_actor> talk(self, fail);
+    conversation<caf::event_based_actor> talk(self, fail, unlogged);
     for (size_t i = 0; i < roles.size(); ++i) talk.ask<ack_atom>(roles[i], restore_atom::value, role_state{run.roles[i]});
     talk.then(std::move(k));
   };

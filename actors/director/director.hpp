@@ -42,7 +42,7 @@ struct tick_done {
 class tick_handle : public conversation<caf::event_based_actor> {
  public:
   tick_handle(caf::event_based_actor* self, int64_t t, tick_done done)
-      : conversation(self, done.fail), tick_(std::make_shared<tick_state>(t, std::move(done.ok))) {}
+      : conversation(self, done.fail, open_tick(self, t)), tick_(std::make_shared<tick_state>(t, std::move(done.ok))) {}
 
   /// The tick's number, from 0.
   int64_t t() const { return tick_->t; }
@@ -51,9 +51,14 @@ class tick_handle : public conversation<caf::event_based_actor> {
   void record(std::string actor, std::string name, double value) const {
     tick_->rows.push_back(metric_row{tick_->t, std::move(actor), std::move(name), value});
   }
-  /// Ends the tick with the rows recorded (and `more`, appended). Replies still in
-  /// flight (ask_detached) are dropped, failures included.
+  /// Ends the tick with the rows recorded (and `more`, appended), writing its event log
+  /// records (a write error fails the tick). Replies still in flight (ask_detached) are
+  /// dropped, failures included.
   void finish(std::vector<metric_row> more = {}) const {
+    if (auto* log = event_log_of(self()->system()); log && !log->end_tick()) {
+      fail(caf::make_error(caf::sec::runtime_error, log->failure()));
+      return;
+    }
     if (!close()) return;
     auto rows = std::move(tick_->rows);
     rows.insert(rows.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
@@ -67,6 +72,10 @@ class tick_handle : public conversation<caf::event_based_actor> {
     std::function<void(std::vector<metric_row>)> ok;
     std::vector<metric_row> rows;
   };
+  static int64_t open_tick(caf::event_based_actor* self, int64_t t) {
+    if (auto* log = event_log_of(self->system())) log->open_tick(t);
+    return t;
+  }
   std::shared_ptr<tick_state> tick_;
 };
 
@@ -88,23 +97,30 @@ class tick_program {
   /// false is resumed by recomputing its stored ticks from the start (checked row by row).
   virtual bool saves_state() const { return false; }
   virtual void state(state_io&) {}
+  /// The role names of actors(), in the same order ("" where unnamed): the event log's
+  /// `from` and `to`.
+  virtual std::vector<std::string> actor_names() const { return {}; }
 };
 
 /// The base of a scenario's program: it keeps every actor the program spawned (wrap
-/// each spawn in keep()) so the director can stop them at the end.
+/// each spawn in keep(name, ...)) so the director can stop them at the end; the name is
+/// the role's in the event log ("expert-3", "agent/2"), unique within the program.
 class scenario_program : public tick_program {
  public:
   std::vector<caf::actor> actors() const final { return actors_; }
+  std::vector<std::string> actor_names() const final { return names_; }
 
  protected:
   template <class Handle>
-  Handle keep(Handle h) {
+  Handle keep(std::string name, Handle h) {
     actors_.push_back(caf::actor_cast<caf::actor>(h));
+    names_.push_back(std::move(name));
     return h;
   }
 
  private:
   std::vector<caf::actor> actors_;
+  std::vector<std::string> names_;
 };
 
 /// Spawns the director, runs every tick, flushes the recorder, stops the role actors.

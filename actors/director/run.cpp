@@ -19,6 +19,7 @@
 #include "policies/nets.hpp"
 #include "base/error.hpp"
 #include "base/log.hpp"
+#include "runtime/event_log.hpp"
 #include "runtime/run_context.hpp"
 #include "runtime/run_store.hpp"
 #include "runtime/scenario_registry.hpp"
@@ -251,13 +252,24 @@ run_result run_scenario(const scenario_spec& spec, const run_options& opt) {
       // Nothing ran: leave the directory as it was found.
       std::error_code ec;
       for (const char* f : {"run.sqlite.partial", "run.sqlite.partial-wal", "run.sqlite.partial-shm",
-                            "scenario.toml", "scenario.toml.tmp", ".oversight.reserve"})
+                            "scenario.toml", "scenario.toml.tmp", ".oversight.reserve", "events.msgpack"})
         std::filesystem::remove(dir / f, ec);
       dir_claim.remove_created_dirs();
       throw std::runtime_error(std::string("cannot start the run in ") + dir.string() + ": " + e.what());
     }
   }
   run_store& store = *store_ptr;
+  std::unique_ptr<event_log> events;
+  if (spec.params.all().count("events.log") && spec.params.boolean("events.log")) {
+    try {
+      events = opt.resume ? event_log::reopen(dir / "events.msgpack", spec.scenario, spec.seed,
+                                              checkpoints.restore ? checkpoints.restore->tick : 0)
+                          : std::make_unique<event_log>(dir / "events.msgpack", spec.scenario, spec.seed);
+    } catch (const std::exception& e) {
+      store.fail(e.what());
+      throw std::runtime_error(e.what());
+    }
+  }
   stop_signals signals(store, opt.handle_signals);
   auto failures = std::make_shared<actor_failures>();
   allocation_failed = false;
@@ -272,6 +284,7 @@ run_result run_scenario(const scenario_spec& spec, const run_options& opt) {
   // running out of memory (with the parameter that sized it), or what was thrown.
   auto cause = [&](const std::string& thrown) {
     std::string why = store.failure();
+    if (why.empty() && events) why = events->failure();
     if (why.empty()) why = failures->get(std::chrono::milliseconds(0));
     if (why.empty()) why = thrown;
     why = why.substr(0, why.find('\n'));
@@ -285,7 +298,8 @@ run_result run_scenario(const scenario_spec& spec, const run_options& opt) {
   };
   try {
     check_threads_can_start(threads);
-    caf::actor_system_config cfg;
+    event_log_config cfg;
+    cfg.events = events.get();
     register_protocol(cfg);
     cfg.set("scheduler.max-threads", threads);
     caf::actor_system sys{cfg};
@@ -327,6 +341,8 @@ run_result run_scenario(const scenario_spec& spec, const run_options& opt) {
     }
     caf::anon_send_exit(listener, caf::exit_reason::user_shutdown);
     if (failure) std::rethrow_exception(failure);
+    // The records of a tick that did not end (none in a complete run) and the file's end.
+    if (events && !events->close()) throw std::runtime_error(events->failure());
   } catch (const user_error& e) {
     // Bad input found while wiring the scenario (e.g. a combination of parameters no
     // single declaration can rule out): nothing ran, so nothing is kept. A resumed run
@@ -335,10 +351,16 @@ run_result run_scenario(const scenario_spec& spec, const run_options& opt) {
       store.fail(e.what());
       throw;
     }
+    if (events) {
+      events.reset();
+      std::error_code ec;
+      std::filesystem::remove(dir / "events.msgpack", ec);
+    }
     store.discard();
     dir_claim.remove_created_dirs();
     throw;
   } catch (const std::exception& e) {
+    if (events) events->close();  // keeps the records of every tick that ran
     if (int sig = store.stop_requested()) {
       auto reason = store.interrupt(sig);
       log().info("run interrupted, {} marked FAILED: {}", dir.string(), reason);

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "base/batch.hpp"
+#include "runtime/event_log.hpp"
 #include "runtime/protocol.hpp"
 #include "runtime/role_checkpoint.hpp"
 
@@ -18,11 +19,21 @@ trainer_actor spawn_trainer(caf::actor_system& sys, std::unique_ptr<trainable> m
 /// step and, when the new flat parameters arrive, hands them to `apply` (which copies
 /// them into the caller's inference model) and then acknowledges the pending request.
 /// Return its result from a handler: `return train_and_ack(self, trainer, b, apply);`.
+/// With an event log, the step request and its reply are logged from the caller's role
+/// name to "<name>/trainer".
 template <class Self, class Apply>
 caf::result<ack_atom> train_and_ack(Self self, const trainer_actor& trainer, train_batch batch, Apply apply) {
   auto rp = self->template make_response_promise<ack_atom>();
+  auto trace = event_trace::make(self->system(), self->id());
+  std::vector<uint32_t> group;
+  if (trace) {
+    group = trace->next_group();
+    trace->log_message(group, 0, 0, trace->source + "/trainer", "request", caf::make_message(step_atom::value, batch),
+                       false);
+  }
   self->request(trainer, caf::infinite, step_atom::value, std::move(batch))
       .then([=](param_blob& p) mutable {
+        if (trace) trace->log_message(group, 1, 0, trace->source + "/trainer", "reply", caf::make_message(p), true);
         apply(p.values);
         rp.deliver(ack_atom::value);
       });

@@ -80,9 +80,9 @@ class abstention_program : public scenario_program {
       }
     p_.learner.dim = p_.world.dim;
     p_.learner.classes = p_.world.classes;
-    learner_ = keep(spawn_learner(sys, p_.learner, std::move(pretrain), seed));
+    learner_ = keep("learner", spawn_learner(sys, p_.learner, std::move(pretrain), seed));
     for (int i = 0; i < p_.labeller_count; ++i)
-      labellers_.push_back(keep(spawn_labeller(sys, p_.labeller, i, world_, seed)));
+      labellers_.push_back(keep("labeller-" + std::to_string(i), spawn_labeller(sys, p_.labeller, i, world_, seed)));
   }
 
   int64_t ticks() const override { return p_.ticks; }

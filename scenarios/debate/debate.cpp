@@ -104,7 +104,7 @@ class debate_program : public scenario_program {
     const auto frozen = judge.params();
 
     // ---- role actors ----
-    judge_ = keep(spawn_judge(sys, judge_cfg_, frozen));
+    judge_ = keep("judge", spawn_judge(sys, judge_cfg_, frozen));
     debater_settings ds;
     ds.judge = judge_cfg_;
     ds.judge_params = frozen;
@@ -112,9 +112,9 @@ class debate_program : public scenario_program {
     ds.lie_probes = p_.lie_probes;
     for (int i = 0; i < p_.pairs; ++i) {
       ds.honest = true;
-      honest_.push_back(keep(spawn_debater(sys, ds, seed, "honest-" + std::to_string(i))));
+      honest_.push_back(keep("honest-" + std::to_string(i), spawn_debater(sys, ds, seed, "honest-" + std::to_string(i))));
       ds.honest = false;
-      liar_.push_back(keep(spawn_debater(sys, ds, seed, "liar-" + std::to_string(i))));
+      liar_.push_back(keep("liar-" + std::to_string(i), spawn_debater(sys, ds, seed, "liar-" + std::to_string(i))));
     }
   }
 

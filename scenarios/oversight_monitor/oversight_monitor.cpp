@@ -99,9 +99,9 @@ class oversight_monitor_program : public scenario_program {
       : p_(read_params<oversight_monitor_params>(params)), stream_(seed, "stream") {
     p_.critic.kind = monitor_kind::critic;
     p_.rules.kind = monitor_kind::rules;
-    if (p_.critic_on) monitors_.push_back(keep(spawn_monitor(sys, p_.critic, "critic", seed)));
-    if (p_.rules_on) monitors_.push_back(keep(spawn_monitor(sys, p_.rules, "rules", seed)));
-    for (int k = 0; k < p_.humans; ++k) reviewers_.push_back(keep(spawn_reviewer(sys, p_.human, k, seed)));
+    if (p_.critic_on) monitors_.push_back(keep("critic", spawn_monitor(sys, p_.critic, "critic", seed)));
+    if (p_.rules_on) monitors_.push_back(keep("rules", spawn_monitor(sys, p_.rules, "rules", seed)));
+    for (int k = 0; k < p_.humans; ++k) reviewers_.push_back(keep("reviewer-" + std::to_string(k), spawn_reviewer(sys, p_.human, k, seed)));
   }
 
   int64_t ticks() const override { return p_.ticks; }

@@ -76,9 +76,9 @@ class red_team_program : public scenario_program {
     // ---- role actors ----
     p_.learner.dim = p_.critic.model.dim = p_.attacker.attack.dim = dim;
     p_.learner.options = p_.critic.model.options = k;
-    learner_ = keep(spawn_learner(sys, p_.learner, seed, "learner"));
-    critic_ = keep(spawn_critic(sys, p_.critic, seed, "critic"));
-    for (int i = 0; i < p_.expert_count; ++i) experts_.push_back(keep(spawn_expert(sys, p_.expert, i, world_, seed)));
+    learner_ = keep("learner", spawn_learner(sys, p_.learner, seed, "learner"));
+    critic_ = keep("critic", spawn_critic(sys, p_.critic, seed, "critic"));
+    for (int i = 0; i < p_.expert_count; ++i) experts_.push_back(keep("expert-" + std::to_string(i), spawn_expert(sys, p_.expert, i, world_, seed)));
     // The attackers' seed corpus: user traffic from the topic mixture, plus a share of
     // last year's jailbreaks. Nothing in it is drawn from the distribution the held-out
     // adversarial set comes from: the pocket share of natural traffic is left out, and
@@ -94,7 +94,7 @@ class red_team_program : public scenario_program {
     };
     if (p_.attacker.attack.strategy != attack_kind::none)
       for (int i = 0; i < p_.attacker_count; ++i)
-        attackers_.push_back(keep(spawn_attacker(sys, p_.attacker, seeds, seed, "attacker-" + std::to_string(i))));
+        attackers_.push_back(keep("attacker-" + std::to_string(i), spawn_attacker(sys, p_.attacker, seeds, seed, "attacker-" + std::to_string(i))));
   }
 
   int64_t ticks() const override { return p_.ticks; }

@@ -111,13 +111,14 @@ class rlhf_program : public scenario_program {
     pc.hidden = p_.learner_hidden;
     pc.lr = p_.learner_lr;
     p_.ppo.apply_to(pc);
-    learner_ = keep(spawn_pref_learner(sys, pc, pref_optimizer::ppo, seed, "learner"));
+    learner_ = keep("learner", spawn_pref_learner(sys, pc, pref_optimizer::ppo, seed, "learner"));
 
     pref_rm_config rc = p_.rm;
     rc.io = world_->responses();
-    rm_ = keep(spawn_pref_rm(sys, rc, seed, "reward_model"));
+    rm_ = keep("reward_model", spawn_pref_rm(sys, rc, seed, "reward_model"));
 
-    for (auto& e : spawn_raters(sys, p_.raters, p_.label_budget, world_, seed)) experts_.push_back(keep(e));
+    for (auto& e : spawn_raters(sys, p_.raters, p_.label_budget, world_, seed))
+      experts_.push_back(keep("rater-" + std::to_string(experts_.size()), e));
   }
 
   int64_t ticks() const override { return rl_start_ + p_.rl_steps; }

@@ -69,8 +69,8 @@ class sandwiching_program : public scenario_program {
   sandwiching_program(const param_set& params, uint64_t seed, caf::actor_system& sys)
       : p_(read_params<sandwiching_params>(params)) {
     world_ = std::make_shared<quiz_world>(p_.quiz, p_.per_tick * size_t(p_.ticks), seed);
-    assistant_ = keep(spawn_assistant(sys, world_, seed));
-    overseer_ = keep(spawn_overseer(sys, p_.overseer, world_, assistant_, seed));
+    assistant_ = keep("assistant", spawn_assistant(sys, world_, seed));
+    overseer_ = keep("overseer", spawn_overseer(sys, p_.overseer, world_, assistant_, seed));
   }
 
   int64_t ticks() const override { return p_.ticks; }

@@ -133,14 +133,15 @@ class self_enhancement_program : public scenario_program {
       pc.epochs = p_.dpo_epochs;
       pc.minibatch = p_.dpo_minibatch;
     }
-    learner_ = keep(spawn_pref_learner(sys, pc, rlhf ? pref_optimizer::ppo : pref_optimizer::dpo, seed, "learner"));
+    learner_ = keep("learner", spawn_pref_learner(sys, pc, rlhf ? pref_optimizer::ppo : pref_optimizer::dpo, seed, "learner"));
 
     pref_rm_config rc = p_.critic;
     rc.io = world_->responses();
     rc.hidden = p_.hidden;
-    critic_ = keep(spawn_pref_rm(sys, rc, seed, "critic"));
+    critic_ = keep("critic", spawn_pref_rm(sys, rc, seed, "critic"));
 
-    for (auto& e : spawn_raters(sys, p_.raters, p_.human_labels, world_, seed)) experts_.push_back(keep(e));
+    for (auto& e : spawn_raters(sys, p_.raters, p_.human_labels, world_, seed))
+      experts_.push_back(keep("rater-" + std::to_string(experts_.size()), e));
   }
 
   int64_t ticks() const override { return first_round_ + p_.rounds; }

@@ -54,7 +54,7 @@ w2s_program::w2s_program(const w2s_params& p, uint64_t seed, caf::actor_system& 
     m.teacher = teacher;
     m.conflicted = conflicted;
     m.misalign = c.misalign_reward > 0;
-    m.actor = keep(spawn_classifier(sys, c, seed, "w2s/" + (init.empty() ? m.name : init)));
+    m.actor = keep(m.name, spawn_classifier(sys, c, seed, "w2s/" + (init.empty() ? m.name : init)));
     models_.push_back(std::move(m));
     return int(models_.size() - 1);
   };

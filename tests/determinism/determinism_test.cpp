@@ -101,6 +101,17 @@ std::vector<metric_row> require_thread_independent(const scenario_spec& spec, co
   const auto diff = first_difference(one, four);
   INFO(tag << "threads=1 vs threads=4: " << diff);
   REQUIRE(diff.empty());
+  // The event log too is byte for byte the same: replies are logged in the order the
+  // program asked, never in arrival order.
+  if (spec.params.boolean("events.log")) {
+    const auto log1 = oversight::testing::slurp(tmp / (tag + "threads1") / "events.msgpack");
+    const auto log4 = oversight::testing::slurp(tmp / (tag + "threads4") / "events.msgpack");
+    REQUIRE(log1.size() > 100);  // more than the header: the director asked something
+    size_t at = 0;
+    while (at < std::min(log1.size(), log4.size()) && log1[at] == log4[at]) ++at;
+    INFO(tag << "events.msgpack: " << log1.size() << " vs " << log4.size() << " bytes, first difference at " << at);
+    REQUIRE(log1 == log4);
+  }
   return one;
 }
 

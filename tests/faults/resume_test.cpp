@@ -129,6 +129,9 @@ TEST_CASE("resume: every scenario killed at random ticks and resumed ends bit-id
     INFO("row " << i);
     REQUIRE(got[i] == expected[i]);
   }
+  // The event log too: the ticks before the checkpoint kept, the rest written again.
+  REQUIRE(fs::exists(tmp / "whole/events.msgpack"));
+  CHECK(slurp(dir / "events.msgpack") == slurp(tmp / "whole/events.msgpack"));
 }
 
 TEST_CASE("resume: SIGKILL at random moments of a long run, resumed each time, ends identical", "[resume]") {
