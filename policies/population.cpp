@@ -147,6 +147,11 @@ class population_trainer : public trainable {
     }
     return flat_params();
   }
+  void state(state_io& io) override {
+    io(steps_);
+    for (auto* group : {&params_, &exp_avg_, &exp_avg_sq_})
+      for (auto& t : *group) torch_util::tensor_state(io, t);
+  }
 
  private:
   /// Adam as libtorch's torch::optim::Adam computes it (default betas and eps, no weight

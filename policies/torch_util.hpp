@@ -77,6 +77,22 @@ inline void unflatten(torch::nn::Module& m, const std::vector<float>& v) {
   OVERSIGHT_CHECK_EQ(off, v.size());
 }
 
+/// A float tensor's values into or out of a checkpoint: restored in place (same shape and
+/// device), so a tensor an optimizer or autograd holds stays the same object.
+inline void tensor_state(state_io& io, torch::Tensor& t) {
+  std::vector<float> v;
+  if (!io.loading()) {
+    auto c = t.detach().to(torch::kCPU).contiguous();
+    v.assign(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
+  }
+  io(v);
+  if (io.loading()) {
+    OVERSIGHT_CHECK_EQ(v.size(), size_t(t.numel()));
+    torch::NoGradGuard ng;
+    t.detach().copy_(torch::from_blob(v.data(), t.sizes(), torch::kFloat32));
+  }
+}
+
 /// A trainer's model parameters and optimizer state (Adam's moments and step counts)
 /// into or out of a checkpoint: parameters as floats, the optimizer as a libtorch
 /// archive, loaded back onto `dev`.

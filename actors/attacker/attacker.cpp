@@ -1,5 +1,6 @@
 #include "actors/attacker/attacker.hpp"
 
+#include "runtime/event_log.hpp"
 #include "runtime/role_checkpoint.hpp"
 
 namespace oversight {
@@ -37,7 +38,11 @@ attacker_actor::behavior_type attacker(attacker_actor::stateful_pointer<attacker
 
 attacker_actor spawn_attacker(caf::actor_system& sys, const attacker_settings& cfg, seed_sampler seeds, uint64_t seed,
                               const std::string& name) {
-  return sys.spawn(attacker, cfg, std::move(seeds), seed, name);
+  auto a = sys.spawn(attacker, cfg, std::move(seeds), seed, name);
+  // Named in the event log by its stream's name, also when no program keeps it (league's
+  // probers): an actor id depends on what the process spawned before, a name does not.
+  if (auto* log = event_log_of(sys)) log->name(a->id(), name);
+  return a;
 }
 
 }  // namespace oversight

@@ -87,6 +87,12 @@ class abstention_program : public scenario_program {
 
   int64_t ticks() const override { return p_.ticks; }
 
+  // Checkpoints (`oversight resume`): the program's own state is its label count; the
+  // world, the held-out set and the traffic (items keyed by tick) are rebuilt from the
+  // seed. Each role saves its own (learner.cpp, labeller.cpp: save_handler).
+  bool saves_state() const override { return true; }
+  void state(state_io& io) override { io(labels_spent_); }
+
   void run_tick(tick_handle tick) override {
     // Phase A: labels whose latency ends now reach the learner first.
     auto due = tick.gather<label_list>(labellers_, collect_atom::value, tick.t());

@@ -3,6 +3,8 @@
 #include <map>
 #include <string>
 
+#include "runtime/role_checkpoint.hpp"
+
 namespace oversight::abstention {
 
 namespace {
@@ -11,6 +13,9 @@ struct labeller_state {
   int left = 0;
   std::map<int64_t, std::vector<item_label>> due;  ///< by the tick they are due
   rng errors;
+  /// For checkpoints: the labels still due are messages in flight, kept here until their
+  /// tick, so they are saved with the rest.
+  void state(state_io& io) { io(left, due, errors); }
 };
 
 labeller_actor::behavior_type labeller(labeller_actor::stateful_pointer<labeller_state> self, labeller_config c,
@@ -52,6 +57,8 @@ labeller_actor::behavior_type labeller(labeller_actor::stateful_pointer<labeller
         }
         return out;
       },
+      save_handler(self),
+      restore_handler(self, "labeller " + std::to_string(index)),
   };
 }
 

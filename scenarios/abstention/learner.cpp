@@ -5,6 +5,8 @@
 #include <limits>
 #include <numeric>
 
+#include "runtime/role_checkpoint.hpp"
+
 namespace oversight::abstention {
 
 abstainer::abstainer(const learner_config& c)
@@ -77,6 +79,9 @@ struct learner_state {
   std::vector<float> last_unsure;
   rng picks;
   double explore = 0;
+  /// Everything that changes as the run goes, for checkpoints (runtime/role_checkpoint.hpp
+  /// turns it into the save and restore handlers below); `explore` is configuration.
+  void state(state_io& io) { io(*model, last, last_unsure, picks); }
 };
 
 learner_actor::behavior_type learner(learner_actor::stateful_pointer<learner_state> self, learner_config c,
@@ -126,6 +131,10 @@ learner_actor::behavior_type learner(learner_actor::stateful_pointer<learner_sta
         self->state.model->teach(labels.labels);
         return ack_atom::value;
       },
+      // Between ticks the director may ask for the state (a checkpoint) or hand one
+      // back (a resumed run).
+      save_handler(self),
+      restore_handler(self, "learner"),
   };
 }
 

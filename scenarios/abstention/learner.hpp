@@ -36,6 +36,8 @@ class abstainer {
   /// A class or kAbstain per row of x, and how unsure it is of each (higher: less sure).
   void classify(const std::vector<float>& x, std::vector<int32_t>& choice, std::vector<float>& unsure) const;
   double radius() const { return radius_; }
+  /// What it has learned (checkpoints): everything teach() changes.
+  void state(state_io& io) { io(sum_, centroid_, count_, ex_x_, ex_label_, radius_); }
 
  private:
   float dist2(const float* a, const float* b) const;

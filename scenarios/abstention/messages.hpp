@@ -7,7 +7,7 @@
 
 #include <caf/all.hpp>
 
-#include "runtime/protocol.hpp"  // ack_atom
+#include "runtime/protocol.hpp"  // ack_atom, checkpointable
 
 namespace oversight::abstention {
 
@@ -25,6 +25,7 @@ struct item_batch {
   std::vector<float> x;
   size_t rows() const { return id.size(); }
   friend bool operator==(const item_batch&, const item_batch&) = default;
+  void state(state_io& io) { io(dim, id, x); }  // for checkpoints (base/state_io.hpp)
 };
 
 /// The learner's decision per item: a class, or kAbstain.
@@ -40,6 +41,7 @@ struct item_label {
   std::vector<float> x;
   int32_t label = kAbstain;
   friend bool operator==(const item_label&, const item_label&) = default;
+  void state(state_io& io) { io(id, x, label); }
 };
 
 struct label_list {
@@ -69,13 +71,13 @@ typename Inspector::result_type inspect(Inspector& f, label_list& x) {
 using learner_actor =
     caf::typed_actor<caf::replies_to<classify_atom, item_batch>::with<choice_batch>,
                      caf::replies_to<unsure_atom, int32_t /*n*/>::with<item_batch>,
-                     caf::replies_to<teach_atom, label_list>::with<ack_atom>>;
+                     caf::replies_to<teach_atom, label_list>::with<ack_atom>>::extend_with<checkpointable>;
 
 /// Labeller: a simulated human with a budget for the whole run and a latency. Takes
 /// items to label at a tick (replies how many it accepted) and hands over the labels due.
 using labeller_actor =
     caf::typed_actor<caf::replies_to<request_atom, int64_t /*tick*/, item_batch>::with<int32_t>,
-                     caf::replies_to<collect_atom, int64_t /*tick*/>::with<label_list>>;
+                     caf::replies_to<collect_atom, int64_t /*tick*/>::with<label_list>>::extend_with<checkpointable>;
 
 inline void register_messages(caf::actor_system_config& cfg) {
   cfg.add_message_type<item_batch>("abstention.item_batch");

@@ -39,6 +39,13 @@ class league_program : public scenario_program {
   league_program(const param_set& params, uint64_t seed, caf::actor_system& sys);
 
   int64_t ticks() const override { return p_.ticks; }
+  /// Checkpoints: the program's streams, ratings, frozen attackers' queries and counts;
+  /// the roles save their own (population with its trainer, critic, experts, attackers).
+  bool saves_state() const override { return true; }
+  void state(state_io& io) override {
+    io(traffic_, matchmaking_, learner_rating_, attacker_rating_, archive_, learner_snapshots_, attacker_snapshots_,
+       labels_spent_);
+  }
   void run_tick(tick_handle tick) override;
 
  private:

@@ -22,6 +22,7 @@ using population_actor = caf::typed_actor<
     caf::replies_to<act_atom, query_batch, std::vector<int32_t> /*member per row*/, bool /*greedy*/>::with<
         response_batch>,
     caf::replies_to<learn_atom, train_batch>::with<ack_atom>,
-    caf::replies_to<freeze_atom, std::vector<int32_t> /*from*/, std::vector<int32_t> /*to*/>::with<ack_atom>>;
+    caf::replies_to<freeze_atom, std::vector<int32_t> /*from*/, std::vector<int32_t> /*to*/>::with<ack_atom>>::
+    extend_with<checkpointable>;
 
 }  // namespace oversight

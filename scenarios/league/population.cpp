@@ -13,6 +13,20 @@ struct population_state {
   std::unique_ptr<population_net> net;
   trainer_actor trainer;
   rng sampling;
+  /// Checkpoints: every member (trained and frozen snapshots) and the sampling stream; the
+  /// trainer's part is saved beside it (save_with_trainer).
+  void state(state_io& io) {
+    std::vector<std::vector<float>> members(net->size());
+    if (!io.loading())
+      for (size_t i = 0; i < members.size(); ++i) members[i] = net->member(i);
+    io(members, sampling);
+    if (io.loading()) {
+      if (members.size() != net->size())
+        throw std::runtime_error("checkpoint of the population: " + std::to_string(members.size()) +
+                                 " members, the run has " + std::to_string(net->size()));
+      for (size_t i = 0; i < members.size(); ++i) net->set_members(i, members[i]);
+    }
+  }
 };
 
 population_actor::behavior_type population(population_actor::stateful_pointer<population_state> self,
@@ -81,6 +95,8 @@ population_actor::behavior_type population(population_actor::stateful_pointer<po
         }
         return ack_atom::value;
       },
+      save_with_trainer(self),
+      restore_with_trainer(self, name),
   };
 }
 }  // namespace

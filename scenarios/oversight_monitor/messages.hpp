@@ -8,6 +8,8 @@
 
 #include <caf/all.hpp>
 
+#include "runtime/protocol.hpp"  // checkpointable
+
 namespace oversight {
 
 // ---- atoms (one meaning each) ----------------------------------------------------------
@@ -42,11 +44,13 @@ typename Inspector::result_type inspect(Inspector& f, flag_batch& x) {
 }
 
 /// Automated monitor (a critic model or rule checks): scores and flags responses.
-using monitor_actor = caf::typed_actor<caf::replies_to<scan_atom, int64_t /*tick*/, response_items>::with<flag_batch>>;
+using monitor_actor = caf::typed_actor<caf::replies_to<scan_atom, int64_t /*tick*/, response_items>::with<flag_batch>>::
+    extend_with<checkpointable>;
 
 /// Simulated human reviewer: reviews flagged responses, replies 1 per confirmed violation.
 using reviewer_actor =
-    caf::typed_actor<caf::replies_to<review_atom, int64_t /*tick*/, response_items>::with<std::vector<int8_t>>>;
+    caf::typed_actor<caf::replies_to<review_atom, int64_t /*tick*/, response_items>::with<std::vector<int8_t>>>::
+        extend_with<checkpointable>;
 
 inline void register_oversight_monitor_messages(caf::actor_system_config& cfg) {
   cfg.add_message_type<response_items>("response_items");

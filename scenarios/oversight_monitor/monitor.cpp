@@ -1,11 +1,14 @@
 // monitor: the automated-monitor actor of oversight_monitor (its interface in monitor.hpp).
 #include "scenarios/oversight_monitor/monitor.hpp"
 
+#include "runtime/role_checkpoint.hpp"
+
 namespace oversight {
 
 namespace {
 struct monitor_state {
   rng draws;
+  void state(state_io& io) { io(draws); }
 };
 
 monitor_actor::behavior_type monitor(monitor_actor::stateful_pointer<monitor_state> self, monitor_profile profile,
@@ -24,6 +27,8 @@ monitor_actor::behavior_type monitor(monitor_actor::stateful_pointer<monitor_sta
         }
         return out;
       },
+      save_handler(self),
+      restore_handler(self, "monitor " + name),
   };
 }
 }  // namespace

@@ -105,6 +105,12 @@ class oversight_monitor_program : public scenario_program {
   }
 
   int64_t ticks() const override { return p_.ticks; }
+  /// Checkpoints: the traffic stream, the review queue and the running counts; the
+  /// monitors and reviewers save their random streams.
+  bool saves_state() const override { return true; }
+  void state(state_io& io) override {
+    io(stream_, queue_, next_id_, violations_, caught_, missed_, false_flags_, wrongly_confirmed_);
+  }
 
   void run_tick(tick_handle tick) override {
     // The learner's responses this tick (the hidden truth is drawn here, by the world).

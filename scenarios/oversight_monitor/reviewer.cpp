@@ -3,11 +3,14 @@
 
 #include <string>
 
+#include "runtime/role_checkpoint.hpp"
+
 namespace oversight {
 
 namespace {
 struct reviewer_state {
   rng draws;
+  void state(state_io& io) { io(draws); }
 };
 
 reviewer_actor::behavior_type reviewer(reviewer_actor::stateful_pointer<reviewer_state> self,
@@ -20,6 +23,8 @@ reviewer_actor::behavior_type reviewer(reviewer_actor::stateful_pointer<reviewer
           confirmed[i] = reviewer_confirms(profile, items.violation[i] != 0, self->state.draws) ? 1 : 0;
         return confirmed;
       },
+      save_handler(self),
+      restore_handler(self, "reviewer " + std::to_string(index)),
   };
 }
 }  // namespace

@@ -188,7 +188,7 @@ TEST_CASE("events: replay refuses a missing log, bad --ticks and bad bytes in on
   }
 }
 
-TEST_CASE("events: events.log = false writes no log; population-scale files turn it off", "[events][cli]") {
+TEST_CASE("events: events.log = false writes no log and the population-scale files turn it off", "[events][cli]") {
   temp_dir tmp("events");
   small_red_team_run(tmp, {"--set", "events.log=false"});
   CHECK(fs::is_regular_file(tmp / "run" / "run.sqlite"));

@@ -329,9 +329,12 @@ TEST_CASE("faults: a full disk ends the run with one line naming it, FAILED and 
   fs::create_directory(tmp / "kept");
   // A 200 KiB tmpfs in a mount namespace of its own (nothing leaks if the test dies);
   // the run directory is copied out before the namespace goes.
+  // The event log off: the metrics database is what fills the disk here (the event log's
+  // own full disk is the case below).
   const std::string script = "mount -t tmpfs -o size=200k tmpfs disk || exit 99; " + std::string(OVERSIGHT_BIN) +
                              " run " + red_team_toml.string() +
-                             " --set ticks=100000 --out disk/run; rc=$?; cp -a disk/run kept/; exit $rc";
+                             " --set ticks=100000 --set events.log=false --out disk/run; rc=$?; cp -a disk/run kept/; "
+                             "exit $rc";
   const auto r = run_process("/usr/bin/unshare", {"-m", "/bin/sh", "-c", script}, tmp.path());
   if (r.status == 99 || r.status == 126 || r.status == 127 || (r.status == 1 && r.err.find("unshare") == 0)) {
     WARN("no tmpfs could be mounted here (needs root): the full-disk case is not checked");
@@ -348,6 +351,26 @@ TEST_CASE("faults: a full disk ends the run with one line naming it, FAILED and 
   const auto ticks = ticks_in(run / "run.sqlite.partial");
   CHECK(ticks.size() >= 2);
   CHECK(table.at("ticks_committed") == std::to_string(ticks.size()));
+}
+
+TEST_CASE("faults: a disk that the event log fills ends the run with one line naming events.msgpack", "[faults]") {
+  temp_dir tmp("faults");
+  fs::create_directory(tmp / "disk");
+  fs::create_directory(tmp / "kept");
+  const std::string script = "mount -t tmpfs -o size=600k tmpfs disk || exit 99; " + std::string(OVERSIGHT_BIN) +
+                             " run " + red_team_toml.string() +
+                             " --set ticks=100000 --out disk/run; rc=$?; cp -a disk/run kept/; exit $rc";
+  const auto r = run_process("/usr/bin/unshare", {"-m", "/bin/sh", "-c", script}, tmp.path());
+  if (r.status == 99 || r.status == 126 || r.status == 127 || (r.status == 1 && r.err.find("unshare") == 0)) {
+    WARN("no tmpfs could be mounted here (needs root): the full-disk case is not checked");
+    return;
+  }
+  INFO(r.err);
+  CHECK(r.status == 1);
+  CHECK(last_line(r.err) == "error: cannot write disk/run/events.msgpack: No space left on device");
+  const auto run = tmp / "kept" / "run";
+  CHECK(read_file(run / "FAILED") == "cannot write disk/run/events.msgpack: No space left on device\n");
+  CHECK_THAT(run_table(run / "run.sqlite.partial").at("status"), StartsWith("failed: cannot write"));
 }
 
 TEST_CASE("faults: threads that cannot start and memory that cannot suffice end in one line", "[faults]") {
