@@ -17,6 +17,7 @@
 #include "runtime/version.hpp"
 #include "tools/bench.hpp"
 #include "tools/report.hpp"
+#include "tools/torch_module.hpp"
 
 using namespace oversight;
 
@@ -82,6 +83,7 @@ int cmd_run(const std::string& file, const std::vector<std::string>& sets, const
 }
 
 int cmd_list(const std::string& name) {
+  load_all_scenarios();
   std::vector<const scenario_info*> shown;
   if (name.empty()) {
     shown = all_scenarios();
@@ -330,6 +332,8 @@ int main(int argc, char** argv) {
   }
   try {
     set_log_level(log_level);
+    // The scenarios that use libtorch are in its module, loaded when a command needs one.
+    set_scenario_loader(load_torch_module);
     if (run->parsed()) return cmd_run(file, sets, seed, threads, out, command_line(argc, argv));
     if (list->parsed()) return cmd_list(list_name);
     if (sweep->parsed()) return cmd_sweep(sweep_file, sweep_sets, sweep_seeds, sweep_jobs, sweep_threads, sweep_out);

@@ -16,7 +16,6 @@
 #include <unistd.h>
 
 #include "actors/recorder/recorder.hpp"
-#include "policies/nets.hpp"
 #include "base/error.hpp"
 #include "base/log.hpp"
 #include "runtime/run_context.hpp"
@@ -216,7 +215,7 @@ memory_estimate estimate_memory(const scenario_spec& spec) {
 }
 
 run_result run_scenario(const scenario_spec& spec, const run_options& opt) {
-  const scenario_info* info = find_scenario(spec.scenario);
+  const scenario_info* info = ensure_scenario(spec.scenario);
   if (!info) throw user_error("unknown scenario '" + spec.scenario + "'");
   const int threads = resolve_threads(opt.threads);
   // Sizes that cannot fit are bad input, refused before anything is created.
@@ -226,8 +225,6 @@ run_result run_scenario(const scenario_spec& spec, const run_options& opt) {
       throw user_error(need.parameter + ": needs at least " + human_bytes(need.bytes) + " of memory, " +
                        human_bytes(std::max(0.0, have)) + " available; use a smaller value");
   }
-  init_torch(1);  // one intra-op thread: bit-identical results whatever the scheduler does
-
   auto dir_claim = run_directory::claim(opt.out, spec);
   const auto dir = dir_claim.path();
   std::unique_ptr<run_store> store_ptr;
