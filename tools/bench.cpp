@@ -114,11 +114,66 @@ void module_figures(const char* symbol, bool quick, std::vector<figure>& out) {
 
 int run_bench(bool quick, const std::string& json_file) {
   using namespace bench;
+  std::vector<figure> out;
+  const int n = quick ? 50000 : 300000;
+
+  // 4. agent_step_ns and rss_per_agent_bytes in principal_agent (scripted agents, sharded),
+  // measured first, while this process is small: a child's peak RSS (ru_maxrss) counts
+  // the pages it had from fork() before its exec, so children forked after this process
+  // has loaded libtorch would all read about as large as it is.
+  {
+    const auto file = (std::filesystem::path(OVERSIGHT_SOURCE_DIR) / "scenarios/principal_agent/principal_agent.toml").string();
+    auto dir = std::filesystem::temp_directory_path() / ("oversight-bench-pa-" + std::to_string(::getpid()));
+    auto measure = [&](int population, int t) {
+      std::filesystem::remove_all(dir);
+      auto r = run_child({file, "--set", "population=" + std::to_string(population), "--set", "ticks=" + std::to_string(t),
+                          "--set", "shards=8", "--threads", "2", "--out", dir.string()});
+      std::filesystem::remove_all(dir);
+      return r;
+    };
+    // Step time: the difference between a long and a short run cancels start-up. Each
+    // population runs about the same number of agent-steps (2e6 quick, 6e6 full), so
+    // small populations get many ticks and their per-tick overhead shows, as it should.
+    auto step_ns = [&](int population) {
+      const int ticks = std::max(10, int((quick ? 2e6 : 6e6) / population));
+      auto shortr = measure(population, 1), longr = measure(population, 1 + ticks);
+      return (longr.first - shortr.first) / (double(ticks) * population) * 1e9;
+    };
+    const auto base = measure(8, 1);  // the process alone: CAF and the binary (no libtorch)
+    for (int population : {1000, 10000, 100000}) {
+      out.push_back({"agent_step_ns_" + std::to_string(population), step_ns(population),
+                     "principal_agent, per agent (and its principal) per tick"});
+    }
+    const auto big = measure(100000, 2);
+    out.push_back({"rss_per_agent_bytes_100000", (big.second - base.second) / 100000.0,
+                   "(peak RSS at 100,000 agents - RSS of an 8-agent run) / 100,000; target <= 2048"});
+    out.push_back({"process_baseline_rss_bytes", base.second, "an 8-agent run: CAF + binary, no libtorch"});
+    // Start-up: a whole `oversight run` of 8 agents for 1 tick, best of 3 (process start,
+    // CAF initialization, the run directory, the report). principal_agent uses no
+    // network, so libtorch is not loaded.
+    double startup = 1e9;
+    for (int i = 0; i < 3; ++i) startup = std::min(startup, measure(8, 1).first);
+    out.push_back({"startup_seconds_principal_agent", startup,
+                   "wall time of a 1-tick, 8-agent principal_agent run (no network in it), best of 3; target < 0.1"});
+  }
+  // Start-up of a scenario with networks: a whole 1-tick red_team run, best of 3; the
+  // same as above plus loading the libtorch module (libtorch itself) and one tick.
+  {
+    const auto file = (std::filesystem::path(OVERSIGHT_SOURCE_DIR) / "scenarios/red_team/red_team.toml").string();
+    auto dir = std::filesystem::temp_directory_path() / ("oversight-bench-rt-" + std::to_string(::getpid()));
+    double startup = 1e9;
+    for (int i = 0; i < 3; ++i) {
+      std::filesystem::remove_all(dir);
+      startup = std::min(startup, run_child({file, "--set", "ticks=1", "--threads", "1", "--out", dir.string()}).first);
+    }
+    std::filesystem::remove_all(dir);
+    out.push_back({"startup_seconds_red_team", startup,
+                   "wall time of a 1-tick red_team run (loads the libtorch module), best of 3"});
+  }
+
   // Every scenario's messages are registered in the actor systems below, and the module
   // is set up before the figures that train networks.
   load_all_scenarios();
-  std::vector<figure> out;
-  const int n = quick ? 50000 : 300000;
 
   // 1. fabric_ratio
   {
@@ -170,57 +225,6 @@ int run_bench(bool quick, const std::string& json_file) {
 
   // 3. train_ratio (the libtorch module's: bench_torch.cpp)
   module_figures(train_figures_symbol, quick, out);
-
-  // 4. agent_step_ns and rss_per_agent_bytes in principal_agent (scripted agents, sharded)
-  {
-    const auto file = (std::filesystem::path(OVERSIGHT_SOURCE_DIR) / "scenarios/principal_agent/principal_agent.toml").string();
-    auto dir = std::filesystem::temp_directory_path() / ("oversight-bench-pa-" + std::to_string(::getpid()));
-    auto measure = [&](int population, int t) {
-      std::filesystem::remove_all(dir);
-      auto r = run_child({file, "--set", "population=" + std::to_string(population), "--set", "ticks=" + std::to_string(t),
-                          "--set", "shards=8", "--threads", "2", "--out", dir.string()});
-      std::filesystem::remove_all(dir);
-      return r;
-    };
-    // Step time: the difference between a long and a short run cancels start-up. Each
-    // population runs about the same number of agent-steps (2e6 quick, 6e6 full), so
-    // small populations get many ticks and their per-tick overhead shows, as it should.
-    auto step_ns = [&](int population) {
-      const int ticks = std::max(10, int((quick ? 2e6 : 6e6) / population));
-      auto shortr = measure(population, 1), longr = measure(population, 1 + ticks);
-      return (longr.first - shortr.first) / (double(ticks) * population) * 1e9;
-    };
-    const auto base = measure(8, 1);  // the process alone: CAF and the binary (no libtorch)
-    for (int population : {1000, 10000, 100000}) {
-      out.push_back({"agent_step_ns_" + std::to_string(population), step_ns(population),
-                     "principal_agent, per agent (and its principal) per tick"});
-    }
-    const auto big = measure(100000, 2);
-    out.push_back({"rss_per_agent_bytes_100000", (big.second - base.second) / 100000.0,
-                   "(peak RSS at 100,000 agents - RSS of an 8-agent run) / 100,000; target <= 2048"});
-    out.push_back({"process_baseline_rss_bytes", base.second, "an 8-agent run: CAF + binary, no libtorch"});
-    // Start-up: a whole `oversight run` of 8 agents for 1 tick, best of 3 (process start,
-    // CAF initialization, the run directory, the report). principal_agent uses no
-    // network, so libtorch is not loaded.
-    double startup = 1e9;
-    for (int i = 0; i < 3; ++i) startup = std::min(startup, measure(8, 1).first);
-    out.push_back({"startup_seconds_principal_agent", startup,
-                   "wall time of a 1-tick, 8-agent principal_agent run (no network in it), best of 3; target < 0.1"});
-  }
-  // Start-up of a scenario with networks: a whole 1-tick red_team run, best of 3; the
-  // same as above plus loading the libtorch module (libtorch itself) and one tick.
-  {
-    const auto file = (std::filesystem::path(OVERSIGHT_SOURCE_DIR) / "scenarios/red_team/red_team.toml").string();
-    auto dir = std::filesystem::temp_directory_path() / ("oversight-bench-rt-" + std::to_string(::getpid()));
-    double startup = 1e9;
-    for (int i = 0; i < 3; ++i) {
-      std::filesystem::remove_all(dir);
-      startup = std::min(startup, run_child({file, "--set", "ticks=1", "--threads", "1", "--out", dir.string()}).first);
-    }
-    std::filesystem::remove_all(dir);
-    out.push_back({"startup_seconds_red_team", startup,
-                   "wall time of a 1-tick red_team run (loads the libtorch module), best of 3"});
-  }
 
   // 5. The sweep runner's own cost: the same red_team runs (about a second each) started
   // one after another by hand, then through `oversight sweep` with one and two processes

@@ -18,7 +18,7 @@ std::filesystem::path torch_module_path();
 
 /// Loads the module, once per process (later calls do nothing). Throws
 /// std::runtime_error naming the file and dlerror() when it is missing or cannot be
-/// loaded (an undefined symbol is reported here too: every symbol is bound at load).
+/// loaded.
 void load_torch_module();
 
 /// The address of `name` (an extern "C" symbol) in the module, loading it first.

@@ -52,6 +52,13 @@ TEST_CASE("cli: the libtorch module is loaded by a scenario with networks and no
   CHECK(with.status == 0);
   CHECK(fs::is_regular_file(tmp / "rt" / "run.sqlite"));
   CHECK_THAT(with.err, Contains("loaded ") && Contains(module_name));
+
+  // Every symbol the module needs is in the executable or libtorch (the module is loaded
+  // lazily: a missing function would otherwise fail only when first called).
+  auto bound = run_process("/usr/bin/env", {"LD_BIND_NOW=1", OVERSIGHT_BIN, "list"}, tmp.path());
+  INFO("LD_BIND_NOW=1 oversight list, stderr:\n" << bound.err);
+  CHECK(bound.status == 0);
+  CHECK_THAT(bound.out, Contains("red_team: "));
 }
 
 TEST_CASE("cli: without its libtorch module oversight runs the other scenarios and names the missing file",
