@@ -45,6 +45,9 @@ const char* init_torch(int intra_op_threads) {
 
 namespace {
 
+// Before anything in this binary or module can use libtorch (see init_torch).
+[[maybe_unused]] const bool torch_ready = (init_torch(1), true);
+
 torch::nn::Sequential make_mlp(int in, int hidden, int out) {
   return torch::nn::Sequential(torch::nn::Linear(in, hidden), torch::nn::Tanh(), torch::nn::Linear(hidden, hidden),
                                torch::nn::Tanh(), torch::nn::Linear(hidden, out));

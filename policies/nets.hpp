@@ -26,7 +26,9 @@ namespace oversight {
 
 /// Pins libtorch's intra-op threads (1 keeps results bit-identical) and returns the
 /// device trainers use: "cuda" when torch::cuda::is_available(), else "cpu". Warns once
-/// (log) when blas_concurrency_problem() finds one.
+/// (log) when blas_concurrency_problem() finds one. init_torch(1) runs, on the loading
+/// thread, when the code that uses libtorch is loaded (the libtorch module's dlopen, or
+/// the start of a binary linking it), so it precedes every use of libtorch.
 const char* init_torch(int intra_op_threads = 1);
 
 /// Why the BLAS behind libtorch cannot be called from several threads at once, or null

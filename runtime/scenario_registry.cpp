@@ -10,6 +10,12 @@ std::map<std::string, scenario_info>& registry() {
   static std::map<std::string, scenario_info> r;  // function-local: safe from static-init order
   return r;
 }
+
+std::function<void()>& loader() {
+  static std::function<void()> l;
+  return l;
+}
+bool loaded = false;
 }  // namespace
 
 void register_scenario(scenario_info info) {
@@ -28,6 +34,23 @@ void register_scenario(scenario_info info) {
 const scenario_info* find_scenario(const std::string& name) {
   auto i = registry().find(name);
   return i == registry().end() ? nullptr : &i->second;
+}
+
+void set_scenario_loader(std::function<void()> load) {
+  loader() = std::move(load);
+  loaded = false;
+}
+
+void load_all_scenarios() {
+  if (loaded) return;
+  if (loader()) loader()();  // registers while it runs; a throw leaves `loaded` false
+  loaded = true;
+}
+
+const scenario_info* ensure_scenario(const std::string& name) {
+  if (const auto* info = find_scenario(name)) return info;
+  load_all_scenarios();
+  return find_scenario(name);
 }
 
 std::vector<const scenario_info*> all_scenarios() {

@@ -60,10 +60,25 @@ struct scenario_info {
 };
 
 void register_scenario(scenario_info info);
-/// nullptr when unknown.
+/// A registered scenario; nullptr when none of that name is registered (yet).
 const scenario_info* find_scenario(const std::string& name);
-/// Sorted by name.
+/// The registered scenarios, sorted by name. Those a loader has not loaded yet are
+/// missing: call load_all_scenarios() first where every one counts.
 std::vector<const scenario_info*> all_scenarios();
+
+/// Scenarios that are not linked into the binary register themselves when a loader
+/// loads them: the `oversight` executable sets one that loads the libtorch module
+/// (tools/torch_module.hpp). A binary that links every scenario sets none. The loader
+/// may throw (a missing module): the exception reaches the caller of ensure_scenario or
+/// load_all_scenarios, and the next such call tries again.
+void set_scenario_loader(std::function<void()> load);
+/// find_scenario(name), after running the loader (once per process) when `name` is not
+/// registered. nullptr when it is not registered even then.
+const scenario_info* ensure_scenario(const std::string& name);
+/// Runs the loader (once per process), so that all_scenarios() lists every scenario.
+/// Call it before building an actor system config that must know every scenario's
+/// messages (register_protocol registers those of the registered ones).
+void load_all_scenarios();
 
 struct registrar {
   explicit registrar(scenario_info info) { register_scenario(std::move(info)); }

@@ -235,9 +235,9 @@ const scenario_info& scenario_of(const toml::table& tbl, const std::string& name
   if (!scen) throw user_error(name + ": missing top-level key 'scenario' (e.g. scenario = \"red_team\")");
   if (!scen->is_string()) throw user_error(where(name, scen->source()) + ": 'scenario' must be a string");
   const std::string kind = *scen->value<std::string>();
-  const scenario_info* info = find_scenario(kind);
+  const scenario_info* info = ensure_scenario(kind);
   if (!info) {
-    std::string all;
+    std::string all;  // ensure_scenario loaded every scenario there is
     for (auto* s : all_scenarios()) all += (all.empty() ? "" : ", ") + s->name;
     throw user_error(where(name, scen->source()) + ": unknown scenario '" + kind + "' (known: " + all + ")");
   }

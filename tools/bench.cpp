@@ -16,17 +16,18 @@
 
 #include "actors/director/run.hpp"
 #include "actors/expert/expert.hpp"
-#include "scenarios/red_team/learner.hpp"
-#include "policies/nets.hpp"
-#include "policies/population.hpp"
 #include "runtime/protocol.hpp"
+#include "runtime/scenario_registry.hpp"
 #include "runtime/spec.hpp"
 #include "runtime/sweep.hpp"
+#include "tools/bench_support.hpp"
+#include "tools/torch_module.hpp"
 
 namespace oversight {
 
-namespace {
+namespace bench {
 
+namespace {
 using clock_type = std::chrono::steady_clock;
 
 double seconds_since(clock_type::time_point t0) {
@@ -34,9 +35,8 @@ double seconds_since(clock_type::time_point t0) {
 }
 
 using ping_atom = caf::atom_constant<caf::atom("ping")>;
+}  // namespace
 
-/// Drives `n` sequential request/reply round trips from a bare event-based actor and
-/// returns round trips per second. `send(self, done)` issues one request.
 double round_trips_per_s(caf::actor_system& sys, int n,
                          std::function<void(caf::event_based_actor*, std::function<void()>)> send) {
   caf::scoped_actor waiter{sys};
@@ -70,12 +70,13 @@ caf::actor_system_config make_config(int threads) {
   return cfg;
 }
 
-/// The best of `reps` measurements: on a shared machine noise only ever slows a run.
 double best_of(int reps, const std::function<double()>& f) {
   double best = 0;
   for (int i = 0; i < reps; ++i) best = std::max(best, f());
   return best;
 }
+
+namespace {
 
 /// Runs `oversight run ARGS...` as a child (this very binary), so each population gets
 /// a process of its own: returns {wall seconds, peak RSS in bytes}.
@@ -103,18 +104,77 @@ std::pair<double, double> run_child(const std::vector<std::string>& args) {
   return {s, double(ru.ru_maxrss) * 1024.0};
 }
 
-struct figure {
-  std::string name;
-  double value;
-  std::string note;
-};
+/// Appends the libtorch module's figures named `symbol` (bench_support.hpp) to `out`.
+void module_figures(const char* symbol, bool quick, std::vector<figure>& out) {
+  reinterpret_cast<figures_fn*>(torch_module_symbol(symbol))(quick, out);
+}
 
 }  // namespace
 
+}  // namespace bench
+
 int run_bench(bool quick, const std::string& json_file) {
-  init_torch(1);
+  using namespace bench;
   std::vector<figure> out;
   const int n = quick ? 50000 : 300000;
+
+  // 4. agent_step_ns and rss_per_agent_bytes in principal_agent (scripted agents, sharded),
+  // measured first, while this process is small: a child's peak RSS (ru_maxrss) counts
+  // the pages it had from fork() before its exec, so children forked after this process
+  // has loaded libtorch would all read about as large as it is.
+  {
+    const auto file = (std::filesystem::path(OVERSIGHT_SOURCE_DIR) / "scenarios/principal_agent/principal_agent.toml").string();
+    auto dir = std::filesystem::temp_directory_path() / ("oversight-bench-pa-" + std::to_string(::getpid()));
+    auto measure = [&](int population, int t) {
+      std::filesystem::remove_all(dir);
+      auto r = run_child({file, "--set", "population=" + std::to_string(population), "--set", "ticks=" + std::to_string(t),
+                          "--set", "shards=8", "--threads", "2", "--out", dir.string()});
+      std::filesystem::remove_all(dir);
+      return r;
+    };
+    // Step time: the difference between a long and a short run cancels start-up. Each
+    // population runs about the same number of agent-steps (2e6 quick, 6e6 full), so
+    // small populations get many ticks and their per-tick overhead shows, as it should.
+    auto step_ns = [&](int population) {
+      const int ticks = std::max(10, int((quick ? 2e6 : 6e6) / population));
+      auto shortr = measure(population, 1), longr = measure(population, 1 + ticks);
+      return (longr.first - shortr.first) / (double(ticks) * population) * 1e9;
+    };
+    const auto base = measure(8, 1);  // the process alone: CAF and the binary (no libtorch)
+    for (int population : {1000, 10000, 100000}) {
+      out.push_back({"agent_step_ns_" + std::to_string(population), step_ns(population),
+                     "principal_agent, per agent (and its principal) per tick"});
+    }
+    const auto big = measure(100000, 2);
+    out.push_back({"rss_per_agent_bytes_100000", (big.second - base.second) / 100000.0,
+                   "(peak RSS at 100,000 agents - RSS of an 8-agent run) / 100,000; target <= 2048"});
+    out.push_back({"process_baseline_rss_bytes", base.second, "an 8-agent run: CAF + binary, no libtorch"});
+    // Start-up: a whole `oversight run` of 8 agents for 1 tick, best of 3 (process start,
+    // CAF initialization, the run directory, the report). principal_agent uses no
+    // network, so libtorch is not loaded.
+    double startup = 1e9;
+    for (int i = 0; i < 3; ++i) startup = std::min(startup, measure(8, 1).first);
+    out.push_back({"startup_seconds_principal_agent", startup,
+                   "wall time of a 1-tick, 8-agent principal_agent run (no network in it), best of 3; target < 0.1"});
+  }
+  // Start-up of a scenario with networks: a whole 1-tick red_team run, best of 3; the
+  // same as above plus loading the libtorch module (libtorch itself) and one tick.
+  {
+    const auto file = (std::filesystem::path(OVERSIGHT_SOURCE_DIR) / "scenarios/red_team/red_team.toml").string();
+    auto dir = std::filesystem::temp_directory_path() / ("oversight-bench-rt-" + std::to_string(::getpid()));
+    double startup = 1e9;
+    for (int i = 0; i < 3; ++i) {
+      std::filesystem::remove_all(dir);
+      startup = std::min(startup, run_child({file, "--set", "ticks=1", "--threads", "1", "--out", dir.string()}).first);
+    }
+    std::filesystem::remove_all(dir);
+    out.push_back({"startup_seconds_red_team", startup,
+                   "wall time of a 1-tick red_team run (loads the libtorch module), best of 3"});
+  }
+
+  // Every scenario's messages are registered in the actor systems below, and the module
+  // is set up before the figures that train networks.
+  load_all_scenarios();
 
   // 1. fabric_ratio
   {
@@ -190,76 +250,8 @@ int run_bench(bool quick, const std::string& json_file) {
     out.push_back({"event_log_bytes_per_tick", double(log_bytes) / ticks, "red_team events.msgpack size / ticks"});
   }
 
-  // 3. train_ratio
-  {
-    policy_config pc;
-    const int steps = quick ? 200 : 1000, rows = 192;
-    rng r(1, "bench");
-    train_batch b;
-    b.dim = pc.dim;
-    b.width = pc.options;
-    for (int i = 0; i < rows * pc.dim; ++i) b.x.push_back(float(r.normal()));
-    for (int i = 0; i < rows * pc.options; ++i) b.target.push_back(float(r.uniform()));
-    rng init(1, "init");
-    policy_net net(pc, init);
-    auto bare = make_policy_trainer(pc, net.params());
-    auto bare_once = [&] {
-      auto t0 = clock_type::now();
-      for (int i = 0; i < steps; ++i) net.set_params(bare->step(b));
-      return steps / seconds_since(t0);
-    };
-
-    auto cfg = make_config(2);
-    caf::actor_system sys{cfg};
-    auto learner = spawn_learner(sys, pc, 1, "learner");
-    query_batch q{pc.dim, b.x};
-    auto actor_once = [&] {
-      return round_trips_per_s(sys, steps, [=](caf::event_based_actor* self, std::function<void()> k) {
-        self->request(learner, caf::infinite, learn_atom::value, q, b.target).then([=](ack_atom) { k(); });
-      });
-    };
-    bare_once();  // warm up libtorch's allocator
-    const double bare_rate = best_of(3, bare_once), actor_rate = best_of(3, actor_once);
-    caf::anon_send_exit(learner, caf::exit_reason::user_shutdown);
-    out.push_back({"bare_train_steps_per_s", bare_rate, "policy trainer step + weight copy, no actors"});
-    out.push_back({"actor_train_steps_per_s", actor_rate, "learner -> trainer actor -> learner"});
-    out.push_back({"train_ratio", actor_rate / bare_rate, "target >= 0.9"});
-  }
-  // 4. agent_step_ns and rss_per_agent_bytes in principal_agent (scripted agents, sharded)
-  {
-    const auto file = (std::filesystem::path(OVERSIGHT_SOURCE_DIR) / "scenarios/principal_agent/principal_agent.toml").string();
-    auto dir = std::filesystem::temp_directory_path() / ("oversight-bench-pa-" + std::to_string(::getpid()));
-    auto measure = [&](int population, int t) {
-      std::filesystem::remove_all(dir);
-      auto r = run_child({file, "--set", "population=" + std::to_string(population), "--set", "ticks=" + std::to_string(t),
-                          "--set", "shards=8", "--threads", "2", "--out", dir.string()});
-      std::filesystem::remove_all(dir);
-      return r;
-    };
-    // Step time: the difference between a long and a short run cancels start-up. Each
-    // population runs about the same number of agent-steps (2e6 quick, 6e6 full), so
-    // small populations get many ticks and their per-tick overhead shows, as it should.
-    auto step_ns = [&](int population) {
-      const int ticks = std::max(10, int((quick ? 2e6 : 6e6) / population));
-      auto shortr = measure(population, 1), longr = measure(population, 1 + ticks);
-      return (longr.first - shortr.first) / (double(ticks) * population) * 1e9;
-    };
-    const auto base = measure(8, 1);  // the process alone: libtorch, CAF, the binary
-    for (int population : {1000, 10000, 100000}) {
-      out.push_back({"agent_step_ns_" + std::to_string(population), step_ns(population),
-                     "principal_agent, per agent (and its principal) per tick"});
-    }
-    const auto big = measure(100000, 2);
-    out.push_back({"rss_per_agent_bytes_100000", (big.second - base.second) / 100000.0,
-                   "(peak RSS at 100,000 agents - RSS of an 8-agent run) / 100,000; target <= 2048"});
-    out.push_back({"process_baseline_rss_bytes", base.second, "an 8-agent run: libtorch + CAF + binary"});
-    // Start-up: a whole `oversight run` of 8 agents for 1 tick, best of 3 (process start,
-    // libtorch and CAF initialization, the run directory, the report).
-    double startup = 1e9;
-    for (int i = 0; i < 3; ++i) startup = std::min(startup, measure(8, 1).first);
-    out.push_back({"startup_seconds_principal_agent", startup,
-                   "wall time of a 1-tick, 8-agent principal_agent run (no network in it), best of 3; target < 0.1"});
-  }
+  // 3. train_ratio (the libtorch module's: bench_torch.cpp)
+  module_figures(train_figures_symbol, quick, out);
 
   // 5. The sweep runner's own cost: the same red_team runs (about a second each) started
   // one after another by hand, then through `oversight sweep` with one and two processes
@@ -299,66 +291,8 @@ int run_bench(bool quick, const std::string& json_file) {
     out.push_back({"sweep_j2_speedup", j1.seconds / j2.seconds, "points per hour, -j 2 over -j 1; target >= 1.7 on 2 cores"});
   }
 
-  // 6. League learner updates/s: one batched population trainer (policies/population.hpp)
-  // against one policy trainer per learner, both on the CPU, at 16, 256 and 4096
-  // learners of the league's shape (hidden 32). A learner update is one learner's
-  // trainer step (2 epochs) on its 48 rows, a league tick's share (16 natural queries and
-  // about two matches of 16). Each figure runs for at least `budget` seconds.
-  {
-    policy_config pc;
-    pc.hidden = 32;
-    const int rows = 48;
-    const double budget = quick ? 0.5 : 2.0;
-    double ratio_256 = 0;
-    for (int n : {16, 256, 4096}) {
-      rng data(1, "bench-league"), init_stream(1, "bench-league-init");
-      train_batch all;
-      all.dim = pc.dim;
-      all.width = pc.options;
-      std::vector<train_batch> each(static_cast<size_t>(n));
-      std::vector<float> init;
-      for (int m = 0; m < n; ++m) {
-        auto& b = each[size_t(m)];
-        b.dim = pc.dim;
-        b.width = pc.options;
-        for (int i = 0; i < rows * pc.dim; ++i) b.x.push_back(float(data.normal()));
-        for (int i = 0; i < rows * pc.options; ++i) b.target.push_back(float(data.uniform()));
-        all.x.insert(all.x.end(), b.x.begin(), b.x.end());
-        all.target.insert(all.target.end(), b.target.begin(), b.target.end());
-        all.a.insert(all.a.end(), size_t(rows), int32_t(m));
-        auto p = init_member(pc, init_stream);
-        init.insert(init.end(), p.begin(), p.end());
-      }
-      // Updates/s of `round` (which updates every learner once), run for at least `budget`.
-      auto rate = [&](const std::function<void()>& round) {
-        round();  // warm up the allocator
-        int rounds = 0;
-        auto t0 = clock_type::now();
-        do {
-          round();
-          ++rounds;
-        } while (seconds_since(t0) < budget);
-        return double(n) * rounds / seconds_since(t0);
-      };
-      auto batched = make_population_trainer(pc, size_t(n), init);
-      const double b_rate = rate([&] { batched->step(all); });
-      batched.reset();
-      std::vector<std::unique_ptr<trainable>> lone;
-      const size_t per = member_param_count(pc);
-      for (int m = 0; m < n; ++m)
-        lone.push_back(make_policy_trainer(
-            pc, std::vector<float>(init.begin() + std::ptrdiff_t(size_t(m) * per),
-                                   init.begin() + std::ptrdiff_t(size_t(m + 1) * per))));
-      const double s_rate = rate([&] {
-        for (int m = 0; m < n; ++m) lone[size_t(m)]->step(each[size_t(m)]);
-      });
-      const std::string tag = std::to_string(n);
-      out.push_back({"league_updates_per_s_batched_" + tag, b_rate, "one population trainer, CPU"});
-      out.push_back({"league_updates_per_s_separate_" + tag, s_rate, "one policy trainer per learner, CPU"});
-      if (n == 256) ratio_256 = b_rate / s_rate;
-    }
-    out.push_back({"league_batched_ratio", ratio_256, "batched / separate learner updates/s at 256 learners, CPU; target >= 3"});
-  }
+  // 6. League learner updates/s: batched against separate trainers (bench_torch.cpp)
+  module_figures(league_figures_symbol, quick, out);
 
   std::printf("%-40s %14s  %s\n", "figure", "value", "note");
   for (auto& f : out) std::printf("%-40s %14.4g  %s\n", f.name.c_str(), f.value, f.note.c_str());

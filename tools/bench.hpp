@@ -7,6 +7,10 @@
 //                         tick mode, at 1 and 2 scheduler threads
 //   train_ratio           learner updates/s through learner + trainer actors over a bare
 //                         loop of the same trainer step on the same model and batch
+//   startup_seconds_*     a whole 1-tick `oversight run` as a child process, best of 3:
+//                         principal_agent (no network: libtorch is not loaded) and
+//                         red_team (loads the libtorch module)
+// The figures that train networks come from the libtorch module (bench_torch.cpp).
 #pragma once
 
 #include <string>

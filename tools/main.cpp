@@ -19,6 +19,7 @@
 #include "runtime/version.hpp"
 #include "tools/bench.hpp"
 #include "tools/report.hpp"
+#include "tools/torch_module.hpp"
 
 using namespace oversight;
 
@@ -108,6 +109,7 @@ int cmd_resume(const std::string& dir, int threads, const std::string& command) 
 }
 
 int cmd_list(const std::string& name) {
+  load_all_scenarios();
   std::vector<const scenario_info*> shown;
   if (name.empty()) {
     shown = all_scenarios();
@@ -381,6 +383,8 @@ int main(int argc, char** argv) {
   }
   try {
     set_log_level(log_level);
+    // The scenarios that use libtorch are in its module, loaded when a command needs one.
+    set_scenario_loader(load_torch_module);
     if (run->parsed()) return cmd_run(file, sets, seed, threads, out, command_line(argc, argv));
     if (resume->parsed()) return cmd_resume(resume_dir, resume_threads, command_line(argc, argv));
     if (list->parsed()) return cmd_list(list_name);

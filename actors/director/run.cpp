@@ -16,7 +16,6 @@
 #include <unistd.h>
 
 #include "actors/recorder/recorder.hpp"
-#include "policies/nets.hpp"
 #include "base/error.hpp"
 #include "base/log.hpp"
 #include "runtime/event_log.hpp"
@@ -217,7 +216,7 @@ memory_estimate estimate_memory(const scenario_spec& spec) {
 }
 
 run_result run_scenario(const scenario_spec& spec, const run_options& opt) {
-  const scenario_info* info = find_scenario(spec.scenario);
+  const scenario_info* info = ensure_scenario(spec.scenario);
   if (!info) throw user_error("unknown scenario '" + spec.scenario + "'");
   const int threads = resolve_threads(opt.threads);
   // Sizes that cannot fit are bad input, refused before anything is created.
@@ -227,8 +226,6 @@ run_result run_scenario(const scenario_spec& spec, const run_options& opt) {
       throw user_error(need.parameter + ": needs at least " + human_bytes(need.bytes) + " of memory, " +
                        human_bytes(std::max(0.0, have)) + " available; use a smaller value");
   }
-  init_torch(1);  // one intra-op thread: bit-identical results whatever the scheduler does
-
   if (opt.resume && info->inexact)
     if (auto note = info->inexact(spec.params); !note.empty())
       throw user_error(opt.out + ": cannot be resumed: " + note);

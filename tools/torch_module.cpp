@@ -1,0 +1,57 @@
+#include "tools/torch_module.hpp"
+
+#include <dlfcn.h>
+
+#include <chrono>
+#include <stdexcept>
+#include <string>
+
+#include "base/log.hpp"
+
+namespace oversight {
+
+namespace {
+void* module_handle = nullptr;
+
+std::string last_dlerror() {
+  const char* e = dlerror();
+  return e ? e : "unknown error";
+}
+}  // namespace
+
+std::filesystem::path torch_module_path() {
+  std::error_code ec;
+  const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) throw std::runtime_error("cannot find the oversight executable (/proc/self/exe): " + ec.message());
+  return exe.parent_path() / "liboversight_torch.so";
+}
+
+void load_torch_module() {
+  if (module_handle) return;
+  const auto path = torch_module_path();
+  const auto t0 = std::chrono::steady_clock::now();
+  // RTLD_LAZY, as libtorch is bound when linked: RTLD_NOW binds all of libtorch's
+  // functions too, 0.03 s more per start. A function the module needs and the executable
+  // lacks would fail at its first call; tests/cli/torch_module_test.cpp loads the
+  // module with LD_BIND_NOW=1 to find one at test time.
+  module_handle = dlopen(path.c_str(), RTLD_LAZY | RTLD_LOCAL);
+  if (!module_handle) {
+    // dlerror() names the file it failed on; say which file that is when it does not.
+    std::string why = last_dlerror();
+    if (why.find(path.string()) == std::string::npos) why = path.string() + ": " + why;
+    throw std::runtime_error("cannot load the libtorch module, which holds the scenarios with networks: " + why);
+  }
+  log().info("loaded {} in {:.3f} s", path.string(),
+             std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+}
+
+void* torch_module_symbol(const char* name) {
+  load_torch_module();
+  dlerror();
+  void* sym = dlsym(module_handle, name);
+  if (!sym)
+    throw std::runtime_error(torch_module_path().string() + " has no symbol " + name + ": " + last_dlerror());
+  return sym;
+}
+
+}  // namespace oversight
