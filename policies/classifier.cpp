@@ -118,6 +118,11 @@ class classifier_trainer : public trainable {
     }
     return flatten(*model_);
   }
+  void state(state_io& io) override {
+    torch_util::optimizer_state(io, *model_, opt_, torch::kCPU);
+    io(order_, steps_);
+    for (auto* t : {&x_, &y_, &truth_}) torch_util::owned_tensor_state(io, *t);
+  }
 
  private:
   classifier_config cfg_;

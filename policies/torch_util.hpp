@@ -93,6 +93,36 @@ inline void tensor_state(state_io& io, torch::Tensor& t) {
   }
 }
 
+/// A tensor a trainer owns and replaces (its stored training data) into or out of a
+/// checkpoint: undefined or defined, its shape, and its values (float or int64), on the CPU.
+inline void owned_tensor_state(state_io& io, torch::Tensor& t) {
+  bool defined = t.defined();
+  io(defined);
+  if (!defined) {
+    if (io.loading()) t = torch::Tensor();
+    return;
+  }
+  std::vector<int64_t> sizes;
+  bool is_long = false;
+  if (!io.loading()) {
+    sizes = t.sizes().vec();
+    is_long = t.scalar_type() == torch::kLong;
+  }
+  io(sizes, is_long);
+  auto values = [&](auto tag) {
+    using T = decltype(tag);
+    std::vector<T> v;
+    if (!io.loading()) {
+      auto c = t.detach().to(torch::kCPU).contiguous();
+      v.assign(c.data_ptr<T>(), c.data_ptr<T>() + c.numel());
+    }
+    io(v);
+    if (io.loading()) t = torch::from_blob(v.data(), sizes, is_long ? torch::kLong : torch::kFloat32).clone();
+  };
+  if (is_long) values(int64_t{});
+  else values(float{});
+}
+
 /// A trainer's model parameters and optimizer state (Adam's moments and step counts)
 /// into or out of a checkpoint: parameters as floats, the optimizer as a libtorch
 /// archive, loaded back onto `dev`.

@@ -39,4 +39,19 @@ auto restore_handler(Self self, std::string role) {
   };
 }
 
+/// The pair for a role whose state never changes (frozen weights, keyed randomness):
+/// nothing to save, and a checkpoint that holds something for it is refused.
+inline auto stateless_save_handler() {
+  return [](save_atom) { return role_state{}; };
+}
+inline auto stateless_restore_handler(std::string role) {
+  return [role](restore_atom, const role_state& saved) -> caf::result<ack_atom> {
+    if (!saved.bytes.empty())
+      return caf::make_error(caf::sec::runtime_error, "checkpoint of " + role + ": " +
+                                                          std::to_string(saved.bytes.size()) +
+                                                          " bytes for a role that keeps no state");
+    return ack_atom::value;
+  };
+}
+
 }  // namespace oversight

@@ -119,6 +119,12 @@ class debate_program : public scenario_program {
   }
 
   int64_t ticks() const override { return p_.ticks; }
+  /// Checkpoints: the image order, the judge-alone stream and the tallies; the data and
+  /// the frozen judge are rebuilt from the seed, the debaters save their lie streams.
+  bool saves_state() const override { return true; }
+  void state(state_io& io) override {
+    io(order_, alone_, debaters_reveal_, alone_right_, debate_right_, seen_, games_won_, games_);
+  }
 
   void run_tick(tick_handle tick) override {
     // This tick's images, cut into one contiguous shard per debater pair. Shards depend

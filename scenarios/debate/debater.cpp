@@ -2,12 +2,15 @@
 
 #include <memory>
 
+#include "runtime/role_checkpoint.hpp"
+
 namespace oversight {
 
 namespace {
 struct debater_state {
-  std::unique_ptr<sparse_judge> judge;
+  std::unique_ptr<sparse_judge> judge;  // frozen: set from the judge's weights at spawn
   rng lies;
+  void state(state_io& io) { io(lies); }
 };
 
 debater_actor::behavior_type debater(debater_actor::stateful_pointer<debater_state> self, debater_settings s,
@@ -24,6 +27,8 @@ debater_actor::behavior_type debater(debater_actor::stateful_pointer<debater_sta
       [=](move_atom, const debate_positions& pos, int32_t plies_left) {
         return choose_reveals(*self->state.judge, pos, s.honest, plies_left, s.search);
       },
+      save_handler(self),
+      restore_handler(self, name),
   };
 }
 }  // namespace

@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "policies/debate.hpp"
+#include "runtime/role_checkpoint.hpp"
 
 namespace oversight {
 
@@ -18,6 +19,8 @@ judge_actor::behavior_type judge(judge_actor::stateful_pointer<judge_state> self
   self->state.net->set_params(params);
   return {
       [=](verdict_atom, const debate_positions& pos) { return judge_revealed(*self->state.net, pos); },
+      stateless_save_handler(),  // frozen weights
+      stateless_restore_handler("judge"),
   };
 }
 }  // namespace

@@ -8,6 +8,8 @@
 
 #include <caf/all.hpp>
 
+#include "runtime/protocol.hpp"  // checkpointable
+
 #include "policies/debate.hpp"
 
 namespace oversight {
@@ -30,11 +32,13 @@ typename Inspector::result_type inspect(Inspector& f, debate_positions& x) {
 /// pixel to reveal in every game it plays (`plies_left` includes this one).
 using debater_actor = caf::typed_actor<
     caf::replies_to<commit_atom, debate_positions, std::vector<int32_t> /*truth*/>::with<std::vector<int32_t>>,
-    caf::replies_to<move_atom, debate_positions, int32_t /*plies_left*/>::with<std::vector<int32_t>>>;
+    caf::replies_to<move_atom, debate_positions, int32_t /*plies_left*/>::with<std::vector<int32_t>>>::
+    extend_with<checkpointable>;
 
 /// Judge: a frozen sparse classifier; `games x classes` logits on each game's revealed
 /// pixels.
-using judge_actor = caf::typed_actor<caf::replies_to<verdict_atom, debate_positions>::with<std::vector<float>>>;
+using judge_actor = caf::typed_actor<caf::replies_to<verdict_atom, debate_positions>::with<std::vector<float>>>::
+    extend_with<checkpointable>;
 
 inline void register_debate_messages(caf::actor_system_config& cfg) {
   cfg.add_message_type<debate_positions>("debate_positions");

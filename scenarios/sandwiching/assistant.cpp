@@ -1,5 +1,7 @@
 #include "scenarios/sandwiching/assistant.hpp"
 
+#include "runtime/role_checkpoint.hpp"
+
 namespace oversight {
 
 namespace {
@@ -20,6 +22,8 @@ assistant_actor::behavior_type assistant(assistant_actor::pointer, std::shared_p
           out.fact_holds.push_back(w->argument_fact_holds(qs[i], options[i], seed) ? 1 : 0);
         return out;
       },
+      stateless_save_handler(),  // keyed randomness: every draw is a function of (seed, question)
+      stateless_restore_handler("assistant"),
   };
 }
 }  // namespace

@@ -8,6 +8,8 @@
 
 #include <caf/all.hpp>
 
+#include "runtime/protocol.hpp"  // checkpointable
+
 namespace oversight {
 
 // ---- atoms (one meaning each) ----------------------------------------------------------
@@ -46,13 +48,14 @@ typename Inspector::result_type inspect(Inspector& f, argument_batch& x) {
 using assistant_actor = caf::typed_actor<
     caf::replies_to<quiz_ask_atom, std::vector<int64_t> /*questions*/, int32_t /*attempt*/>::with<answer_batch>,
     caf::replies_to<quiz_argue_atom, std::vector<int64_t> /*questions*/, std::vector<int32_t> /*options*/>::with<
-        argument_batch>>;
+        argument_batch>>::extend_with<checkpointable>;
 
 /// Overseer: the non-expert. Answers alone, or with the assistant's help (it asks,
 /// re-asks and cross-examines the assistant through messages itself).
 using overseer_actor =
     caf::typed_actor<caf::replies_to<solo_atom, std::vector<int64_t>>::with<answer_batch>,
-                     caf::replies_to<assisted_atom, std::vector<int64_t>>::with<answer_batch>>;
+                     caf::replies_to<assisted_atom, std::vector<int64_t>>::with<answer_batch>>::
+        extend_with<checkpointable>;
 
 inline void register_sandwiching_messages(caf::actor_system_config& cfg) {
   cfg.add_message_type<answer_batch>("answer_batch");

@@ -4,6 +4,7 @@
 #include <numeric>
 
 #include "actors/director/conversation.hpp"
+#include "runtime/role_checkpoint.hpp"
 
 namespace oversight {
 
@@ -72,6 +73,8 @@ overseer_actor::behavior_type overseer(overseer_actor::pointer self, overseer_co
         });
         return rp;
       },
+      stateless_save_handler(),  // keyed randomness: nothing carries from one tick to the next
+      stateless_restore_handler("overseer"),
   };
 }
 }  // namespace

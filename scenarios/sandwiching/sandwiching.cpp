@@ -74,6 +74,10 @@ class sandwiching_program : public scenario_program {
   }
 
   int64_t ticks() const override { return p_.ticks; }
+  /// Checkpoints: the running tallies; the world is rebuilt from the seed and the roles
+  /// keep no state (keyed randomness).
+  bool saves_state() const override { return true; }
+  void state(state_io& io) override { io(right_, solo_conf_, with_conf_, model_conf_, solo_ok_, with_ok_, model_ok_); }
 
   void run_tick(tick_handle tick) override {
     std::vector<int64_t> qs(p_.per_tick);

@@ -9,6 +9,12 @@ namespace {
 struct classifier_state {
   std::unique_ptr<classifier> net;
   trainer_actor trainer;
+  /// Checkpoints (the trainer's part, with the data it keeps, is saved beside it).
+  void state(state_io& io) {
+    auto params = io.loading() ? std::vector<float>{} : net->params();
+    io(params);
+    if (io.loading()) net->set_params(params);
+  }
 };
 
 classifier_actor::behavior_type classifier_behavior(classifier_actor::stateful_pointer<classifier_state> self,
@@ -24,6 +30,8 @@ classifier_actor::behavior_type classifier_behavior(classifier_actor::stateful_p
                              [=](const std::vector<float>& p) { self->state.net->set_params(p); });
       },
       [=](classify_atom, const query_batch& q) { return self->state.net->probs(q.x); },
+      save_with_trainer(self),
+      restore_with_trainer(self, name),
   };
 }
 }  // namespace

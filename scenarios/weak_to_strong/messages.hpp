@@ -21,6 +21,6 @@ using classify_atom = caf::atom_constant<caf::atom("classify")>;  // classifier:
 /// classify returns `rows x classes` probabilities under the current weights.
 using classifier_actor =
     caf::typed_actor<caf::replies_to<fit_atom, train_batch>::with<ack_atom>,
-                     caf::replies_to<classify_atom, query_batch>::with<std::vector<float>>>;
+                     caf::replies_to<classify_atom, query_batch>::with<std::vector<float>>>::extend_with<checkpointable>;
 
 }  // namespace oversight

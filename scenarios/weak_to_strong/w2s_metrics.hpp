@@ -36,6 +36,8 @@ struct w2s_model {
   std::vector<float> target;      ///< rows x classes, set before its phase
   std::vector<float> test_probs;  ///< latest
   std::vector<double> acc;        ///< gt_acc per epoch
+  /// What changes as the run goes (checkpoints); the rest is fixed at construction.
+  void state(state_io& io) { io(target, test_probs, acc); }
 };
 
 /// The index of row i's most probable class in `probs` (rows x classes).

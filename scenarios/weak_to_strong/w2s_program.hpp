@@ -43,6 +43,10 @@ class w2s_program : public scenario_program {
   w2s_program(const w2s_params& p, uint64_t seed, caf::actor_system& sys);
 
   int64_t ticks() const override { return int64_t(p_.epochs) * phases_; }
+  /// Checkpoints: each model's targets and results so far; the data and representations
+  /// are rebuilt from the seed, the classifiers save their weights and trainers.
+  bool saves_state() const override { return true; }
+  void state(state_io& io) override { io(models_); }
   void run_tick(tick_handle tick) override;
 
  private:

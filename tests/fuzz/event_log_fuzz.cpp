@@ -16,15 +16,17 @@
 using namespace oversight;
 
 namespace {
+/// The decoder's actor system, made once and never destroyed: libFuzzer ends the process
+/// with exit(), and an actor system torn down by static destructors after CAF's own
+/// globals crashes (seen as a SEGV in ref_counted::deref at exit, with an empty input).
 caf::actor_system& payload_system() {
-  static caf::actor_system_config cfg = [] {
-    caf::actor_system_config c;
-    register_protocol(c);
-    c.set("scheduler.max-threads", 1);
-    return c;
+  static caf::actor_system* sys = [] {
+    auto* cfg = new caf::actor_system_config;
+    register_protocol(*cfg);
+    cfg->set("scheduler.max-threads", 1);
+    return new caf::actor_system{*cfg};
   }();
-  static caf::actor_system sys{cfg};
-  return sys;
+  return *sys;
 }
 }  // namespace
 
