@@ -250,6 +250,32 @@ int run_bench(bool quick, const std::string& json_file) {
     out.push_back({"event_log_bytes_per_tick", double(log_bytes) / ticks, "red_team events.msgpack size / ticks"});
   }
 
+  // 2c. checkpoint_cost: the same red_team run with a checkpoint every 5 ticks and with
+  // none (event log off in both), best of three each, interleaved
+  {
+    const int ticks = quick ? 10 : 40;
+    auto dir = std::filesystem::temp_directory_path() / ("oversight-bench-ckpt-" + std::to_string(::getpid()));
+    double best[2] = {1e300, 1e300};
+    for (int rep = 0; rep < 3; ++rep)
+      for (int on = 0; on < 2; ++on) {
+        std::filesystem::remove_all(dir);
+        auto spec = load_spec(std::filesystem::path(OVERSIGHT_SOURCE_DIR) / "scenarios/red_team/red_team.toml",
+                              {"ticks=" + std::to_string(ticks), "events.log=false",
+                               std::string("checkpoint.every=") + (on ? "5" : "0")},
+                              std::nullopt);
+        run_options opt;
+        opt.threads = 2;
+        opt.out = dir.string();
+        auto t0 = clock_type::now();
+        run_scenario(spec, opt);
+        best[on] = std::min(best[on], seconds_since(t0));
+      }
+    std::filesystem::remove_all(dir);
+    out.push_back({"checkpoint_cost", best[1] / best[0],
+                   "red_team " + std::to_string(ticks) +
+                       " ticks, 2 threads: wall time with a checkpoint every 5 ticks / with none, best of 3"});
+  }
+
   // 3. train_ratio (the libtorch module's: bench_torch.cpp)
   module_figures(train_figures_symbol, quick, out);
 
