@@ -12,6 +12,7 @@ namespace {
 using torch_util::as_tensor;
 using torch_util::flatten;
 using torch_util::init_params;
+using torch_util::optimizer_state;
 using torch_util::training_device;
 using torch_util::unflatten;
 
@@ -153,6 +154,11 @@ class ppo_trainer : public trainable {
     }
     return flatten(*model_);
   }
+  /// The reference (base_logits) is frozen and rebuilt from the config: not saved.
+  void state(state_io& io) override {
+    optimizer_state(io, *model_, opt_, dev_);
+    io(order_);
+  }
 
  private:
   torch::Device dev_ = training_device();
@@ -205,6 +211,11 @@ class dpo_trainer : public trainable {
       }
     }
     return flatten(*model_);
+  }
+  /// The reference (base_logits) is frozen and rebuilt from the config: not saved.
+  void state(state_io& io) override {
+    optimizer_state(io, *model_, opt_, dev_);
+    io(order_);
   }
 
  private:
@@ -304,6 +315,11 @@ class bt_trainer : public trainable {
       opt_.step();
     }
     return flatten(*model_);
+  }
+  /// The members' fixed priors come from cfg.prior_seed and are not saved.
+  void state(state_io& io) override {
+    optimizer_state(io, *model_, opt_, dev_);
+    io(streams_, x_, y_, a_, b_);
   }
 
  private:
