@@ -254,8 +254,12 @@ struct rm_module : torch::nn::Module {
   torch::Tensor reward(size_t m, const torch::Tensor& in) {
     auto r = members[m]->forward(in).squeeze(1);
     if (prior_scale == 0.0) return r;
-    torch::NoGradGuard ng;
-    return r + prior_scale * priors[m]->forward(in).squeeze(1);
+    torch::Tensor p;
+    {
+      torch::NoGradGuard ng;  // only the fixed prior: the sum must keep the member's graph
+      p = priors[m]->forward(in).squeeze(1);
+    }
+    return r + prior_scale * p;
   }
   double prior_scale;
   std::vector<torch::nn::Sequential> members, priors;
