@@ -12,6 +12,7 @@ namespace {
 using torch_util::as_tensor;
 using torch_util::flatten;
 using torch_util::init_params;
+using torch_util::optimizer_state;
 using torch_util::training_device;
 using torch_util::unflatten;
 
@@ -153,6 +154,11 @@ class ppo_trainer : public trainable {
     }
     return flatten(*model_);
   }
+  /// The reference (base_logits) is frozen and rebuilt from the config: not saved.
+  void state(state_io& io) override {
+    optimizer_state(io, *model_, opt_, dev_);
+    io(order_);
+  }
 
  private:
   torch::Device dev_ = training_device();
@@ -206,6 +212,11 @@ class dpo_trainer : public trainable {
     }
     return flatten(*model_);
   }
+  /// The reference (base_logits) is frozen and rebuilt from the config: not saved.
+  void state(state_io& io) override {
+    optimizer_state(io, *model_, opt_, dev_);
+    io(order_);
+  }
 
  private:
   torch::Device dev_ = training_device();
@@ -243,8 +254,12 @@ struct rm_module : torch::nn::Module {
   torch::Tensor reward(size_t m, const torch::Tensor& in) {
     auto r = members[m]->forward(in).squeeze(1);
     if (prior_scale == 0.0) return r;
-    torch::NoGradGuard ng;
-    return r + prior_scale * priors[m]->forward(in).squeeze(1);
+    torch::Tensor p;
+    {
+      torch::NoGradGuard ng;  // only the fixed prior: the sum must keep the member's graph
+      p = priors[m]->forward(in).squeeze(1);
+    }
+    return r + prior_scale * p;
   }
   double prior_scale;
   std::vector<torch::nn::Sequential> members, priors;
@@ -304,6 +319,11 @@ class bt_trainer : public trainable {
       opt_.step();
     }
     return flatten(*model_);
+  }
+  /// The members' fixed priors come from cfg.prior_seed and are not saved.
+  void state(state_io& io) override {
+    optimizer_state(io, *model_, opt_, dev_);
+    io(streams_, x_, y_, a_, b_);
   }
 
  private:

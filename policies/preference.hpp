@@ -25,6 +25,10 @@
 //
 // Determinism: weights come from the caller's rng, minibatches from the trainer's own
 // streams, and libtorch runs one intra-op thread (pin_torch_thread), as in nets.hpp.
+// Checkpoints: every trainer saves its parameters, Adam's moments and step counts and
+// its minibatch streams (trainable::state); the Bradley-Terry trainer also its replay
+// buffer. The reference policy and the reward model's priors are rebuilt from the
+// config, not saved.
 // Trainers run on the first CUDA device when there is one (torch_util::training_device).
 #pragma once
 

@@ -11,6 +11,12 @@ struct learner_state {
   std::unique_ptr<pref_policy> net;
   trainer_actor trainer;
   rng sampling;
+  /// Checkpoints (the trainer's part is saved beside it: save_with_trainer).
+  void state(state_io& io) {
+    auto params = io.loading() ? std::vector<float>{} : net->params();
+    io(params, sampling);
+    if (io.loading()) net->set_params(params);
+  }
 };
 
 pref_learner_actor::behavior_type pref_learner(pref_learner_actor::stateful_pointer<learner_state> self,
@@ -59,12 +65,21 @@ pref_learner_actor::behavior_type pref_learner(pref_learner_actor::stateful_poin
         return train_and_ack(self, self->state.trainer, std::move(b),
                              [=](const std::vector<float>& p) { self->state.net->set_params(p); });
       },
+      save_with_trainer(self),
+      restore_with_trainer(self, name),
   };
 }
 
 struct rm_state {
   std::unique_ptr<pref_reward_model> model;
   trainer_actor trainer;
+  /// Checkpoints: the inference copy's weights; the trainer's part (weights, Adam, replay
+  /// buffer, bootstrap streams) is saved beside it (save_with_trainer).
+  void state(state_io& io) {
+    auto params = io.loading() ? std::vector<float>{} : model->params();
+    io(params);
+    if (io.loading()) model->set_params(params);
+  }
 };
 
 pref_rm_actor::behavior_type pref_rm(pref_rm_actor::stateful_pointer<rm_state> self, pref_rm_config cfg,
@@ -98,6 +113,8 @@ pref_rm_actor::behavior_type pref_rm(pref_rm_actor::stateful_pointer<rm_state> s
         return train_and_ack(self, self->state.trainer, std::move(b),
                              [=](const std::vector<float>& p) { self->state.model->set_params(p); });
       },
+      save_with_trainer(self),
+      restore_with_trainer(self, name),
   };
 }
 

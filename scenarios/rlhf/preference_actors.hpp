@@ -12,6 +12,8 @@
 //                  per option, unlike the red_team critic's per-row fields); options = K
 //                  learn(labels)        -> adds pair-wise labels (kind 1) to its replay
 //                  buffer and steps its Bradley-Terry trainer; acks
+// Both answer save/restore (checkpointable): inference weights and the sampling stream,
+// with their trainer's state inside.
 // Neither reads the hidden truth: the learner sees prompts and rewards or preference
 // pairs, the reward model sees prompts, responses' visible features and labels.
 //
@@ -34,10 +36,10 @@ class param_fields;
 
 using pref_learner_actor =
     caf::typed_actor<caf::replies_to<act_atom, query_batch, bool /*greedy*/>::with<response_batch>,
-                     caf::replies_to<learn_atom, train_batch>::with<ack_atom>>;
+                     caf::replies_to<learn_atom, train_batch>::with<ack_atom>>::extend_with<checkpointable>;
 
 using pref_rm_actor = caf::typed_actor<caf::replies_to<judge_atom, query_batch>::with<judgment_batch>,
-                                       caf::replies_to<learn_atom, label_batch>::with<ack_atom>>;
+                                       caf::replies_to<learn_atom, label_batch>::with<ack_atom>>::extend_with<checkpointable>;
 
 enum class pref_optimizer { ppo, dpo };
 

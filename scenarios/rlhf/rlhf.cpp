@@ -123,6 +123,14 @@ class rlhf_program : public scenario_program {
 
   int64_t ticks() const override { return rl_start_ + p_.rl_steps; }
 
+  bool saves_state() const override { return true; }
+  /// Everything that changes from tick to tick; world, evaluation prompts and truth are
+  /// rebuilt from the parameters and the seed.
+  void state(state_io& io) override {
+    io(prompts_, pairs_, eval_proxy_, ref_probs_, norm_mean_, norm_sd_, proxy_ref_mean_, proxy_ref_sd_, asked_,
+       labels_spent_, next_id_, trajectory_d_, trajectory_gain_, trajectory_proxy_);
+  }
+
   void run_tick(tick_handle tick) override {
     // Labels due now reach the reward model first.
     tick.gather<label_batch>(experts_, deliver_atom::value, tick.t()).then([=, this](std::vector<label_batch>& due) {

@@ -146,6 +146,15 @@ class self_enhancement_program : public scenario_program {
 
   int64_t ticks() const override { return first_round_ + p_.rounds; }
 
+  bool saves_state() const override { return true; }
+  /// Everything that changes from tick to tick; world, evaluation prompts and truth are
+  /// rebuilt from the parameters and the seed.
+  void state(state_io& io) override {
+    io(prompts_, pairs_, coin_, critic_eval_, ref_probs_, norm_mean_, norm_sd_, human_.dim, human_.x, human_.a,
+       human_.b, human_.width, human_.target, asked_, labels_spent_, ai_labels_, next_id_, gains_, agreements_,
+       accuracies_);
+  }
+
   void run_tick(tick_handle tick) override {
     tick.gather<label_batch>(experts_, deliver_atom::value, tick.t()).then([=, this](std::vector<label_batch>& due) {
       label_batch merged;  // in expert order, each expert's in asking order
