@@ -19,6 +19,7 @@ trainer_actor spawn_trainer(caf::actor_system& sys, std::unique_ptr<trainable> m
 /// step and, when the new flat parameters arrive, hands them to `apply` (which copies
 /// them into the caller's inference model) and then acknowledges the pending request.
 /// Return its result from a handler: `return train_and_ack(self, trainer, b, apply);`.
+/// A failed step fails the request with the trainer's error.
 /// With an event log, the step request and its reply are logged from the caller's role
 /// name to "<name>/trainer".
 template <class Self, class Apply>
@@ -36,7 +37,11 @@ caf::result<ack_atom> train_and_ack(Self self, const trainer_actor& trainer, tra
         if (trace) trace->log_message(group, 1, 0, trace->source + "/trainer", "reply", caf::make_message(p), true);
         apply(p.values);
         rp.deliver(ack_atom::value);
-      });
+      },
+      // A step that failed (the trainer threw, or died) fails the pending request with
+      // the cause. Without this handler the caller would quit with its promise
+      // unanswered, and whoever asked it would wait for ever.
+      [=](caf::error& e) mutable { rp.deliver(std::move(e)); });
   return caf::delegated<ack_atom>{};
 }
 
