@@ -224,56 +224,40 @@ int run_bench(bool quick, const std::string& json_file) {
                    per_tick * ticks / s, "query answered + judged + fed back; includes evaluation each tick"});
   }
 
-  // 2b. event_log_cost: the same red_team run with events.log on and off, best of three each
+  // 2b/2c. What a run pays for its event log and for its checkpoints: the same red_team
+  // run with the feature off and on, interleaved, best of three each (ratio on / off).
   {
     const int ticks = quick ? 10 : 40;
-    auto dir = std::filesystem::temp_directory_path() / ("oversight-bench-events-" + std::to_string(::getpid()));
-    double best[2] = {1e300, 1e300};
+    auto dir = std::filesystem::temp_directory_path() / ("oversight-bench-onoff-" + std::to_string(::getpid()));
     uintmax_t log_bytes = 0;
-    for (int rep = 0; rep < 3; ++rep)
-      for (int on = 0; on < 2; ++on) {
-        std::filesystem::remove_all(dir);
-        auto spec = load_spec(std::filesystem::path(OVERSIGHT_SOURCE_DIR) / "scenarios/red_team/red_team.toml",
-                              {"ticks=" + std::to_string(ticks), std::string("events.log=") + (on ? "true" : "false")},
-                              std::nullopt);
-        run_options opt;
-        opt.threads = 2;
-        opt.out = dir.string();
-        auto t0 = clock_type::now();
-        run_scenario(spec, opt);
-        best[on] = std::min(best[on], seconds_since(t0));
-        if (on) log_bytes = std::filesystem::file_size(dir / "events.msgpack");
-      }
-    std::filesystem::remove_all(dir);
-    out.push_back({"event_log_cost", best[1] / best[0],
-                   "red_team " + std::to_string(ticks) + " ticks, 2 threads: wall time events.log on / off, best of 3"});
+    auto on_over_off = [&](const std::vector<std::string>& off, const std::vector<std::string>& on) {
+      double best[2] = {1e300, 1e300};
+      for (int rep = 0; rep < 3; ++rep)
+        for (int k = 0; k < 2; ++k) {
+          std::filesystem::remove_all(dir);
+          auto sets = k ? on : off;
+          sets.push_back("ticks=" + std::to_string(ticks));
+          auto spec = load_spec(std::filesystem::path(OVERSIGHT_SOURCE_DIR) / "scenarios/red_team/red_team.toml",
+                                sets, std::nullopt);
+          run_options opt;
+          opt.threads = 2;
+          opt.out = dir.string();
+          auto t0 = clock_type::now();
+          run_scenario(spec, opt);
+          best[k] = std::min(best[k], seconds_since(t0));
+          if (std::filesystem::exists(dir / "events.msgpack"))
+            log_bytes = std::filesystem::file_size(dir / "events.msgpack");
+        }
+      std::filesystem::remove_all(dir);
+      return best[1] / best[0];
+    };
+    const std::string what = "red_team " + std::to_string(ticks) + " ticks, 2 threads: wall time ";
+    out.push_back({"event_log_cost", on_over_off({"events.log=false"}, {"events.log=true"}),
+                   what + "events.log on / off, best of 3"});
     out.push_back({"event_log_bytes_per_tick", double(log_bytes) / ticks, "red_team events.msgpack size / ticks"});
-  }
-
-  // 2c. checkpoint_cost: the same red_team run with a checkpoint every 5 ticks and with
-  // none (event log off in both), best of three each, interleaved
-  {
-    const int ticks = quick ? 10 : 40;
-    auto dir = std::filesystem::temp_directory_path() / ("oversight-bench-ckpt-" + std::to_string(::getpid()));
-    double best[2] = {1e300, 1e300};
-    for (int rep = 0; rep < 3; ++rep)
-      for (int on = 0; on < 2; ++on) {
-        std::filesystem::remove_all(dir);
-        auto spec = load_spec(std::filesystem::path(OVERSIGHT_SOURCE_DIR) / "scenarios/red_team/red_team.toml",
-                              {"ticks=" + std::to_string(ticks), "events.log=false",
-                               std::string("checkpoint.every=") + (on ? "5" : "0")},
-                              std::nullopt);
-        run_options opt;
-        opt.threads = 2;
-        opt.out = dir.string();
-        auto t0 = clock_type::now();
-        run_scenario(spec, opt);
-        best[on] = std::min(best[on], seconds_since(t0));
-      }
-    std::filesystem::remove_all(dir);
-    out.push_back({"checkpoint_cost", best[1] / best[0],
-                   "red_team " + std::to_string(ticks) +
-                       " ticks, 2 threads: wall time with a checkpoint every 5 ticks / with none, best of 3"});
+    out.push_back({"checkpoint_cost",
+                   on_over_off({"events.log=false", "checkpoint.every=0"}, {"events.log=false", "checkpoint.every=5"}),
+                   what + "with a checkpoint every 5 ticks / with none (event log off), best of 3"});
   }
 
   // 3. train_ratio (the libtorch module's: bench_torch.cpp)
