@@ -67,16 +67,16 @@ class principal_block {
 
   /// Draws local principal i's task for this tick: `candidates` distinct affordable
   /// products into `products` and the principal's utility of each into `utility`;
-  /// remembers the utilities so judge() can evaluate the choice.
+  /// remembers the utilities (and the best of them) so the choice can be judged.
   void make_task(size_t i, rng& r, int32_t* products, float* utility);
   /// The utility of candidate `choice` of local principal i's current task, and of the best one.
   float utility(size_t i, int choice) const { return task_utility_[i * size_t(cfg_.candidates) + size_t(choice)]; }
-  float best_utility(size_t i) const;
+  float best_utility(size_t i) const { return best_[i]; }
 
   /// What changes as the run goes (checkpoints): the rest is fixed at construction.
   template <class IO>
   void state(IO& io) {
-    io(task_utility_);
+    io(task_utility_, best_);
   }
 
  private:
@@ -86,7 +86,11 @@ class principal_block {
   std::vector<float> budget_;
   std::vector<float> pref_;          ///< size x attributes, non-negative, summing to 1
   std::vector<float> task_utility_;  ///< size x candidates: the current task
+  std::vector<float> best_;          ///< size: the best utility of the current task
   std::vector<int32_t> by_price_;    ///< product ids, cheapest first
+  std::vector<int32_t> affordable_;  ///< size: how many of by_price_ the budget affords (>= 1)
+  std::vector<double> attr_;         ///< the catalog's attributes as doubles
+  std::vector<double> price_cost_;   ///< per product: price_weight x price
 };
 
 struct agent_config {
@@ -104,38 +108,48 @@ class agent_block {
   static constexpr int arms = 3;
   agent_block(const agent_config& cfg, std::shared_ptr<const catalog> cat, int64_t first, int64_t count, rng& init);
   int64_t first() const { return first_; }
-  size_t size() const { return commission_.size(); }
+  size_t size() const { return agent_.size(); }
 
   /// Local agent i picks a strategy (epsilon-greedy) and with it one of the n
   /// candidates; returns the chosen index and the principal's loss (best - chosen
   /// utility) in `gap`. Starts the agent's pending reward with its private gain.
   int choose(size_t i, const int32_t* products, const float* utility, int n, rng& r, float& gap);
-  /// Adds the principal's payment and any penalty to local agent i's pending reward.
-  void feedback(size_t i, float payment, float penalty);
+  /// Adds `net` (a payment minus any penalty) to local agent i's pending reward.
+  void feedback(size_t i, float net);
   /// Closes the tick: every agent that acted updates its strategy value with its
   /// reward. Returns the sum of the material gains (commission + payments - penalties).
   double learn();
 
   /// Strategy values of local agent i (tests, diagnostics).
-  const float* values(size_t i) const { return &q_[i * arms]; }
+  const float* values(size_t i) const { return agent_[i].q; }
 
   /// What changes as the run goes (checkpoints): the rest is fixed at construction.
   template <class IO>
   void state(IO& io) {
-    io(q_, tries_, arm_, material_, intrinsic_);
+    io(agent_, reward_);
   }
 
  private:
   agent_config cfg_;
   std::shared_ptr<const catalog> cat_;
   int64_t first_;
-  std::vector<float> commission_, alignment_;
-  std::vector<int32_t> brand_;
-  std::vector<float> q_;          ///< size x arms
-  std::vector<uint16_t> tries_;   ///< size x arms, saturating
-  std::vector<int8_t> arm_;       ///< this tick's strategy, -1 when idle
-  std::vector<float> material_;   ///< this tick's material gain so far
-  std::vector<float> intrinsic_;  ///< this tick's intrinsic reward
+  /// What choose() reads of one agent, in one 32-byte record: orders name agents in
+  /// random order, so one cache line per agent instead of one per array.
+  struct alignas(32) record {
+    float q[arms];            ///< strategy values
+    uint16_t tries[arms];     ///< saturating
+    int8_t arm = -1;          ///< this tick's strategy, -1 when idle
+    float commission = 0;     ///< commission strength
+    float alignment = 0;      ///< prior alignment
+    int32_t brand = 0;        ///< preferred brand
+  };
+  static_assert(sizeof(record) == 32);
+  /// This tick's reward so far: material (commission, payments, penalties) and intrinsic.
+  struct reward {
+    float material = 0, intrinsic = 0;
+  };
+  std::vector<record> agent_;
+  std::vector<reward> reward_;
 };
 
 }  // namespace oversight

@@ -20,6 +20,7 @@
 #include "runtime/scenario_registry.hpp"
 #include "runtime/spec.hpp"
 #include "runtime/sweep.hpp"
+#include "tools/bench_market.hpp"
 #include "tools/bench_support.hpp"
 #include "tools/torch_module.hpp"
 
@@ -78,9 +79,16 @@ double best_of(int reps, const std::function<double()>& f) {
 
 namespace {
 
+/// What a child run cost.
+struct child_cost {
+  double wall = 0;  ///< seconds
+  double rss = 0;   ///< peak RSS, bytes
+  double cpu = 0;   ///< user + system seconds, every thread
+};
+
 /// Runs `oversight run ARGS...` as a child (this very binary), so each population gets
-/// a process of its own: returns {wall seconds, peak RSS in bytes}.
-std::pair<double, double> run_child(const std::vector<std::string>& args) {
+/// a process of its own.
+child_cost run_child(const std::vector<std::string>& args) {
   std::vector<std::string> argv_s{"/proc/self/exe", "run"};
   argv_s.insert(argv_s.end(), args.begin(), args.end());
   auto t0 = clock_type::now();
@@ -101,7 +109,8 @@ std::pair<double, double> run_child(const std::vector<std::string>& args) {
   const double s = seconds_since(t0);
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
     throw std::runtime_error("bench: child run failed (exit " + std::to_string(WEXITSTATUS(status)) + ")");
-  return {s, double(ru.ru_maxrss) * 1024.0};
+  auto secs = [](const timeval& tv) { return double(tv.tv_sec) + double(tv.tv_usec) * 1e-6; };
+  return {s, double(ru.ru_maxrss) * 1024.0, secs(ru.ru_utime) + secs(ru.ru_stime)};
 }
 
 /// Appends the libtorch module's figures named `symbol` (bench_support.hpp) to `out`.
@@ -128,7 +137,7 @@ int run_bench(bool quick, const std::string& json_file) {
     auto measure = [&](int population, int t) {
       std::filesystem::remove_all(dir);
       auto r = run_child({file, "--set", "population=" + std::to_string(population), "--set", "ticks=" + std::to_string(t),
-                          "--set", "shards=8", "--threads", "2", "--out", dir.string()});
+                          "--set", "shards=8", "--set", "events.log=false", "--threads", "2", "--out", dir.string()});
       std::filesystem::remove_all(dir);
       return r;
     };
@@ -138,7 +147,7 @@ int run_bench(bool quick, const std::string& json_file) {
     auto step_ns = [&](int population) {
       const int ticks = std::max(10, int((quick ? 2e6 : 6e6) / population));
       auto shortr = measure(population, 1), longr = measure(population, 1 + ticks);
-      return (longr.first - shortr.first) / (double(ticks) * population) * 1e9;
+      return (longr.wall - shortr.wall) / (double(ticks) * population) * 1e9;
     };
     const auto base = measure(8, 1);  // the process alone: CAF and the binary (no libtorch)
     for (int population : {1000, 10000, 100000}) {
@@ -146,14 +155,32 @@ int run_bench(bool quick, const std::string& json_file) {
                      "principal_agent, per agent (and its principal) per tick"});
     }
     const auto big = measure(100000, 2);
-    out.push_back({"rss_per_agent_bytes_100000", (big.second - base.second) / 100000.0,
+    out.push_back({"rss_per_agent_bytes_100000", (big.rss - base.rss) / 100000.0,
                    "(peak RSS at 100,000 agents - RSS of an 8-agent run) / 100,000; target <= 2048"});
-    out.push_back({"process_baseline_rss_bytes", base.second, "an 8-agent run: CAF + binary, no libtorch"});
+    out.push_back({"process_baseline_rss_bytes", base.rss, "an 8-agent run: CAF + binary, no libtorch"});
+    // market_ratio: the actor run's transactions per CPU-second (every thread; start-up
+    // cancelled by a 1-tick run) over the bare loop's per second, at 100,000 agents,
+    // 8 shards, 2 threads. Best of 3 each: noise only ever slows a run.
+    {
+      const int ticks = quick ? 20 : 60;
+      double actor_cpu = 1e300, bare = 1e300, rate = 0;
+      for (int rep = 0; rep < 3; ++rep) {
+        actor_cpu = std::min(actor_cpu, measure(100000, 1 + ticks).cpu - measure(100000, 1).cpu);
+        bare = std::min(bare, market_bare_loop_seconds(100000, ticks, 1, rate));
+      }
+      out.push_back({"market_seconds_per_tick_100000", actor_cpu / ticks,
+                     "principal_agent CPU seconds per tick (every thread), 100,000 agents, 8 shards, 2 threads"});
+      out.push_back({"market_bare_seconds_per_tick_100000", bare / ticks,
+                     "the same market step as one plain loop over the same blocks, one thread (override rate " +
+                         std::to_string(rate).substr(0, 6) + ")"});
+      out.push_back({"market_ratio", bare / actor_cpu,
+                     "actor run / bare loop, transactions per CPU-second; target >= 0.8"});
+    }
     // Start-up: a whole `oversight run` of 8 agents for 1 tick, best of 3 (process start,
     // CAF initialization, the run directory, the report). principal_agent uses no
     // network, so libtorch is not loaded.
     double startup = 1e9;
-    for (int i = 0; i < 3; ++i) startup = std::min(startup, measure(8, 1).first);
+    for (int i = 0; i < 3; ++i) startup = std::min(startup, measure(8, 1).wall);
     out.push_back({"startup_seconds_principal_agent", startup,
                    "wall time of a 1-tick, 8-agent principal_agent run (no network in it), best of 3; target < 0.1"});
   }
@@ -165,7 +192,7 @@ int run_bench(bool quick, const std::string& json_file) {
     double startup = 1e9;
     for (int i = 0; i < 3; ++i) {
       std::filesystem::remove_all(dir);
-      startup = std::min(startup, run_child({file, "--set", "ticks=1", "--threads", "1", "--out", dir.string()}).first);
+      startup = std::min(startup, run_child({file, "--set", "ticks=1", "--threads", "1", "--out", dir.string()}).wall);
     }
     std::filesystem::remove_all(dir);
     out.push_back({"startup_seconds_red_team", startup,
@@ -276,7 +303,7 @@ int run_bench(bool quick, const std::string& json_file) {
     for (int seed = 1; seed <= points; ++seed) {
       auto r = run_child({file, "--set", sets[0], "--seed", std::to_string(seed), "--threads", "1", "--out",
                           (dir / ("direct-" + std::to_string(seed))).string()});
-      direct += r.first;
+      direct += r.wall;
     }
     auto plan = make_sweep_plan(file, sets, "1.." + std::to_string(points));
     plan.points.resize(1);  // one point (the file's own strategy): the runs above, through the sweep

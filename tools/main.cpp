@@ -5,6 +5,7 @@
 #include <charconv>
 #include <climits>
 #include <iostream>
+#include <malloc.h>
 
 #include "actors/director/run.hpp"
 #include "runtime/claims.hpp"
@@ -287,6 +288,15 @@ int cmd_claim(const std::vector<std::string>& files, const std::vector<std::stri
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Batches of a large population are allocated on one scheduler thread and freed on
+  // another, every tick. By default glibc maps the large ones afresh and hands freed
+  // memory back to the kernel (each tick pays its page faults again), and keeps an arena
+  // per thread (each holding its own copy of a tick's batches). One arena that keeps
+  // freed memory for reuse removes both; small allocations are still served without a
+  // lock from glibc's per-thread cache.
+  mallopt(M_ARENA_MAX, 1);
+  mallopt(M_MMAP_THRESHOLD, 64 << 20);
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
   CLI::App app{"oversight: multi-agent simulations of superalignment"};
   app.require_subcommand(0, 1);
   app.fallthrough();  // --log-level is accepted after the subcommand too

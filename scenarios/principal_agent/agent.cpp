@@ -8,11 +8,15 @@
 namespace oversight {
 
 namespace {
+caf::error mismatch(const std::string& what) { return caf::make_error(caf::sec::runtime_error, what); }
+
 struct agent_state {
   std::unique_ptr<agent_block> block;
   rng decide;
-  int64_t acted = 0;
-  void state(state_io& io) { io(*block, decide, acted); }
+  /// This tick's orders, per principal shard: the local agent of each row, so that the
+  /// feedback (row for row) finds its agent. Empty between ticks.
+  std::vector<std::vector<int32_t>> acting;
+  void state(state_io& io) { io(*block, decide); }
 };
 
 agent_shard_actor::behavior_type agent_shard(agent_shard_actor::stateful_pointer<agent_state> self,
@@ -22,33 +26,72 @@ agent_shard_actor::behavior_type agent_shard(agent_shard_actor::stateful_pointer
   rng init(seed, "agent-init-" + tag);
   self->state.block = std::make_unique<agent_block>(cfg, cat, agents.first(shard), agents.count(shard), init);
   self->state.decide = rng(seed, "agent-decide-" + tag);
+  self->state.acting.resize(size_t(principals.shards));
   return {
-      [=](decide_atom, int64_t, const order_batch& orders) {
+      [=](decide_atom, int64_t, const std::vector<order_batch>& orders) -> caf::result<decisions> {
         auto& st = self->state;
         auto& b = *st.block;
-        std::vector<decision_batch> out(size_t(principals.shards));
-        const size_t c = size_t(orders.candidates);
-        for (size_t r = 0; r < orders.rows(); ++r) {
-          float gap = 0;
-          const int pick = b.choose(size_t(orders.agent[r] - b.first()), &orders.product[r * c],
-                                    &orders.utility[r * c], orders.candidates, st.decide, gap);
-          auto& d = out[size_t(principals.shard_of(orders.principal[r]))];
-          d.principal.push_back(orders.principal[r]);
-          d.agent.push_back(orders.agent[r]);
-          d.choice.push_back(pick);
-          d.gap.push_back(gap);
+        if (orders.size() != st.acting.size())
+          return mismatch("agent shard " + tag + ": decide got orders from " + std::to_string(orders.size()) +
+                          " principal shards, expected " + std::to_string(st.acting.size()));
+        size_t total = 0;
+        for (auto& o : orders) total += o.rows();
+        decisions out;
+        out.choices.resize(orders.size());
+        out.records.agent.resize(total);
+        out.records.gap.resize(total);
+        size_t k = 0;  // the row in the shard's order: principal shards in order
+        for (size_t s = 0; s < orders.size(); ++s) {
+          const auto& o = orders[s];
+          const size_t n = o.rows(), c = size_t(o.candidates);
+          if (o.product.size() != n * c || o.utility.size() != n * c || c > 255)
+            return mismatch("agent shard " + tag + ": malformed orders from principal shard " + std::to_string(s));
+          auto& local = st.acting[s];
+          local.resize(n);
+          auto& choice = out.choices[s].choice;
+          choice.resize(n);
+          for (size_t r = 0; r < n; ++r, ++k) {
+            const int64_t i = o.agent[r] - b.first();
+            if (i < 0 || i >= int64_t(b.size()))
+              return mismatch("agent shard " + tag + ": order for agent " + std::to_string(o.agent[r]) +
+                              ", not one of this shard's");
+            local[r] = int32_t(i);
+            choice[r] = uint8_t(b.choose(size_t(i), &o.product[r * c], &o.utility[r * c], o.candidates, st.decide,
+                                         out.records.gap[k]));
+            out.records.agent[k] = o.agent[r];
+          }
         }
-        st.acted = int64_t(orders.rows());
         return out;
       },
-      [=](learn_atom, const feedback_batch& fb) {
+      [=](learn_atom, const agent_feedback& heard) -> caf::result<agent_report> {
+        const auto& feedback = heard.principals;
+        const auto& flags = heard.auditors;
         auto& st = self->state;
         auto& b = *st.block;
-        for (size_t r = 0; r < fb.rows(); ++r) b.feedback(size_t(fb.agent[r] - b.first()), fb.payment[r], fb.penalty[r]);
+        if (feedback.size() != st.acting.size())
+          return mismatch("agent shard " + tag + ": learn got feedback from " + std::to_string(feedback.size()) +
+                          " principal shards, expected " + std::to_string(st.acting.size()));
         agent_report rep;
-        rep.transactions = st.acted;
+        // Principals' feedback first (principal-shard order), then the auditors' flags.
+        for (size_t s = 0; s < feedback.size(); ++s) {
+          auto& local = st.acting[s];
+          const auto& net = feedback[s].net;
+          if (net.size() != local.size())
+            return mismatch("agent shard " + tag + ": feedback for " + std::to_string(net.size()) +
+                            " orders from principal shard " + std::to_string(s) + ", which sent " +
+                            std::to_string(local.size()));
+          for (size_t r = 0; r < net.size(); ++r) b.feedback(size_t(local[r]), net[r]);
+          rep.transactions += int64_t(local.size());
+          local.clear();
+        }
+        for (int32_t agent : flags.agent) {
+          const int64_t i = agent - b.first();
+          if (i < 0 || i >= int64_t(b.size()))
+            return mismatch("agent shard " + tag + ": flag for agent " + std::to_string(agent) +
+                            ", not one of this shard's");
+          b.feedback(size_t(i), 0.0f - flags.penalty);
+        }
         rep.gain = b.learn();
-        st.acted = 0;
         return rep;
       },
       save_handler(self),

@@ -1,11 +1,16 @@
 // agent: a shard of agents (a contiguous block, policies/market.hpp) who buy on their
 // principals' behalf while holding hidden incentives of their own.
 //
-//   decide(t, orders) -> every agent in the orders picks a strategy (its bandit) and a
-//                        product; replies the decisions bucketed by principal shard
-//                        (rows in the order the orders came)
-//   learn(feedback)   -> adds payments and penalties (principals' and auditors'), updates
-//                        every agent that acted this tick; replies the material gain sum
+//   decide(t, orders)  -> orders from every principal shard, in principal-shard order:
+//                         every agent in them picks a strategy (its bandit) and a
+//                         product; replies the choices per principal shard (row for
+//                         row with its orders) and the transaction records (agent, the
+//                         principal's loss) in the shard's row order, for the auditors
+//   learn(feedback)    -> adds the principals' feedback (row for row with this tick's
+//                         orders) and the auditors' flags, updates every agent that acted
+//                         this tick; replies the material gain sum
+// A batch of the wrong shape (row counts, an agent of another shard) is an error naming
+// the shard.
 // Draws from one stream, agent-decide-S; agents' incentives from agent-init-S.
 #pragma once
 

@@ -15,14 +15,20 @@ auditor_actor::behavior_type auditor(auditor_actor::stateful_pointer<auditor_sta
                                      int index, uint64_t seed) {
   self->state.draws = rng(seed, "auditor-" + std::to_string(index));
   return {
-      [=](audit_atom, int64_t, const decision_batch& d) {
+      [=](audit_atom, int64_t, const std::vector<audit_batch>& records) -> caf::result<audit_report> {
         auto& r = self->state.draws;
         audit_report rep;
-        for (size_t i = 0; i < d.rows(); ++i) {
-          if (!r.bernoulli(cfg.rate)) continue;
-          ++rep.audited;
-          const bool overridden = d.gap[i] > 0.0f;
-          if (r.bernoulli(overridden ? cfg.accuracy : cfg.false_flag)) rep.caught.push_back(d.agent[i]);
+        for (auto& d : records) {
+          if (d.gap.size() != d.agent.size())
+            return caf::make_error(caf::sec::runtime_error, "auditor " + std::to_string(index) + ": " +
+                                                                std::to_string(d.agent.size()) + " agents but " +
+                                                                std::to_string(d.gap.size()) + " gaps");
+          for (size_t i = 0; i < d.rows(); ++i) {
+            if (!r.bernoulli(cfg.rate)) continue;
+            ++rep.audited;
+            const bool overridden = d.gap[i] > 0.0f;
+            if (r.bernoulli(overridden ? cfg.accuracy : cfg.false_flag)) rep.caught.push_back(d.agent[i]);
+          }
         }
         return rep;
       },

@@ -1,6 +1,6 @@
 // auditor: a critic that inspects a share of the transactions it is shown.
 //
-//   audit(t, decisions) -> inspects each transaction with probability `rate` (each
+//   audit(t, records)   -> inspects each transaction with probability `rate` (each
 //                          inspection costs the scenario `cost`); an override it
 //                          inspects is caught with probability `accuracy`, a faithful
 //                          transaction is wrongly flagged with `false_flag`. Replies how

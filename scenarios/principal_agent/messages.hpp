@@ -4,7 +4,8 @@
 // messages.
 //
 // Populations are sharded: one actor owns a contiguous block of principals or agents.
-// These batches carry one row per transaction and travel shard -> director -> shard.
+// These batches carry one row per transaction and travel shard -> director -> shard; the
+// director regroups them (moves, never copies rows).
 #pragma once
 
 #include <cstdint>
@@ -22,43 +23,75 @@ using decide_atom = caf::atom_constant<caf::atom("decide")>;  // agent shard: ch
 using audit_atom = caf::atom_constant<caf::atom("audit")>;    // auditor: inspect transactions
 using settle_atom = caf::atom_constant<caf::atom("settle")>;  // principal shard: check decisions, pay or penalize
 
-/// Purchase orders a principal shard delegates to one agent shard: per row, the
-/// principal, the agent it delegates to, `candidates` product ids and the principal's
-/// stated utility for each (its preferences, which the agent is meant to serve).
+// Rows travel without ids where the route already says who they are: the principals of
+// shard s that delegate to agent shard a are a fixed list (delegation never changes), so
+// row r of the orders s sends a, of the choices a sends back and of the feedback s sends
+// a all belong to the same transaction. Agents are named (by global id) where the
+// receiver must find them: in orders, in audit records and in auditors' flags.
+
+/// Purchase orders a principal shard delegates to one agent shard, one row per principal
+/// of the shard that delegates to an agent there (in principal order): the agent, the
+/// `candidates` product ids offered and the principal's stated utility for each (its
+/// preferences, which the agent is meant to serve).
 struct order_batch {
   int32_t candidates = 0;
-  std::vector<int32_t> principal;
   std::vector<int32_t> agent;
   std::vector<int32_t> product;  ///< rows x candidates
   std::vector<float> utility;    ///< rows x candidates
-  size_t rows() const { return principal.size(); }
+  size_t rows() const { return agent.size(); }
   friend bool operator==(const order_batch&, const order_batch&) = default;
 };
 
-/// An agent shard's choices for orders of one principal shard: the chosen candidate
-/// (index into the order's candidates) and the transaction record an auditor reads
-/// (`gap`: the principal's best utility minus the chosen one, 0 when faithful).
-struct decision_batch {
-  std::vector<int32_t> principal;
-  std::vector<int32_t> agent;
-  std::vector<int32_t> choice;
-  std::vector<float> gap;
-  size_t rows() const { return principal.size(); }
-  friend bool operator==(const decision_batch&, const decision_batch&) = default;
+/// An agent shard's choices for the orders of one principal shard, row for row: the
+/// index of the chosen candidate.
+struct choice_batch {
+  std::vector<uint8_t> choice;
+  size_t rows() const { return choice.size(); }
+  friend bool operator==(const choice_batch&, const choice_batch&) = default;
 };
 
-/// What agents hear after a transaction: the fee paid and any penalty (a principal who
-/// saw an override, or an auditor who caught one).
-struct feedback_batch {
+/// The transaction records an auditor reads: the agent and the principal's loss (its
+/// best utility minus the chosen one, 0 when faithful), in the agent shard's row order.
+struct audit_batch {
   std::vector<int32_t> agent;
-  std::vector<float> payment;
-  std::vector<float> penalty;
+  std::vector<float> gap;
   size_t rows() const { return agent.size(); }
+  friend bool operator==(const audit_batch&, const audit_batch&) = default;
+};
+
+/// An agent shard's reply to decide: choices per principal shard, and its transactions
+/// for the auditors.
+struct decisions {
+  std::vector<choice_batch> choices;  ///< one per principal shard
+  audit_batch records;
+  friend bool operator==(const decisions&, const decisions&) = default;
+};
+
+/// What a principal shard tells one agent shard after a transaction, row for row with
+/// its orders: the fee paid minus any penalty (an override the principal saw).
+struct feedback_batch {
+  std::vector<float> net;
+  size_t rows() const { return net.size(); }
   friend bool operator==(const feedback_batch&, const feedback_batch&) = default;
 };
 
-/// A principal shard's reply to decisions: feedback bucketed by agent shard, and the
-/// shard's sums for this tick's metrics (the principal side reads the true utilities).
+/// Auditors' flags for one agent shard: each listed agent pays `penalty`.
+struct penalty_batch {
+  std::vector<int32_t> agent;
+  float penalty = 0;
+  friend bool operator==(const penalty_batch&, const penalty_batch&) = default;
+};
+
+/// Everything one agent shard hears after a tick's transactions: the feedback of every
+/// principal shard (in principal-shard order), then the auditors' flags.
+struct agent_feedback {
+  std::vector<feedback_batch> principals;
+  penalty_batch auditors;
+  friend bool operator==(const agent_feedback&, const agent_feedback&) = default;
+};
+
+/// A principal shard's reply to settle: feedback per agent shard, and the shard's sums
+/// for this tick's metrics (the principal side reads the true utilities).
 struct principal_report {
   std::vector<feedback_batch> feedback;  ///< one per agent shard
   int64_t transactions = 0;
@@ -85,15 +118,31 @@ struct agent_report {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, order_batch& x) {
-  return f(caf::meta::type_name("order_batch"), x.candidates, x.principal, x.agent, x.product, x.utility);
+  return f(caf::meta::type_name("order_batch"), x.candidates, x.agent, x.product, x.utility);
 }
 template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, decision_batch& x) {
-  return f(caf::meta::type_name("decision_batch"), x.principal, x.agent, x.choice, x.gap);
+typename Inspector::result_type inspect(Inspector& f, choice_batch& x) {
+  return f(caf::meta::type_name("choice_batch"), x.choice);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, audit_batch& x) {
+  return f(caf::meta::type_name("audit_batch"), x.agent, x.gap);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, decisions& x) {
+  return f(caf::meta::type_name("decisions"), x.choices, x.records);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, feedback_batch& x) {
-  return f(caf::meta::type_name("feedback_batch"), x.agent, x.payment, x.penalty);
+  return f(caf::meta::type_name("feedback_batch"), x.net);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, penalty_batch& x) {
+  return f(caf::meta::type_name("penalty_batch"), x.agent, x.penalty);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, agent_feedback& x) {
+  return f(caf::meta::type_name("agent_feedback"), x.principals, x.auditors);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, principal_report& x) {
@@ -109,27 +158,34 @@ typename Inspector::result_type inspect(Inspector& f, agent_report& x) {
   return f(caf::meta::type_name("agent_report"), x.transactions, x.gain);
 }
 
-/// Principal shard: a block of principals. order(t) -> this tick's orders, one batch per
-/// agent shard; settle(t, decisions in agent-shard order) -> feedback and metric sums.
+/// Principal shard: a block of principals. order(t) -> this tick's orders, one batch
+/// per agent shard; settle(t, choices in agent-shard order) -> feedback and metric sums.
 using principal_shard_actor = caf::typed_actor<
     caf::replies_to<order_atom, int64_t /*tick*/>::with<std::vector<order_batch>>,
-    caf::replies_to<settle_atom, int64_t /*tick*/, std::vector<decision_batch>>::with<principal_report>>::
+    caf::replies_to<settle_atom, int64_t /*tick*/, std::vector<choice_batch>>::with<principal_report>>::
     extend_with<checkpointable>;
 
-/// Agent shard: a block of agents. decide(t, orders) -> choices, one batch per principal
-/// shard; learn(feedback) -> the shard's material gain this tick.
-using agent_shard_actor =
-    caf::typed_actor<caf::replies_to<decide_atom, int64_t /*tick*/, order_batch>::with<std::vector<decision_batch>>,
-                     caf::replies_to<learn_atom, feedback_batch>::with<agent_report>>::extend_with<checkpointable>;
+/// Agent shard: a block of agents. decide(t, orders in principal-shard order) -> choices
+/// per principal shard and the audit records; learn(feedback) -> the shard's material
+/// gain this tick.
+using agent_shard_actor = caf::typed_actor<
+    caf::replies_to<decide_atom, int64_t /*tick*/, std::vector<order_batch>>::with<decisions>,
+    caf::replies_to<learn_atom, agent_feedback>::with<agent_report>>::
+    extend_with<checkpointable>;
 
 /// Critic auditor: inspects a share of the transactions it is shown, at a cost each.
-using auditor_actor = caf::typed_actor<caf::replies_to<audit_atom, int64_t /*tick*/, decision_batch>::with<audit_report>>::
-    extend_with<checkpointable>;
+using auditor_actor =
+    caf::typed_actor<caf::replies_to<audit_atom, int64_t /*tick*/, std::vector<audit_batch>>::with<audit_report>>::
+        extend_with<checkpointable>;
 
 inline void register_principal_agent_messages(caf::actor_system_config& cfg) {
   cfg.add_message_type<order_batch>("order_batch");
-  cfg.add_message_type<decision_batch>("decision_batch");
+  cfg.add_message_type<choice_batch>("choice_batch");
+  cfg.add_message_type<audit_batch>("audit_batch");
+  cfg.add_message_type<decisions>("decisions");
   cfg.add_message_type<feedback_batch>("feedback_batch");
+  cfg.add_message_type<penalty_batch>("penalty_batch");
+  cfg.add_message_type<agent_feedback>("agent_feedback");
   cfg.add_message_type<principal_report>("principal_report");
   cfg.add_message_type<audit_report>("audit_report");
   cfg.add_message_type<agent_report>("agent_report");

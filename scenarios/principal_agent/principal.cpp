@@ -8,9 +8,16 @@
 namespace oversight {
 
 namespace {
+caf::error mismatch(const std::string& what) { return caf::make_error(caf::sec::runtime_error, what); }
+
 struct principal_state {
   std::unique_ptr<principal_block> block;
   std::vector<int32_t> delegate;
+  /// route[i]: the agent shard of principal i's agent; row[i]: its row in the orders for
+  /// that shard. Both fixed at spawn, like the delegation.
+  std::vector<int32_t> route, row;
+  /// rows_to[a]: the principals of this shard that delegate to agent shard a, in order.
+  std::vector<std::vector<int32_t>> rows_to;
   rng tasks, seen;
   void state(state_io& io) { io(*block, tasks, seen); }
 };
@@ -25,50 +32,76 @@ principal_shard_actor::behavior_type principal_shard(principal_shard_actor::stat
   st.block = std::make_unique<principal_block>(cfg.market, cat, principals.first(shard), principals.count(shard),
                                                init);
   st.delegate = std::move(delegate);
+  st.rows_to.resize(size_t(agents.shards));
+  for (size_t i = 0; i < st.delegate.size(); ++i) {
+    const int a = agents.shard_of(st.delegate[i]);
+    st.route.push_back(a);
+    st.row.push_back(int32_t(st.rows_to[size_t(a)].size()));
+    st.rows_to[size_t(a)].push_back(int32_t(i));
+  }
   st.tasks = rng(seed, "principal-tasks-" + tag);
   st.seen = rng(seed, "principal-seen-" + tag);
   return {
       [=](order_atom, int64_t) {
         auto& st = self->state;
         auto& b = *st.block;
-        const int c = b.candidates();
+        const size_t c = size_t(b.candidates());
+        // Every batch is sized once; each principal's task is drawn (in principal order:
+        // one stream) straight into its row.
         std::vector<order_batch> out(size_t(agents.shards));
-        for (auto& o : out) o.candidates = c;
-        std::vector<int32_t> products(static_cast<size_t>(c));
-        std::vector<float> utility(static_cast<size_t>(c));
+        for (size_t a = 0; a < out.size(); ++a) {
+          const size_t n = st.rows_to[a].size();
+          out[a].candidates = int32_t(c);
+          out[a].agent.resize(n);
+          out[a].product.resize(n * c);
+          out[a].utility.resize(n * c);
+        }
         for (size_t i = 0; i < b.size(); ++i) {
-          b.make_task(i, st.tasks, products.data(), utility.data());
-          auto& o = out[size_t(agents.shard_of(st.delegate[i]))];
-          o.principal.push_back(int32_t(b.first() + int64_t(i)));
-          o.agent.push_back(st.delegate[i]);
-          o.product.insert(o.product.end(), products.begin(), products.end());
-          o.utility.insert(o.utility.end(), utility.begin(), utility.end());
+          auto& o = out[size_t(st.route[i])];
+          const size_t r = size_t(st.row[i]);
+          o.agent[r] = st.delegate[i];
+          b.make_task(i, st.tasks, &o.product[r * c], &o.utility[r * c]);
         }
         return out;
       },
-      [=](settle_atom, int64_t, const std::vector<decision_batch>& decisions) {
+      [=](settle_atom, int64_t, const std::vector<choice_batch>& choices) -> caf::result<principal_report> {
         auto& st = self->state;
         auto& b = *st.block;
+        if (choices.size() != st.rows_to.size())
+          return mismatch("principal shard " + tag + ": settle got choices from " +
+                                    std::to_string(choices.size()) + " agent shards, expected " +
+                                    std::to_string(st.rows_to.size()));
         principal_report rep;
-        rep.feedback.resize(size_t(agents.shards));
-        for (auto& d : decisions)
-          for (size_t r = 0; r < d.rows(); ++r) {
-            const size_t i = size_t(d.principal[r] - b.first());
-            const float u = b.utility(i, d.choice[r]);
+        rep.feedback.resize(choices.size());
+        const float paid = float(cfg.fee), punished = 0.0f - float(cfg.penalty);
+        for (size_t a = 0; a < choices.size(); ++a) {
+          const auto& mine = st.rows_to[a];
+          const auto& ch = choices[a].choice;
+          if (ch.size() != mine.size())
+            return mismatch("principal shard " + tag + ": agent shard " + std::to_string(a) + " chose for " +
+                                      std::to_string(ch.size()) + " orders, it was sent " +
+                                      std::to_string(mine.size()));
+          auto& net = rep.feedback[a].net;
+          net.resize(mine.size());
+          for (size_t r = 0; r < mine.size(); ++r) {
+            if (ch[r] >= b.candidates())
+              return mismatch("principal shard " + tag + ": agent shard " + std::to_string(a) + " chose candidate " +
+                              std::to_string(int(ch[r])) + " of " + std::to_string(b.candidates()));
+            const size_t i = size_t(mine[r]);
+            const float u = b.utility(i, ch[r]);
             const float loss = b.best_utility(i) - u;
             const bool overridden = loss > 0.0f;
             const bool observed = st.seen.bernoulli(cfg.observe_prob);
-            const bool caught = observed && overridden && double(loss) > cfg.tolerance;
-            ++rep.transactions;
+            // & rather than &&: random outcomes, so no branches to mispredict.
+            const bool caught = observed & overridden & (double(loss) > cfg.tolerance);
             rep.overrides += overridden;
             rep.observed += observed;
             rep.caught += caught;
             rep.welfare += double(u);
-            auto& f = rep.feedback[size_t(agents.shard_of(d.agent[r]))];
-            f.agent.push_back(d.agent[r]);
-            f.payment.push_back(caught ? 0.0f : float(cfg.fee));
-            f.penalty.push_back(caught ? float(cfg.penalty) : 0.0f);
+            net[r] = caught ? punished : paid;
           }
+          rep.transactions += int64_t(mine.size());
+        }
         return rep;
       },
       save_handler(self),

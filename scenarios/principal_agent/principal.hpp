@@ -1,14 +1,17 @@
 // principal: a shard of principals (a contiguous block, policies/market.hpp) who
 // delegate purchases to agents.
 //
-//   order(t)            -> this tick's purchase orders, one batch per agent shard (rows
-//                          in principal order): candidates and the principal's utilities
-//   settle(t, decisions) -> for each transaction, the principal sees what the agent
+//   order(t)            -> this tick's purchase orders, one batch per agent shard: a row
+//                          per principal delegating there (in principal order), with the
+//                          candidates and the principal's utilities
+//   settle(t, choices)  -> choices from every agent shard, row for row with the orders
+//                          sent it: for each transaction, the principal sees what the agent
 //                          bought with probability observe_prob and compares it with
 //                          its own best candidate (agents state no reasons); an override
 //                          it sees (a loss above `tolerance`) is punished: no fee and a
-//                          penalty. Replies the feedback, bucketed by agent shard, and the
-//                          shard's metric sums (true override count, welfare).
+//                          penalty. Replies the feedback per agent shard (row for row)
+//                          and the shard's metric sums (true override count, welfare).
+// A batch of the wrong shape is an error naming the shard.
 // Tasks and observations draw from two streams, principal-tasks-S and principal-seen-S,
 // so changing observe_prob leaves every task the same (common random numbers).
 #pragma once

@@ -11,17 +11,20 @@
 // Scale: populations are sharded. `shards` principal-shard actors and `shards`
 // agent-shard actors each own a contiguous block stored as struct-of-arrays; delegation
 // is a seeded random permutation, so a shard's orders go to every agent shard. One tick,
-// as message flow (every arrow is a batch through the actor system, via the director):
+// as message flow (every arrow is a batch through the actor system, via the director,
+// which moves batches between phases and never copies a row):
 //
-//   principal shards --order(t)--> orders bucketed by agent shard
+//   principal shards --order(t)--> orders, one batch per agent shard
 //   agent shards     --decide(t, orders from every principal shard, in shard order)-->
-//                    decisions bucketed by principal shard
+//                    choices, one batch per principal shard (row for row with its
+//                    orders), and the shard's transaction records for the auditors
 //   in parallel:
-//     principal shards --settle(t, decisions from every agent shard)--> feedback + sums
-//     auditors         --audit(t, the decisions of agent shards k, k + A, ...)--> catches
-//   agent shards     --learn(principal feedback in principal-shard order, then audit
-//                    penalties in auditor order)--> material gain
+//     principal shards --settle(t, choices from every agent shard)--> feedback + sums
+//     auditors         --audit(t, the records of agent shards k, k + A, ...)--> flags
+//   agent shards     --learn(principal feedback in principal-shard order, then the
+//                    auditors' flags in auditor order)--> material gain
 //
+// One message per shard per phase; a shard fills each batch in place, sized once.
 // Determinism: every merge is in shard (or auditor) index order, each shard draws from
 // its own streams (principal-tasks-S, agent-decide-S, auditor-K, ...), and `shards` is a
 // parameter, never derived from --threads.
@@ -147,43 +150,28 @@ class principal_agent_program : public scenario_program {
   }
 
  private:
-  static void append(order_batch& m, const order_batch& b) {
-    m.candidates = b.candidates;
-    m.principal.insert(m.principal.end(), b.principal.begin(), b.principal.end());
-    m.agent.insert(m.agent.end(), b.agent.begin(), b.agent.end());
-    m.product.insert(m.product.end(), b.product.begin(), b.product.end());
-    m.utility.insert(m.utility.end(), b.utility.begin(), b.utility.end());
-  }
-  static void append(decision_batch& m, const decision_batch& b) {
-    m.principal.insert(m.principal.end(), b.principal.begin(), b.principal.end());
-    m.agent.insert(m.agent.end(), b.agent.begin(), b.agent.end());
-    m.choice.insert(m.choice.end(), b.choice.begin(), b.choice.end());
-    m.gap.insert(m.gap.end(), b.gap.begin(), b.gap.end());
-  }
+  // Between phases the director only regroups: every batch is moved to its reader, no
+  // row is copied.
 
-  // 2. Decisions: dec[a][s] from agent shard a for principal shard s.
-  void decide(tick_handle tick, const std::vector<std::vector<order_batch>>& orders) {
+  // 2. Decisions: agent shard a gets orders[s][a] for every principal shard s, in order.
+  void decide(tick_handle tick, std::vector<std::vector<order_batch>>& orders) {
     const size_t S = principals_.size();
-    std::vector<order_batch> per_agent_shard(S);
-    for (size_t a = 0; a < S; ++a) {
-      auto& m = per_agent_shard[a];
-      for (size_t s = 0; s < S; ++s) append(m, orders[s][a]);
-    }
-    auto dec = tick.scatter<std::vector<decision_batch>>(agents_, std::move(per_agent_shard), decide_atom::value,
-                                                         tick.t());
+    std::vector<std::vector<order_batch>> per_agent_shard(S);
+    for (size_t a = 0; a < S; ++a)
+      for (size_t s = 0; s < S; ++s) per_agent_shard[a].push_back(std::move(orders[s][a]));
+    auto dec = tick.scatter<decisions>(agents_, std::move(per_agent_shard), decide_atom::value, tick.t());
     tick.then([=, this] { settle_and_audit(tick, *dec); });
   }
 
   // 3. Principals settle what they see while auditors inspect their share; then 4.
-  void settle_and_audit(tick_handle tick, std::vector<std::vector<decision_batch>>& dec) {
+  void settle_and_audit(tick_handle tick, std::vector<decisions>& dec) {
     const size_t S = principals_.size(), A = auditors_.size();
-    std::vector<std::vector<decision_batch>> per_principal_shard(S);
+    std::vector<std::vector<choice_batch>> per_principal_shard(S);
     for (size_t s = 0; s < S; ++s)
-      for (size_t a = 0; a < S; ++a) per_principal_shard[s].push_back(std::move(dec[a][s]));
+      for (size_t a = 0; a < S; ++a) per_principal_shard[s].push_back(std::move(dec[a].choices[s]));
     // Auditor k sees the transactions of agent shards k, k + A, ... (in shard order).
-    std::vector<decision_batch> per_auditor(A);
-    for (size_t a = 0; a < S && A > 0; ++a)
-      for (size_t s = 0; s < S; ++s) append(per_auditor[a % A], per_principal_shard[s][a]);
+    std::vector<std::vector<audit_batch>> per_auditor(A);
+    for (size_t a = 0; a < S && A > 0; ++a) per_auditor[a % A].push_back(std::move(dec[a].records));
 
     auto reports =
         tick.scatter<principal_report>(principals_, std::move(per_principal_shard), settle_atom::value, tick.t());
@@ -191,30 +179,21 @@ class principal_agent_program : public scenario_program {
     tick.then([=, this] { learn(tick, *reports, *audits); });
   }
 
-  // 4. Agents learn from the principals' feedback and the auditors' penalties; 5. metrics.
-  void learn(tick_handle tick, const std::vector<principal_report>& reports, const std::vector<audit_report>& audits) {
+  // 4. Agents learn from the principals' feedback and the auditors' flags; 5. metrics.
+  void learn(tick_handle tick, std::vector<principal_report>& reports, const std::vector<audit_report>& audits) {
     const size_t S = agents_.size();
-    std::vector<feedback_batch> fb(S);
-    for (auto& r : reports)
-      for (size_t a = 0; a < S; ++a) {
-        auto& f = r.feedback[a];
-        fb[a].agent.insert(fb[a].agent.end(), f.agent.begin(), f.agent.end());
-        fb[a].payment.insert(fb[a].payment.end(), f.payment.begin(), f.payment.end());
-        fb[a].penalty.insert(fb[a].penalty.end(), f.penalty.begin(), f.penalty.end());
-      }
+    std::vector<agent_feedback> fb(S);
+    for (size_t a = 0; a < S; ++a) {
+      for (auto& r : reports) fb[a].principals.push_back(std::move(r.feedback[a]));
+      fb[a].auditors.penalty = float(p_.audit_penalty);
+    }
     int64_t audited = 0, audit_catches = 0;
     for (auto& r : audits) {
       audited += r.audited;
       audit_catches += int64_t(r.caught.size());
-      for (int32_t agent : r.caught) {
-        auto& f = fb[size_t(split_.shard_of(agent))];
-        f.agent.push_back(agent);
-        f.payment.push_back(0.0f);
-        f.penalty.push_back(float(p_.audit_penalty));
-      }
+      for (int32_t agent : r.caught) fb[size_t(split_.shard_of(agent))].auditors.agent.push_back(agent);
     }
     audits_ += audited;
-    // Only the sums go on: the reports' feedback is spent.
     int64_t n = 0, overrides = 0, caught = 0, observed = 0;
     double welfare = 0;
     for (auto& r : reports) {

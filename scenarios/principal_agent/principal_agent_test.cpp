@@ -4,7 +4,9 @@
 #include <catch2/catch.hpp>
 
 #include "runtime/protocol.hpp"
+#include "scenarios/principal_agent/agent.hpp"
 #include "scenarios/principal_agent/messages.hpp"
+#include "scenarios/principal_agent/principal.hpp"
 #include "tests/support/claim_run.hpp"
 #include "tests/support/round_trip.hpp"
 #include "tests/support/scenario_run.hpp"
@@ -82,15 +84,22 @@ TEST_CASE("principal_agent: its messages round-trip", "[principal_agent][protoco
   register_protocol(cfg);
   caf::actor_system sys{cfg};
 
-  order_batch o{2, {5}, {9}, {1, 3}, {0.25f, -0.5f}};
+  order_batch o{2, {9}, {1, 3}, {0.25f, -0.5f}};
   std::vector<order_batch> os{o, order_batch{}};
   CHECK(message_round_trip(sys, os) == os);
 
-  std::vector<decision_batch> ds{decision_batch{{5}, {9}, {1}, {0.75f}}};
-  CHECK(message_round_trip(sys, ds) == ds);
+  decisions d{{choice_batch{{1, 0}}, choice_batch{}}, audit_batch{{9, 4}, {0.75f, 0.0f}}};
+  CHECK(message_round_trip(sys, d) == d);
+  std::vector<choice_batch> cs{choice_batch{{1}}};
+  CHECK(message_round_trip(sys, cs) == cs);
+  std::vector<audit_batch> as{audit_batch{{9}, {0.75f}}};
+  CHECK(message_round_trip(sys, as) == as);
+
+  agent_feedback fb{{feedback_batch{{1.0f, -4.0f}}}, penalty_batch{{9}, 4.0f}};
+  CHECK(message_round_trip(sys, fb) == fb);
 
   principal_report pr;
-  pr.feedback = {feedback_batch{{9}, {1.0f}, {0.0f}}};
+  pr.feedback = {feedback_batch{{1.0f}}};
   pr.transactions = 3;
   pr.overrides = 2;
   pr.observed = 1;
@@ -102,4 +111,65 @@ TEST_CASE("principal_agent: its messages round-trip", "[principal_agent][protoco
   CHECK(message_round_trip(sys, ar) == ar);
   const agent_report gr{7, 1.5};
   CHECK(message_round_trip(sys, gr) == gr);
+}
+
+// Rows travel without ids (row r answers row r), so a batch of the wrong shape must be
+// an error naming the shard, never a read out of bounds.
+TEST_CASE("principal_agent: shards refuse batches of the wrong shape", "[principal_agent][protocol]") {
+  caf::actor_system_config cfg;
+  register_protocol(cfg);
+  cfg.set("scheduler.max-threads", 1);
+  caf::actor_system sys{cfg};
+  market_config mc;
+  rng world(1, "market");
+  auto cat = std::make_shared<const catalog>(catalog::generate(mc, world));
+  const block_split split{10, 2};
+  principal_settings ps;
+  ps.market = mc;
+  auto principal = spawn_principal_shard(sys, ps, cat, split, split, 0, {5, 1, 7, 2, 9}, 1);
+  auto agent = spawn_agent_shard(sys, agent_config{}, cat, split, split, 1, 1);
+  caf::scoped_actor self{sys};
+  // The error a request ends in ("no error" when it is answered).
+  auto expect_error = [&]<class Reply>(Reply*, auto handle, auto... xs) {
+    std::string why;
+    self->request(handle, caf::infinite, xs...)
+        .receive([&](Reply&) { why = "no error"; }, [&](caf::error& e) { why = sys.render(e); });
+    return why;
+  };
+  principal_report* settled = nullptr;
+  decisions* decided = nullptr;
+  agent_report* learned = nullptr;
+  // Orders for agents 5, 7, 9 go to agent shard 1; 1 and 2 to shard 0.
+  std::vector<order_batch> orders;
+  self->request(principal, caf::infinite, order_atom::value, int64_t(0))
+      .receive([&](std::vector<order_batch>& o) { orders = std::move(o); }, [](caf::error&) {});
+  REQUIRE(orders.size() == 2);
+  CHECK(orders[0].agent == std::vector<int32_t>{1, 2});
+  CHECK(orders[1].agent == std::vector<int32_t>{5, 7, 9});
+
+  // Choices for 2 orders where 3 were sent, from agent shard 1.
+  std::vector<choice_batch> short_choices{choice_batch{{0, 0}}, choice_batch{{0, 0}}};
+  CHECK_THAT(expect_error(settled, principal, settle_atom::value, int64_t(0), short_choices),
+             Catch::Contains("agent shard 1 chose for 2 orders, it was sent 3"));
+  // A candidate index past the task's candidates.
+  std::vector<choice_batch> bad_pick{choice_batch{{0, 0}}, choice_batch{{0, 200, 0}}};
+  CHECK_THAT(expect_error(settled, principal, settle_atom::value, int64_t(0), bad_pick), Catch::Contains("chose candidate 200"));
+  // Orders for an agent another shard owns (agent 1 belongs to shard 0).
+  std::vector<order_batch> misrouted{orders[0], order_batch{}};
+  CHECK_THAT(expect_error(decided, agent, decide_atom::value, int64_t(0), misrouted),
+             Catch::Contains("order for agent 1, not one of this shard's"));
+  // Orders whose candidate columns do not match their rows.
+  std::vector<order_batch> ragged{order_batch{}, orders[1]};
+  ragged[1].utility.pop_back();
+  CHECK_THAT(expect_error(decided, agent, decide_atom::value, int64_t(0), ragged),
+             Catch::Contains("malformed orders from principal shard 1"));
+  // Feedback for fewer rows than were ordered.
+  std::vector<order_batch> fine{order_batch{}, orders[1]};
+  self->request(agent, caf::infinite, decide_atom::value, int64_t(0), fine)
+      .receive([](decisions&) {}, [](caf::error&) { FAIL("decide failed"); });
+  agent_feedback short_feedback{{feedback_batch{}, feedback_batch{{1.0f}}}, penalty_batch{}};
+  CHECK_THAT(expect_error(learned, agent, learn_atom::value, short_feedback),
+             Catch::Contains("feedback for 1 orders from principal shard 1, which sent 3"));
+  for (auto& h : {caf::actor_cast<caf::actor>(principal), caf::actor_cast<caf::actor>(agent)})
+    caf::anon_send_exit(h, caf::exit_reason::user_shutdown);
 }

@@ -58,7 +58,7 @@ TEST_CASE("market: agents without private incentives never override and unwatche
         float gap = 0;
         ab.choose(i, products.data(), utility.data(), mc.candidates, r, gap);
         overrides += gap > 0;
-        ab.feedback(i, 1.0f, 0.0f);  // always paid, never punished
+        ab.feedback(i, 1.0f);  // always paid, never punished
       }
       ab.learn();
     }
