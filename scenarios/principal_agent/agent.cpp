@@ -1,6 +1,7 @@
 // agent: the agent-shard actor of principal_agent (its interface in agent.hpp).
 #include "scenarios/principal_agent/agent.hpp"
 
+#include <algorithm>
 #include <string>
 
 #include "runtime/role_checkpoint.hpp"
@@ -8,6 +9,9 @@
 namespace oversight {
 
 namespace {
+/// Rows ahead whose agent is prefetched: orders and feedback visit agents in random order.
+constexpr size_t ahead = 8;
+
 caf::error mismatch(const std::string& what) { return caf::make_error(caf::sec::runtime_error, what); }
 
 struct agent_state {
@@ -41,6 +45,7 @@ agent_shard_actor::behavior_type agent_shard(agent_shard_actor::stateful_pointer
         out.records.agent.resize(total);
         out.records.gap.resize(total);
         size_t k = 0;  // the row in the shard's order: principal shards in order
+        const int64_t last = int64_t(b.size()) - 1;
         for (size_t s = 0; s < orders.size(); ++s) {
           const auto& o = orders[s];
           const size_t n = o.rows(), c = size_t(o.candidates);
@@ -51,6 +56,7 @@ agent_shard_actor::behavior_type agent_shard(agent_shard_actor::stateful_pointer
           auto& choice = out.choices[s].choice;
           choice.resize(n);
           for (size_t r = 0; r < n; ++r, ++k) {
+            if (r + ahead < n) b.prefetch(size_t(std::clamp<int64_t>(o.agent[r + ahead] - b.first(), 0, last)));
             const int64_t i = o.agent[r] - b.first();
             if (i < 0 || i >= int64_t(b.size()))
               return mismatch("agent shard " + tag + ": order for agent " + std::to_string(o.agent[r]) +
@@ -80,7 +86,10 @@ agent_shard_actor::behavior_type agent_shard(agent_shard_actor::stateful_pointer
             return mismatch("agent shard " + tag + ": feedback for " + std::to_string(net.size()) +
                             " orders from principal shard " + std::to_string(s) + ", which sent " +
                             std::to_string(local.size()));
-          for (size_t r = 0; r < net.size(); ++r) b.feedback(size_t(local[r]), net[r]);
+          for (size_t r = 0; r < net.size(); ++r) {
+            if (r + ahead < net.size()) b.prefetch(size_t(local[r + ahead]));
+            b.feedback(size_t(local[r]), net[r]);
+          }
           rep.transactions += int64_t(local.size());
           local.clear();
         }

@@ -84,6 +84,7 @@ principal_shard_actor::behavior_type principal_shard(principal_shard_actor::stat
           auto& net = rep.feedback[a].net;
           net.resize(mine.size());
           for (size_t r = 0; r < mine.size(); ++r) {
+            if (r + 8 < mine.size()) b.prefetch(size_t(mine[r + 8]));
             if (ch[r] >= b.candidates())
               return mismatch("principal shard " + tag + ": agent shard " + std::to_string(a) + " chose candidate " +
                               std::to_string(int(ch[r])) + " of " + std::to_string(b.candidates()));
