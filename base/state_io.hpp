@@ -44,6 +44,13 @@ struct has_state_member<T, std::void_t<decltype(std::declval<T&>().state(std::de
 class state_io {
  public:
   static state_io writer() { return state_io(false, {}, ""); }
+  /// A writer whose buffer holds `capacity` bytes before it grows (a large state written
+  /// in one go is then never copied while growing).
+  static state_io writer(size_t capacity) {
+    state_io w(false, {}, "");
+    w.buf_.reserve(capacity);
+    return w;
+  }
   /// Reads `bytes`; `what` names them in errors ("checkpoint of role learner").
   static state_io reader(std::vector<char> bytes, std::string what) {
     return state_io(true, std::move(bytes), std::move(what));

@@ -79,11 +79,8 @@ class principal_block {
     __builtin_prefetch(&best_[i]);
   }
 
-  /// What changes as the run goes (checkpoints): the rest is fixed at construction.
-  template <class IO>
-  void state(IO& io) {
-    io(task_utility_, best_);
-  }
+  // No state() for checkpoints: nothing here changes from one tick to the next (the
+  // current task lives from make_task to the judging of its choice, within a tick).
 
  private:
   market_config cfg_;
@@ -136,10 +133,12 @@ class agent_block {
   /// Strategy values of local agent i (tests, diagnostics).
   const float* values(size_t i) const { return agent_[i].q; }
 
-  /// What changes as the run goes (checkpoints): the rest is fixed at construction.
+  /// What changes from one tick to the next (checkpoints, taken between ticks): the
+  /// strategy values and tries. The incentives are fixed at construction; this tick's
+  /// rewards live from choose() to learn().
   template <class IO>
   void state(IO& io) {
-    io(agent_, reward_);
+    io(agent_);
   }
 
  private:

@@ -66,15 +66,19 @@ std::string spec_fingerprint(const scenario_spec& spec) {
 }
 
 /// checkpoint.bin: a header naming the run and the build, then the states.
-struct checkpoint_file {
+struct checkpoint_header {
   std::string magic = "oversight checkpoint 1";
   std::string commit;
   std::string scenario;
   uint64_t seed = 0;
   std::string fingerprint;
   int64_t tick = 0;
+  void state(state_io& io) { io(magic, commit, scenario, seed, fingerprint, tick); }
+};
+struct checkpoint_file {
+  checkpoint_header header;
   std::vector<char> bytes;
-  void state(state_io& io) { io(magic, commit, scenario, seed, fingerprint, tick, bytes); }
+  void state(state_io& io) { io(header, bytes); }
 };
 
 /// The files a run writes into its directory: an existing one is refused, never overwritten.
@@ -383,19 +387,23 @@ void run_store::resume_at(int64_t tick) {
 
 void run_store::write_checkpoint(const checkpoint_blob& cp) {
   commit();
-  checkpoint_file f;
-  f.commit = oversight_commit();
-  f.scenario = scenario_;
-  f.seed = seed_;
-  f.fingerprint = fingerprint_;
-  f.tick = cp.tick;
-  f.bytes = cp.bytes;
+  checkpoint_header h;
+  h.commit = oversight_commit();
+  h.scenario = scenario_;
+  h.seed = seed_;
+  h.fingerprint = fingerprint_;
+  h.tick = cp.tick;
+  // checkpoint_file's layout, written piece by piece: the states (the bulk of it, at a
+  // population's scale) go from the message to the file without a copy.
   auto io = state_io::writer();
-  f.state(io);
+  io(h);
+  uint64_t n = cp.bytes.size();
+  io(n);
   const auto tmp = dir_ / "checkpoint.bin.tmp";
   try {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     out.write(io.bytes().data(), std::streamsize(io.bytes().size()));
+    out.write(cp.bytes.data(), std::streamsize(cp.bytes.size()));
     out.close();
     if (!out) throw std::runtime_error("cannot write " + tmp.string() + " (disk full?)");
     fs::rename(tmp, dir_ / "checkpoint.bin");
@@ -423,13 +431,15 @@ std::optional<checkpoint_blob> read_checkpoint(const fs::path& dir, const scenar
   } catch (const std::runtime_error& e) {
     throw user_error(std::string(e.what()) + " (not a checkpoint, or a damaged one)" + hint);
   }
-  if (f.magic != checkpoint_file{}.magic) throw user_error(file.string() + ": not an oversight checkpoint" + hint);
-  if (f.commit != oversight_commit())
-    throw user_error(file.string() + ": written by oversight commit " + f.commit + ", this is " +
+  if (f.header.magic != checkpoint_header{}.magic)
+    throw user_error(file.string() + ": not an oversight checkpoint" + hint);
+  if (f.header.commit != oversight_commit())
+    throw user_error(file.string() + ": written by oversight commit " + f.header.commit + ", this is " +
                      oversight_commit() + ": a checkpoint is read back by the build that wrote it" + hint);
-  if (f.scenario != spec.scenario || f.seed != spec.seed || f.fingerprint != spec_fingerprint(spec))
+  if (f.header.scenario != spec.scenario || f.header.seed != spec.seed ||
+      f.header.fingerprint != spec_fingerprint(spec))
     throw user_error(file.string() + ": written for other parameters than the directory's scenario.toml" + hint);
-  return checkpoint_blob{f.tick, std::move(f.bytes)};
+  return checkpoint_blob{f.header.tick, std::move(f.bytes)};
 }
 
 run_store::~run_store() {

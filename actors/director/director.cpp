@@ -43,13 +43,22 @@ caf::behavior director(caf::stateful_actor<director_state>* self, std::shared_pt
     conversation<caf::event_based_actor> talk(self, fail, unlogged);
     auto roles = talk.gather<role_state>(self->state.program->actors(), save_atom::value);
     talk.then([=] {
-      saved_run run;
       auto own = state_io::writer();
       self->state.program->state(own);
-      run.program = own.take();
-      for (auto& r : *roles) run.roles.push_back(std::move(r.bytes));
-      auto out = state_io::writer();
-      run.state(out);
+      auto program = own.take();
+      // saved_run's layout, written piece by piece into a buffer sized once, each role's
+      // bytes freed as soon as they are copied: at a population's scale the states are
+      // the largest thing in the process, so the checkpoint holds them about once.
+      size_t size = 2 * sizeof(uint64_t) + program.size();
+      for (auto& r : *roles) size += sizeof(uint64_t) + r.bytes.size();
+      auto out = state_io::writer(size);
+      out(program);
+      uint64_t n = roles->size();
+      out(n);
+      for (auto& r : *roles) {
+        out(r.bytes);
+        std::vector<char>().swap(r.bytes);
+      }
       self->request(ctx->recorder(), caf::infinite, save_atom::value, checkpoint_blob{t, out.take()})
           .then([=](ack_atom) { k(); }, fail);
     });

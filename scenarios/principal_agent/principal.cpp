@@ -19,7 +19,8 @@ struct principal_state {
   /// rows_to[a]: the principals of this shard that delegate to agent shard a, in order.
   std::vector<std::vector<int32_t>> rows_to;
   rng tasks, seen;
-  void state(state_io& io) { io(*block, tasks, seen); }
+  /// Checkpoints: the streams (the block and the routes are fixed at spawn).
+  void state(state_io& io) { io(tasks, seen); }
 };
 
 principal_shard_actor::behavior_type principal_shard(principal_shard_actor::stateful_pointer<principal_state> self,
