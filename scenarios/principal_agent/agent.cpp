@@ -42,9 +42,8 @@ agent_shard_actor::behavior_type agent_shard(agent_shard_actor::stateful_pointer
         for (auto& o : orders) total += o.rows();
         decisions out;
         out.choices.resize(orders.size());
-        out.records.agent.resize(total);
-        out.records.gap.resize(total);
-        size_t k = 0;  // the row in the shard's order: principal shards in order
+        out.records.agent.reserve(total);
+        out.records.gap.reserve(total);
         const int64_t last = int64_t(b.size()) - 1;
         for (size_t s = 0; s < orders.size(); ++s) {
           const auto& o = orders[s];
@@ -54,17 +53,20 @@ agent_shard_actor::behavior_type agent_shard(agent_shard_actor::stateful_pointer
           auto& local = st.acting[s];
           local.resize(n);
           auto& choice = out.choices[s].choice;
-          choice.resize(n);
-          for (size_t r = 0; r < n; ++r, ++k) {
+          choice.reserve(n);
+          for (size_t r = 0; r < n; ++r) {
             if (r + ahead < n) b.prefetch(size_t(std::clamp<int64_t>(o.agent[r + ahead] - b.first(), 0, last)));
             const int64_t i = o.agent[r] - b.first();
             if (i < 0 || i >= int64_t(b.size()))
               return mismatch("agent shard " + tag + ": order for agent " + std::to_string(o.agent[r]) +
                               ", not one of this shard's");
             local[r] = int32_t(i);
-            choice[r] = uint8_t(b.choose(size_t(i), &o.product[r * c], &o.utility[r * c], o.candidates, st.decide,
-                                         out.records.gap[k]));
-            out.records.agent[k] = o.agent[r];
+            float gap = 0;
+            choice.push_back(
+                uint8_t(b.choose(size_t(i), &o.product[r * c], &o.utility[r * c], o.candidates, st.decide, gap)));
+            // The records follow the shard's row order: principal shards in order.
+            out.records.agent.push_back(o.agent[r]);
+            out.records.gap.push_back(gap);
           }
         }
         return out;

@@ -13,9 +13,8 @@ caf::error mismatch(const std::string& what) { return caf::make_error(caf::sec::
 struct principal_state {
   std::unique_ptr<principal_block> block;
   std::vector<int32_t> delegate;
-  /// route[i]: the agent shard of principal i's agent; row[i]: its row in the orders for
-  /// that shard. Both fixed at spawn, like the delegation.
-  std::vector<int32_t> route, row;
+  /// route[i]: the agent shard of principal i's agent, fixed at spawn like the delegation.
+  std::vector<uint16_t> route;
   /// rows_to[a]: the principals of this shard that delegate to agent shard a, in order.
   std::vector<std::vector<int32_t>> rows_to;
   rng tasks, seen;
@@ -36,8 +35,7 @@ principal_shard_actor::behavior_type principal_shard(principal_shard_actor::stat
   st.rows_to.resize(size_t(agents.shards));
   for (size_t i = 0; i < st.delegate.size(); ++i) {
     const int a = agents.shard_of(st.delegate[i]);
-    st.route.push_back(a);
-    st.row.push_back(int32_t(st.rows_to[size_t(a)].size()));
+    st.route.push_back(uint16_t(a));
     st.rows_to[size_t(a)].push_back(int32_t(i));
   }
   st.tasks = rng(seed, "principal-tasks-" + tag);
@@ -47,21 +45,25 @@ principal_shard_actor::behavior_type principal_shard(principal_shard_actor::stat
         auto& st = self->state;
         auto& b = *st.block;
         const size_t c = size_t(b.candidates());
-        // Every batch is sized once; each principal's task is drawn (in principal order:
-        // one stream) straight into its row.
+        // Every batch is sized once (no growing, no zero-filling); each principal's task
+        // is drawn in principal order (one stream) and appended to its agent's batch,
+        // where it lands in row order.
         std::vector<order_batch> out(size_t(agents.shards));
         for (size_t a = 0; a < out.size(); ++a) {
           const size_t n = st.rows_to[a].size();
           out[a].candidates = int32_t(c);
-          out[a].agent.resize(n);
-          out[a].product.resize(n * c);
-          out[a].utility.resize(n * c);
+          out[a].agent.reserve(n);
+          out[a].product.reserve(n * c);
+          out[a].utility.reserve(n * c);
         }
+        int32_t product[64];  // market.candidates is at most 64 (its declared range)
+        float utility[64];
         for (size_t i = 0; i < b.size(); ++i) {
-          auto& o = out[size_t(st.route[i])];
-          const size_t r = size_t(st.row[i]);
-          o.agent[r] = st.delegate[i];
-          b.make_task(i, st.tasks, &o.product[r * c], &o.utility[r * c]);
+          auto& o = out[st.route[i]];
+          o.agent.push_back(st.delegate[i]);
+          b.make_task(i, st.tasks, product, utility);
+          o.product.insert(o.product.end(), product, product + c);
+          o.utility.insert(o.utility.end(), utility, utility + c);
         }
         return out;
       },
