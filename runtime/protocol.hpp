@@ -45,6 +45,23 @@ enum class value_dim : int32_t { helpful = 0, harmless = 1, honest = 2 };
 /// of two responses is better.
 enum class label_kind : int32_t { pointwise = 0, pairwise = 1 };
 
+/// Names for logs and `oversight replay` (CAF prints an enum through its to_string).
+inline std::string to_string(value_dim d) {
+  switch (d) {
+    case value_dim::helpful: return "helpful";
+    case value_dim::harmless: return "harmless";
+    case value_dim::honest: return "honest";
+  }
+  return "value_dim(" + std::to_string(int32_t(d)) + ")";
+}
+inline std::string to_string(label_kind k) {
+  switch (k) {
+    case label_kind::pointwise: return "pointwise";
+    case label_kind::pairwise: return "pairwise";
+  }
+  return "label_kind(" + std::to_string(int32_t(k)) + ")";
+}
+
 /// Which kind of label a critic asks for: always one kind, or each at random.
 enum class label_mode { pointwise, pairwise, mixed };
 

@@ -105,6 +105,9 @@ TEST_CASE("events: a shipped scenario's events.msgpack reads with python3-msgpac
   REQUIRE(lines.size() == records + 1);
   CHECK(lines[0] == "# red_team seed 3 (event log format 1)");
   CHECK_THAT(lines[1], StartsWith("0 director -> "));
+  // Every field prints: enums by name (an expert's labels say what kind they are).
+  CHECK_THAT(all.out, !Contains("<unprintable>"));
+  CHECK_THAT(all.out, Contains("pointwise"));
 }
 
 TEST_CASE("events: replay selects by actor, ticks and type, and cuts long payloads", "[events][cli]") {
