@@ -1,6 +1,10 @@
 // The only translation unit of the red-team brains that sees libtorch (see nets.hpp).
 #include "policies/nets.hpp"
 
+#include <algorithm>
+#include <cmath>
+
+#include "policies/small_mlp.hpp"
 #include "policies/torch_util.hpp"
 
 #include "base/error.hpp"
@@ -56,17 +60,8 @@ torch::nn::Sequential make_mlp(int in, int hidden, int out) {
 using torch_util::as_tensor;
 using torch_util::flatten;
 using torch_util::optimizer_state;
-using torch_util::init_params;
 using torch_util::training_device;
 using torch_util::unflatten;
-
-/// Pairs every query row with every option as a one-hot: (rows*options) x (dim+options).
-torch::Tensor with_all_options(const torch::Tensor& x, int options) {
-  const int64_t rows = x.size(0);
-  auto xr = x.repeat_interleave(options, 0);
-  auto eye = torch::eye(options).repeat({rows, 1});
-  return torch::cat({xr, eye}, 1);
-}
 
 torch::Tensor with_options(const torch::Tensor& x, const std::vector<int32_t>& a, int options) {
   auto idx = torch::from_blob(const_cast<int32_t*>(a.data()), {int64_t(a.size())}, torch::kInt32).to(torch::kLong);  // .to copies
@@ -130,13 +125,15 @@ class policy_trainer : public trainable {
 /// a critic build the same ones from cfg.prior_seed.
 struct critic_module : torch::nn::Module {
   explicit critic_module(const critic_config& c) : prior_scale(c.prior_scale) {
-    rng prior_init(c.prior_seed, "critic-prior");
+    const auto prior_params = critic_prior_params(c);
+    const size_t n = prior_params.size() / size_t(c.ensemble);
     for (int i = 0; i < c.ensemble; ++i) {
       std::string name = "m";  // not "m" + to_string(i): GCC 12 warns falsely on it (bug 105329)
       name += std::to_string(i);
       members.push_back(register_module(name, make_mlp(c.dim + c.options, c.hidden, 3)));
       auto prior = make_mlp(c.dim + c.options, c.hidden, 3);
-      init_params(*prior, prior_init);
+      unflatten(*prior, {prior_params.begin() + std::ptrdiff_t(size_t(i) * n),
+                         prior_params.begin() + std::ptrdiff_t(size_t(i + 1) * n)});
       for (auto& p : prior->parameters()) p.set_requires_grad(false);
       priors.push_back(prior);
     }
@@ -258,43 +255,91 @@ class critic_trainer : public trainable {
 
 }  // namespace
 
+// ---- inference: the hand-written forward pass (small_mlp.hpp), no libtorch ------------
+
+namespace {
+
+mlp_shape policy_shape(const policy_config& c) { return {c.dim, c.hidden, c.options}; }
+mlp_shape critic_shape(const critic_config& c) { return {c.dim + c.options, c.hidden, 3}; }
+
+}  // namespace
+
+std::vector<float> critic_prior_params(const critic_config& cfg) {
+  rng prior_init(cfg.prior_seed, "critic-prior");
+  const mlp_shape shape = critic_shape(cfg);
+  std::vector<float> out;
+  for (int i = 0; i < cfg.ensemble; ++i) {
+    auto p = init_mlp_params(shape, prior_init);
+    out.insert(out.end(), p.begin(), p.end());
+  }
+  return out;
+}
+
 struct policy_net::impl {
   policy_config cfg;
-  std::shared_ptr<policy_module> model;
+  std::vector<float> params;
+  mlp_bank bank;
+  impl(const policy_config& c) : cfg(c), bank(policy_shape(c), 1, 1) {}
 };
 
-policy_net::policy_net(const policy_config& cfg, rng& init) : impl_(std::make_unique<impl>()) {
-  impl_->cfg = cfg;
-  impl_->model = std::make_shared<policy_module>(cfg);
-  init_params(*impl_->model, init);
+policy_net::policy_net(const policy_config& cfg, rng& init) : impl_(std::make_unique<impl>(cfg)) {
+  set_params(init_mlp_params(policy_shape(cfg), init));
 }
 policy_net::~policy_net() = default;
 policy_net::policy_net(policy_net&&) noexcept = default;
 
 std::vector<float> policy_net::probs(const std::vector<float>& x) const {
   if (x.empty()) return {};
-  pin_torch_thread();
-  torch::NoGradGuard ng;
-  auto p = impl_->model->forward(as_tensor(x, impl_->cfg.dim)).contiguous();
-  return {p.data_ptr<float>(), p.data_ptr<float>() + p.numel()};
+  const auto& c = impl_->cfg;
+  OVERSIGHT_CHECK_EQ(x.size() % size_t(c.dim), size_t(0));
+  auto p = impl_->bank.forward(x.data(), x.size() / size_t(c.dim), 0);
+  // Softmax per row, as torch::softmax: shifted by the row's largest logit.
+  const size_t k = size_t(c.options);
+  for (size_t r = 0; r < p.size(); r += k) {
+    float* row = p.data() + r;
+    float top = row[0];
+    for (size_t a = 1; a < k; ++a) top = std::max(top, row[a]);
+    float sum = 0.f;
+    for (size_t a = 0; a < k; ++a) sum += row[a] = std::exp(row[a] - top);
+    for (size_t a = 0; a < k; ++a) row[a] /= sum;
+  }
+  return p;
 }
-std::vector<float> policy_net::params() const { return flatten(*impl_->model); }
-void policy_net::set_params(const std::vector<float>& p) { unflatten(*impl_->model, p); }
+std::vector<float> policy_net::params() const { return impl_->params; }
+void policy_net::set_params(const std::vector<float>& p) {
+  OVERSIGHT_CHECK_EQ(p.size(), policy_shape(impl_->cfg).param_count());
+  impl_->params = p;
+  impl_->bank.set(0, 0, p.data());
+}
 const policy_config& policy_net::config() const { return impl_->cfg; }
 
 std::unique_ptr<trainable> make_policy_trainer(const policy_config& cfg, const std::vector<float>& init) {
   return std::make_unique<policy_trainer>(cfg, init);
 }
 
+/// The bank's groups are the members; a member's second net is its prior, scaled by
+/// prior_scale (absent when that is 0, as in critic_module::logits).
 struct reward_model::impl {
   critic_config cfg;
-  std::shared_ptr<critic_module> model;
+  std::vector<float> params;
+  mlp_bank bank;
+  explicit impl(const critic_config& c)
+      : cfg(c), bank(critic_shape(c), size_t(c.ensemble), c.prior_scale == 0.0 ? 1 : 2) {
+    if (c.prior_scale == 0.0) return;
+    const auto priors = critic_prior_params(c);
+    const size_t n = critic_shape(c).param_count();
+    for (size_t m = 0; m < size_t(c.ensemble); ++m) bank.set(m, 1, priors.data() + m * n, float(c.prior_scale));
+  }
 };
 
-reward_model::reward_model(const critic_config& cfg, rng& init) : impl_(std::make_unique<impl>()) {
-  impl_->cfg = cfg;
-  impl_->model = std::make_shared<critic_module>(cfg);
-  init_params(*impl_->model, init);
+reward_model::reward_model(const critic_config& cfg, rng& init) : impl_(std::make_unique<impl>(cfg)) {
+  const mlp_shape shape = critic_shape(cfg);
+  std::vector<float> p;
+  for (int m = 0; m < cfg.ensemble; ++m) {
+    auto member = init_mlp_params(shape, init);
+    p.insert(p.end(), member.begin(), member.end());
+  }
+  set_params(p);
 }
 reward_model::~reward_model() = default;
 reward_model::reward_model(reward_model&&) noexcept = default;
@@ -302,27 +347,44 @@ reward_model::reward_model(reward_model&&) noexcept = default;
 critic_view reward_model::judge(const std::vector<float>& x) const {
   critic_view out;
   if (x.empty()) return out;
-  pin_torch_thread();
-  torch::NoGradGuard ng;
   const auto& c = impl_->cfg;
-  auto in = with_all_options(as_tensor(x, c.dim), c.options);
-  std::vector<torch::Tensor> pd, pok;
-  for (size_t m = 0; m < impl_->model->members.size(); ++m) {
-    auto p = torch::sigmoid(impl_->model->logits(m, in));
-    pd.push_back(p);
-    pok.push_back(p.prod(1));
+  OVERSIGHT_CHECK_EQ(x.size() % size_t(c.dim), size_t(0));
+  const size_t rows = x.size() / size_t(c.dim), cells = rows * size_t(c.options), members = size_t(c.ensemble);
+  const auto logits = impl_->bank.forward(x.data(), rows, c.options);  // cells x members x 3
+  out.p_ok.resize(cells);
+  out.uncertainty.resize(cells);
+  out.p_dim.assign(cells * 3, 0.f);
+  std::vector<float> ok(members);
+  for (size_t i = 0; i < cells; ++i) {
+    float* dims = out.p_dim.data() + i * 3;
+    double mean = 0;
+    for (size_t m = 0; m < members; ++m) {
+      const float* l = logits.data() + (i * members + m) * 3;
+      float prod = 1.f;
+      for (size_t d = 0; d < 3; ++d) {
+        const float p = 1.f / (1.f + std::exp(-l[d]));
+        prod *= p;
+        dims[d] += p;
+      }
+      ok[m] = prod;
+      mean += prod;
+    }
+    mean /= double(members);
+    double var = 0;  // the ensemble's spread (population standard deviation)
+    for (size_t m = 0; m < members; ++m) var += (ok[m] - mean) * (ok[m] - mean);
+    out.p_ok[i] = float(mean);
+    out.uncertainty[i] = float(std::sqrt(var / double(members)));
+    for (size_t d = 0; d < 3; ++d) dims[d] /= float(members);
   }
-  auto stack = torch::stack(pok, 0);  // members x (rows*options)
-  auto mean = stack.mean(0).contiguous();
-  auto sd = (c.ensemble > 1 ? stack.std(0, /*unbiased=*/false) : torch::zeros_like(mean)).contiguous();
-  auto dims = torch::stack(pd, 0).mean(0).contiguous();
-  out.p_ok.assign(mean.data_ptr<float>(), mean.data_ptr<float>() + mean.numel());
-  out.uncertainty.assign(sd.data_ptr<float>(), sd.data_ptr<float>() + sd.numel());
-  out.p_dim.assign(dims.data_ptr<float>(), dims.data_ptr<float>() + dims.numel());
   return out;
 }
-std::vector<float> reward_model::params() const { return flatten(*impl_->model); }
-void reward_model::set_params(const std::vector<float>& p) { unflatten(*impl_->model, p); }
+std::vector<float> reward_model::params() const { return impl_->params; }
+void reward_model::set_params(const std::vector<float>& p) {
+  const size_t n = critic_shape(impl_->cfg).param_count();
+  OVERSIGHT_CHECK_EQ(p.size(), n * size_t(impl_->cfg.ensemble));
+  impl_->params = p;
+  for (size_t m = 0; m < size_t(impl_->cfg.ensemble); ++m) impl_->bank.set(m, 0, p.data() + m * n);
+}
 const critic_config& reward_model::config() const { return impl_->cfg; }
 
 std::unique_ptr<trainable> make_critic_trainer(const critic_config& cfg, const std::vector<float>& init,
