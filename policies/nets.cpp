@@ -63,11 +63,6 @@ using torch_util::optimizer_state;
 using torch_util::training_device;
 using torch_util::unflatten;
 
-torch::Tensor with_options(const torch::Tensor& x, const std::vector<int32_t>& a, int options) {
-  auto idx = torch::from_blob(const_cast<int32_t*>(a.data()), {int64_t(a.size())}, torch::kInt32).to(torch::kLong);  // .to copies
-  return torch::cat({x, torch::one_hot(idx, options).to(torch::kFloat32)}, 1);
-}
-
 // ---- policy ------------------------------------------------------------------------
 
 struct policy_module : torch::nn::Module {
@@ -122,39 +117,87 @@ class policy_trainer : public trainable {
 /// logits are a trained MLP plus a fixed, untrained random MLP scaled by prior_scale.
 /// The priors make members disagree where there is no data, so the ensemble's spread is
 /// a usable uncertainty far from the labels. Priors are not parameters: both copies of
-/// a critic build the same ones from cfg.prior_seed.
-struct critic_module : torch::nn::Module {
-  explicit critic_module(const critic_config& c) : prior_scale(c.prior_scale) {
-    const auto prior_params = critic_prior_params(c);
-    const size_t n = prior_params.size() / size_t(c.ensemble);
-    for (int i = 0; i < c.ensemble; ++i) {
-      std::string name = "m";  // not "m" + to_string(i): GCC 12 warns falsely on it (bug 105329)
-      name += std::to_string(i);
-      members.push_back(register_module(name, make_mlp(c.dim + c.options, c.hidden, 3)));
-      auto prior = make_mlp(c.dim + c.options, c.hidden, 3);
-      unflatten(*prior, {prior_params.begin() + std::ptrdiff_t(size_t(i) * n),
-                         prior_params.begin() + std::ptrdiff_t(size_t(i + 1) * n)});
-      for (auto& p : prior->parameters()) p.set_requires_grad(false);
-      priors.push_back(prior);
+/// a critic take the same ones from critic_prior_params.
+///
+/// The members are stacked: each of the six tensors (w1, b1, w2, b2, w3, b3) holds every
+/// member's, [members, ...], so a minibatch step is one batched forward and backward for
+/// the whole ensemble (baddbmm) and one Adam update per tensor, not one per member's
+/// tensor: at hidden 64 libtorch's per-operation overhead, not arithmetic, sets the cost.
+/// Members still never mix: a member's gradient depends only on its own rows.
+struct critic_stack : torch::nn::Module {
+  /// Where each tensor sits in one member's flat parameters (make_mlp's flatten() order).
+  struct layout {
+    int64_t in, hidden, out;
+    int64_t w1, b1, w2, b2, w3, b3, total;
+    layout(int64_t i, int64_t h, int64_t o) : in(i), hidden(h), out(o) {
+      w1 = 0;
+      b1 = w1 + hidden * in;
+      w2 = b1 + hidden;
+      b2 = w2 + hidden * hidden;
+      w3 = b2 + hidden;
+      b3 = w3 + out * hidden;
+      total = b3 + out;
+    }
+    /// The six tensors of `flat` ([members, total]): views, no copies.
+    std::vector<torch::Tensor> split(const torch::Tensor& flat) const {
+      const int64_t n = flat.size(0);
+      return {flat.narrow(1, w1, hidden * in).view({n, hidden, in}), flat.narrow(1, b1, hidden),
+              flat.narrow(1, w2, hidden * hidden).view({n, hidden, hidden}), flat.narrow(1, b2, hidden),
+              flat.narrow(1, w3, out * hidden).view({n, out, hidden}), flat.narrow(1, b3, out)};
+    }
+  };
+
+  critic_stack(const critic_config& c, torch::Device dev)
+      : members(c.ensemble), prior_scale(c.prior_scale), l(c.dim + c.options, c.hidden, 3) {
+    const char* names[] = {"w1", "b1", "w2", "b2", "w3", "b3"};
+    const auto shapes = l.split(torch::zeros({members, l.total}));
+    for (size_t i = 0; i < shapes.size(); ++i) params.push_back(register_parameter(names[i], torch::zeros(shapes[i].sizes())));
+    to(dev);
+    if (prior_scale != 0.0) {
+      auto p = critic_prior_params(c);
+      auto flat = torch::from_blob(p.data(), {members, l.total}, torch::kFloat32);
+      for (auto& t : l.split(flat)) priors.push_back(t.clone(torch::MemoryFormat::Contiguous).to(dev));
     }
   }
-  torch::Tensor logits(size_t m, const torch::Tensor& in) {
-    if (prior_scale == 0.0) return members[m]->forward(in);
+
+  /// Every member's flat parameters, concatenated in member order (reward_model's layout).
+  std::vector<float> flat() {
+    std::vector<torch::Tensor> parts;
+    for (auto& p : params) parts.push_back(p.detach().reshape({members, -1}));
+    auto all = torch::cat(parts, 1).to(torch::kCPU).contiguous();
+    return {all.data_ptr<float>(), all.data_ptr<float>() + all.numel()};
+  }
+  void set_flat(const std::vector<float>& v) {
+    OVERSIGHT_CHECK_EQ(v.size(), size_t(members * l.total));
+    torch::NoGradGuard ng;
+    auto flat = torch::from_blob(const_cast<float*>(v.data()), {members, l.total}, torch::kFloat32);
+    auto parts = l.split(flat);
+    for (size_t i = 0; i < params.size(); ++i) params[i].copy_(parts[i]);
+  }
+
+  /// Logits [members, rows, 3] for inputs x [members, rows, in]: member m's rows through
+  /// member m, plus its scaled prior.
+  torch::Tensor logits(const torch::Tensor& x) {
+    auto out = mlp(x, params);
+    if (prior_scale == 0.0) return out;
     torch::Tensor p;
     {
       torch::NoGradGuard ng;
-      p = priors[m]->forward(in);
+      p = mlp(x, priors);
     }
-    return members[m]->forward(in) + prior_scale * p;
+    return out + prior_scale * p;
   }
-  /// Moves the trained members and the (unregistered) priors together.
-  void move_to(torch::Device d) {
-    to(d);
-    for (auto& p : priors) p->to(d);
+
+  static torch::Tensor mlp(const torch::Tensor& x, const std::vector<torch::Tensor>& w) {
+    auto h = torch::tanh(torch::baddbmm(w[1].unsqueeze(1), x, w[0].transpose(1, 2)));
+    h = torch::tanh(torch::baddbmm(w[3].unsqueeze(1), h, w[2].transpose(1, 2)));
+    return torch::baddbmm(w[5].unsqueeze(1), h, w[4].transpose(1, 2));
   }
+
+  int64_t members;
   double prior_scale;
-  std::vector<torch::nn::Sequential> members;
-  std::vector<torch::nn::Sequential> priors;
+  layout l;
+  std::vector<torch::Tensor> params, priors;
 };
 
 class critic_trainer : public trainable {
@@ -166,30 +209,33 @@ class critic_trainer : public trainable {
 
   std::vector<float> step(const train_batch& b) override {
     pin_torch_thread();
-    if (b.rows() > 0) {
-      OVERSIGHT_CHECK_EQ(b.dim, cfg_.dim);
-      for (size_t i = 0; i < b.rows(); ++i) {
-        item it;
-        it.x.assign(b.x.begin() + i * b.dim, b.x.begin() + (i + 1) * b.dim);
-        it.a = b.a[i];
-        it.b = b.b[i];
-        it.t.assign(b.target.begin() + i * b.width, b.target.begin() + i * b.width + 3);
-        (it.b < 0 ? point_ : pair_).push_back(std::move(it));
-      }
-    }
-    if (point_.empty() && pair_.empty()) return flatten(*model_);
+    add(b);
+    if (point_.empty() && pair_.empty()) return model_->flat();
     for (int u = 0; u < cfg_.updates; ++u) {
-      torch::Tensor loss = torch::zeros({}, dev_);
-      for (int m = 0; m < cfg_.ensemble; ++m) loss = loss + member_loss(m);
+      auto loss = minibatch_loss();
       opt_.zero_grad();
       loss.backward();
       opt_.step();
     }
-    return flatten(*model_);
+    return model_->flat();
   }
   void state(state_io& io) override {
     optimizer_state(io, *model_, opt_, dev_);
     io(streams_, point_, pair_);
+  }
+
+  /// critic_trainer_objective: the loss of the next minibatch after `b` and its gradient
+  /// in reward_model's layout; no step is taken (the streams do advance).
+  critic_objective objective(const train_batch& b) {
+    pin_torch_thread();
+    add(b);
+    auto loss = minibatch_loss();
+    opt_.zero_grad();
+    loss.backward();
+    std::vector<torch::Tensor> parts;
+    for (auto& p : model_->params) parts.push_back(p.grad().detach().reshape({model_->members, -1}));
+    auto g = torch::cat(parts, 1).to(torch::kCPU).contiguous();
+    return {loss.item<double>(), {g.data_ptr<float>(), g.data_ptr<float>() + g.numel()}};
   }
 
  private:
@@ -200,54 +246,72 @@ class critic_trainer : public trainable {
     void state(state_io& io) { io(x, a, b, t); }
   };
 
-  /// A bootstrap minibatch for member m: point-wise BCE plus pair-wise Bradley-Terry.
-  torch::Tensor member_loss(int m) {
-    auto& r = streams_[size_t(m)];
-    torch::Tensor loss = torch::zeros({}, dev_);
-    const int n = cfg_.minibatch;
-    if (!point_.empty()) {
-      std::vector<float> x, t;
-      std::vector<int32_t> a;
-      for (int i = 0; i < n; ++i) {
-        auto& it = point_[r.below(point_.size())];
-        x.insert(x.end(), it.x.begin(), it.x.end());
-        t.insert(t.end(), it.t.begin(), it.t.end());
-        a.push_back(it.a);
-      }
-      auto in = with_options(as_tensor(x, cfg_.dim), a, cfg_.options).to(dev_);
-      loss = loss + torch::binary_cross_entropy_with_logits(model_->logits(size_t(m), in), as_tensor(t, 3).to(dev_));
+  void add(const train_batch& b) {
+    if (b.rows() == 0) return;
+    OVERSIGHT_CHECK_EQ(b.dim, cfg_.dim);
+    for (size_t i = 0; i < b.rows(); ++i) {
+      item it;
+      it.x.assign(b.x.begin() + i * b.dim, b.x.begin() + (i + 1) * b.dim);
+      it.a = b.a[i];
+      it.b = b.b[i];
+      it.t.assign(b.target.begin() + i * b.width, b.target.begin() + i * b.width + 3);
+      (it.b < 0 ? point_ : pair_).push_back(std::move(it));
     }
-    if (!pair_.empty()) {
-      std::vector<float> x, pref;
-      std::vector<int32_t> a, b;
-      for (int i = 0; i < n; ++i) {
-        auto& it = pair_[r.below(pair_.size())];
-        x.insert(x.end(), it.x.begin(), it.x.end());
-        a.push_back(it.a);
-        b.push_back(it.b);
-        pref.push_back(it.t[0]);
+  }
+
+  /// One bootstrap minibatch per member, all members at once: the sum over members of
+  /// point-wise BCE plus pair-wise Bradley-Terry, each a mean over the member's rows.
+  /// Member m draws its rows from its own stream, point-wise first, then pair-wise.
+  /// Rows per member: n point-wise, then n pairs as n rows with option a and n with b.
+  torch::Tensor minibatch_loss() {
+    const int64_t n = cfg_.minibatch, e = cfg_.ensemble, in = cfg_.dim + cfg_.options;
+    const int64_t np = point_.empty() ? 0 : n, nq = pair_.empty() ? 0 : n, rows = np + 2 * nq;
+    std::vector<float> x(size_t(e * rows * in), 0.f), t(size_t(e * np * 3)), pref(size_t(e * nq));
+    auto put = [&](int64_t m, int64_t row, const item& it, int option) {
+      float* dst = x.data() + (m * rows + row) * in;
+      std::copy(it.x.begin(), it.x.end(), dst);
+      dst[cfg_.dim + option] = 1.f;
+    };
+    for (int64_t m = 0; m < e; ++m) {
+      auto& r = streams_[size_t(m)];
+      for (int64_t i = 0; i < np; ++i) {
+        const auto& it = point_[r.below(point_.size())];
+        put(m, i, it, it.a);
+        std::copy(it.t.begin(), it.t.end(), t.begin() + (m * np + i) * 3);
       }
-      auto xt = as_tensor(x, cfg_.dim);
-      auto ua = torch::log_sigmoid(model_->logits(size_t(m), with_options(xt, a, cfg_.options).to(dev_))).sum(1);
-      auto ub = torch::log_sigmoid(model_->logits(size_t(m), with_options(xt, b, cfg_.options).to(dev_))).sum(1);
-      auto y = torch::from_blob(pref.data(), {int64_t(pref.size())}, torch::kFloat32).to(dev_, false, true);
-      loss = loss + torch::binary_cross_entropy_with_logits(ua - ub, y);
+      for (int64_t i = 0; i < nq; ++i) {
+        const auto& it = pair_[r.below(pair_.size())];
+        put(m, np + i, it, it.a);
+        put(m, np + nq + i, it, it.b);
+        pref[size_t(m * nq + i)] = it.t[0];
+      }
+    }
+    auto logits = model_->logits(torch::from_blob(x.data(), {e, rows, in}, torch::kFloat32).to(dev_, false, true));
+    torch::Tensor loss;
+    if (np > 0) {
+      auto target = torch::from_blob(t.data(), {e, np, 3}, torch::kFloat32).to(dev_, false, true);
+      loss = double(e) * torch::binary_cross_entropy_with_logits(logits.narrow(1, 0, np), target);
+    }
+    if (nq > 0) {
+      auto u = torch::log_sigmoid(logits.narrow(1, np, 2 * nq)).sum(2);  // [members, 2 nq]
+      auto y = torch::from_blob(pref.data(), {e, nq}, torch::kFloat32).to(dev_, false, true);
+      auto bt = double(e) * torch::binary_cross_entropy_with_logits(u.narrow(1, 0, nq) - u.narrow(1, nq, nq), y);
+      loss = loss.defined() ? loss + bt : bt;
     }
     return loss;
   }
 
-  /// The ensemble (priors included), initialized from `init`, on the training device.
-  static std::shared_ptr<critic_module> build(const critic_config& cfg, const std::vector<float>& init,
-                                              torch::Device dev) {
-    auto m = std::make_shared<critic_module>(cfg);
-    unflatten(*m, init);
-    m->move_to(dev);
+  /// The stacked ensemble (priors included), initialized from `init`, on the training device.
+  static std::shared_ptr<critic_stack> build(const critic_config& cfg, const std::vector<float>& init,
+                                             torch::Device dev) {
+    auto m = std::make_shared<critic_stack>(cfg, dev);
+    m->set_flat(init);
     return m;
   }
 
   torch::Device dev_ = training_device();
   critic_config cfg_;
-  std::shared_ptr<critic_module> model_;
+  std::shared_ptr<critic_stack> model_;
   torch::optim::Adam opt_;
   std::vector<rng> streams_;
   std::vector<item> point_, pair_;
@@ -318,7 +382,7 @@ std::unique_ptr<trainable> make_policy_trainer(const policy_config& cfg, const s
 }
 
 /// The bank's groups are the members; a member's second net is its prior, scaled by
-/// prior_scale (absent when that is 0, as in critic_module::logits).
+/// prior_scale (absent when that is 0, as in critic_stack::logits).
 struct reward_model::impl {
   critic_config cfg;
   std::vector<float> params;
@@ -390,6 +454,11 @@ const critic_config& reward_model::config() const { return impl_->cfg; }
 std::unique_ptr<trainable> make_critic_trainer(const critic_config& cfg, const std::vector<float>& init,
                                                uint64_t seed) {
   return std::make_unique<critic_trainer>(cfg, init, seed);
+}
+
+critic_objective critic_trainer_objective(const critic_config& cfg, const std::vector<float>& params,
+                                          const train_batch& b, uint64_t seed) {
+  return critic_trainer(cfg, params, seed).objective(b);
 }
 
 }  // namespace oversight

@@ -123,8 +123,20 @@ std::vector<float> critic_prior_params(const critic_config& cfg);
 /// Batch rows: x, a, b; point-wise (b < 0): target = 3 acceptability bits;
 /// pair-wise (b >= 0): target[0] = 1 when a is preferred (Bradley-Terry on the
 /// log-probability that a response is acceptable). Each ensemble member draws its own
-/// bootstrap minibatches from `seed`.
+/// bootstrap minibatches from `seed`; a minibatch step minimizes the sum over members of
+/// each member's mean loss on its own minibatch, all members in one batched pass.
 std::unique_ptr<trainable> make_critic_trainer(const critic_config& cfg, const std::vector<float>& init,
                                                uint64_t seed);
+
+/// What the critic trainer made from (cfg, params, seed) minimizes on its first
+/// minibatch step after `b`: the loss and its gradient with respect to `params`
+/// (reward_model's layout). No step is taken. For tests of the batched ensemble against
+/// a member-by-member computation.
+struct critic_objective {
+  double loss = 0;
+  std::vector<float> grad;
+};
+critic_objective critic_trainer_objective(const critic_config& cfg, const std::vector<float>& params,
+                                          const train_batch& b, uint64_t seed);
 
 }  // namespace oversight

@@ -7,9 +7,10 @@
 
 #include "policies/nets.hpp"
 #include "policies/small_mlp.hpp"
-#include "policies/torch_util.hpp"
+#include "tests/support/torch_reference.hpp"
 
 using namespace oversight;
+using namespace oversight::testing;
 
 namespace {
 
@@ -33,29 +34,6 @@ std::vector<float> normal(rng& r, size_t n, double scale = 1.0) {
   return v;
 }
 
-/// nets.cpp's make_mlp, holding `flat` (flatten() order).
-torch::nn::Sequential torch_mlp(const mlp_shape& s, const std::vector<float>& flat) {
-  torch::nn::Sequential m(torch::nn::Linear(s.in, s.hidden), torch::nn::Tanh(), torch::nn::Linear(s.hidden, s.hidden),
-                          torch::nn::Tanh(), torch::nn::Linear(s.hidden, s.out));
-  torch_util::unflatten(*m, flat);
-  return m;
-}
-
-/// libtorch's forward of a net on `rows` rows of x, each paired with every option as a
-/// one-hot when options > 0 (the critic's input), as a flat vector.
-std::vector<float> torch_forward(const mlp_shape& s, const std::vector<float>& flat, const std::vector<float>& x,
-                                 int options) {
-  torch::NoGradGuard ng;
-  auto m = torch_mlp(s, flat);
-  auto in = torch_util::as_tensor(x, s.in - options);
-  if (options > 0) {
-    const int64_t rows = in.size(0);
-    in = torch::cat({in.repeat_interleave(options, 0), torch::eye(options).repeat({rows, 1})}, 1);
-  }
-  auto out = m->forward(in).contiguous();
-  return {out.data_ptr<float>(), out.data_ptr<float>() + out.numel()};
-}
-
 /// w2 (the square hidden layer) transposed in a net's flat parameters.
 std::vector<float> transpose_w2(const mlp_shape& s, std::vector<float> flat) {
   const size_t h = size_t(s.hidden), w2 = size_t(s.in + 1) * h;
@@ -66,51 +44,16 @@ std::vector<float> transpose_w2(const mlp_shape& s, std::vector<float> flat) {
   return flat;
 }
 
-/// The reward model's judgment as libtorch computes it: each member's logits plus its
-/// scaled prior, sigmoid, then the ensemble's mean, population standard deviation and
-/// per-dimension mean.
-critic_view torch_judge(const critic_config& c, const std::vector<float>& params, const std::vector<float>& x) {
-  torch::NoGradGuard ng;
-  const mlp_shape s{c.dim + c.options, c.hidden, 3};
-  const size_t n = s.param_count();
-  const auto priors = critic_prior_params(c);
-  auto in = torch_util::as_tensor(x, c.dim);
-  const int64_t rows = in.size(0);
-  in = torch::cat({in.repeat_interleave(c.options, 0), torch::eye(c.options).repeat({rows, 1})}, 1);
-  std::vector<torch::Tensor> pd, pok;
-  for (size_t m = 0; m < size_t(c.ensemble); ++m) {
-    auto member = torch_mlp(s, {params.begin() + std::ptrdiff_t(m * n), params.begin() + std::ptrdiff_t((m + 1) * n)});
-    auto logits = member->forward(in);
-    if (c.prior_scale != 0.0) {
-      auto prior = torch_mlp(s, {priors.begin() + std::ptrdiff_t(m * n), priors.begin() + std::ptrdiff_t((m + 1) * n)});
-      logits = logits + c.prior_scale * prior->forward(in);
-    }
-    auto p = torch::sigmoid(logits);
-    pd.push_back(p);
-    pok.push_back(p.prod(1));
-  }
-  auto stack = torch::stack(pok, 0);
-  auto mean = stack.mean(0).contiguous();
-  auto sd = (c.ensemble > 1 ? stack.std(0, /*unbiased=*/false) : torch::zeros_like(mean)).contiguous();
-  auto dims = torch::stack(pd, 0).mean(0).contiguous();
-  critic_view v;
-  v.p_ok.assign(mean.data_ptr<float>(), mean.data_ptr<float>() + mean.numel());
-  v.uncertainty.assign(sd.data_ptr<float>(), sd.data_ptr<float>() + sd.numel());
-  v.p_dim.assign(dims.data_ptr<float>(), dims.data_ptr<float>() + dims.numel());
-  return v;
-}
-
 }  // namespace
 
 TEST_CASE("small_mlp: init_mlp_params draws what torch_util::init_params draws", "[unit][small_mlp]") {
   init_torch(1);
   for (mlp_shape s : {mlp_shape{8, 64, 4}, mlp_shape{12, 64, 3}, mlp_shape{3, 5, 2}}) {
     rng a(7, "init"), b(7, "init");
-    auto m = torch_mlp(s, std::vector<float>(s.param_count(), 0.f));
-    torch_util::init_params(*m, a);
+    const auto theirs = torch_init_mlp(s, a);
     const auto mine = init_mlp_params(s, b);
     CHECK(mine.size() == s.param_count());
-    CHECK(mine == torch_util::flatten(*m));
+    CHECK(mine == theirs);
     CHECK(a.uniform() == b.uniform());  // both streams consumed alike
   }
 }
@@ -150,7 +93,7 @@ TEST_CASE("small_mlp: the bank's forward equals libtorch's at every kernel level
     for (size_t rows : {size_t(1), size_t(3), size_t(37), size_t(100)}) {
       const auto flat = init_mlp_params(c.s, r);
       const auto x = normal(r, rows * size_t(c.s.in - c.options), 2.0);
-      const auto want = torch_forward(c.s, flat, x, c.options);
+      const auto want = torch_mlp_forward(c.s, flat, x, c.options);
       mlp_bank bank(c.s, 1, 1);
       bank.set(0, 0, flat.data());
       for (auto level : supported_levels()) {
@@ -180,7 +123,7 @@ TEST_CASE("small_mlp: a group sums its nets' scaled outputs", "[unit][small_mlp]
   const auto got = bank.forward(x.data(), rows, options);
   std::vector<float> want(got.size());
   for (size_t g = 0; g < groups; ++g) {
-    const auto fa = torch_forward(s, a[g], x, options), fb = torch_forward(s, b[g], x, options);
+    const auto fa = torch_mlp_forward(s, a[g], x, options), fb = torch_mlp_forward(s, b[g], x, options);
     for (size_t i = 0; i < rows * size_t(options); ++i)
       for (size_t j = 0; j < 3; ++j) want[(i * groups + g) * 3 + j] = fa[i * 3 + j] + 1.5f * fb[i * 3 + j];
   }
@@ -198,8 +141,8 @@ TEST_CASE("small_mlp: a transposed layer fails the comparison with libtorch", "[
   mlp_bank bank(s, 1, 1);
   bank.set(0, 0, flat.data());
   const auto got = bank.forward(x.data(), 50, 0);
-  CHECK(max_abs_diff(got, torch_forward(s, flat, x, 0)) < 1e-5f);
-  CHECK(max_abs_diff(got, torch_forward(s, transpose_w2(s, flat), x, 0)) > 1e-2f);
+  CHECK(max_abs_diff(got, torch_mlp_forward(s, flat, x, 0)) < 1e-5f);
+  CHECK(max_abs_diff(got, torch_mlp_forward(s, transpose_w2(s, flat), x, 0)) > 1e-2f);
 }
 
 TEST_CASE("small_mlp: a row's outputs do not depend on the rows batched with it", "[unit][small_mlp]") {
@@ -242,12 +185,8 @@ TEST_CASE("small_mlp: policy_net probabilities equal libtorch's softmax policy",
     rng init(21, "init"), data(21, "data");
     policy_net net(cfg, init);
     const auto x = normal(data, 300 * size_t(cfg.dim), 2.0);
-    torch::NoGradGuard ng;
-    auto m = torch_mlp({cfg.dim, cfg.hidden, cfg.options}, net.params());
-    auto p = torch::softmax(m->forward(torch_util::as_tensor(x, cfg.dim)), 1).contiguous();
-    const std::vector<float> want(p.data_ptr<float>(), p.data_ptr<float>() + p.numel());
     INFO("hidden " << hidden);
-    CHECK(max_abs_diff(net.probs(x), want) < 1e-5f);
+    CHECK(max_abs_diff(net.probs(x), torch_policy_probs(cfg, net.params(), x)) < 1e-5f);
   }
 }
 
