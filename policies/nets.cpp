@@ -119,11 +119,12 @@ class policy_trainer : public trainable {
 /// a usable uncertainty far from the labels. Priors are not parameters: both copies of
 /// a critic take the same ones from critic_prior_params.
 ///
-/// The members are stacked: each of the six tensors (w1, b1, w2, b2, w3, b3) holds every
-/// member's, [members, ...], so a minibatch step is one batched forward and backward for
-/// the whole ensemble (baddbmm) and one Adam update per tensor, not one per member's
-/// tensor: at hidden 64 libtorch's per-operation overhead, not arithmetic, sets the cost.
-/// Members still never mix: a member's gradient depends only on its own rows.
+/// The members are stacked: one parameter tensor [members, total] holds every member's
+/// flat parameters (reward_model's layout), and the layers are views of it. A minibatch
+/// step is one batched forward and backward for the whole ensemble (baddbmm) and one
+/// Adam update of one tensor, where one module per member took 3 x 6: at hidden 64
+/// libtorch's per-operation overhead, not arithmetic, sets the cost. Members still never
+/// mix: a member's gradient depends only on its own rows.
 struct critic_stack : torch::nn::Module {
   /// Where each tensor sits in one member's flat parameters (make_mlp's flatten() order).
   struct layout {
@@ -138,73 +139,55 @@ struct critic_stack : torch::nn::Module {
       b3 = w3 + out * hidden;
       total = b3 + out;
     }
-    /// The six tensors of `flat` ([members, total]): views, no copies.
-    std::vector<torch::Tensor> split(const torch::Tensor& flat) const {
-      const int64_t n = flat.size(0);
-      return {flat.narrow(1, w1, hidden * in).view({n, hidden, in}), flat.narrow(1, b1, hidden),
-              flat.narrow(1, w2, hidden * hidden).view({n, hidden, hidden}), flat.narrow(1, b2, hidden),
-              flat.narrow(1, w3, out * hidden).view({n, out, hidden}), flat.narrow(1, b3, out)};
-    }
   };
 
   critic_stack(const critic_config& c, torch::Device dev)
-      : members(c.ensemble), prior_scale(c.prior_scale), l(c.dim + c.options, c.hidden, 3) {
-    const char* names[] = {"w1", "b1", "w2", "b2", "w3", "b3"};
-    const auto shapes = l.split(torch::zeros({members, l.total}));
-    for (size_t i = 0; i < shapes.size(); ++i) params.push_back(register_parameter(names[i], torch::zeros(shapes[i].sizes())));
+      : members(c.ensemble), l(c.dim + c.options, c.hidden, 3) {
+    params = register_parameter("members", torch::zeros({members, l.total}));
     to(dev);
-    if (prior_scale != 0.0) {
-      auto p = critic_prior_params(c);
-      auto flat = torch::from_blob(p.data(), {members, l.total}, torch::kFloat32);
-      for (auto& t : l.split(flat)) priors.push_back(t.clone(torch::MemoryFormat::Contiguous).to(dev));
-    }
   }
 
-  /// Every member's flat parameters, concatenated in member order (reward_model's layout).
+  /// Every member's flat parameters, concatenated in member order.
   std::vector<float> flat() {
-    std::vector<torch::Tensor> parts;
-    for (auto& p : params) parts.push_back(p.detach().reshape({members, -1}));
-    auto all = torch::cat(parts, 1).to(torch::kCPU).contiguous();
+    auto all = params.detach().to(torch::kCPU).contiguous();
     return {all.data_ptr<float>(), all.data_ptr<float>() + all.numel()};
   }
   void set_flat(const std::vector<float>& v) {
     OVERSIGHT_CHECK_EQ(v.size(), size_t(members * l.total));
     torch::NoGradGuard ng;
-    auto flat = torch::from_blob(const_cast<float*>(v.data()), {members, l.total}, torch::kFloat32);
-    auto parts = l.split(flat);
-    for (size_t i = 0; i < params.size(); ++i) params[i].copy_(parts[i]);
+    params.copy_(torch::from_blob(const_cast<float*>(v.data()), {members, l.total}, torch::kFloat32));
   }
 
   /// Logits [members, rows, 3] for inputs x [members, rows, in]: member m's rows through
-  /// member m, plus its scaled prior.
+  /// member m. The layers are views of the one parameter tensor, split in one operation
+  /// (one backward node gathers their gradients).
   torch::Tensor logits(const torch::Tensor& x) {
-    auto out = mlp(x, params);
-    if (prior_scale == 0.0) return out;
-    torch::Tensor p;
-    {
-      torch::NoGradGuard ng;
-      p = mlp(x, priors);
-    }
-    return out + prior_scale * p;
-  }
-
-  static torch::Tensor mlp(const torch::Tensor& x, const std::vector<torch::Tensor>& w) {
-    auto h = torch::tanh(torch::baddbmm(w[1].unsqueeze(1), x, w[0].transpose(1, 2)));
-    h = torch::tanh(torch::baddbmm(w[3].unsqueeze(1), h, w[2].transpose(1, 2)));
-    return torch::baddbmm(w[5].unsqueeze(1), h, w[4].transpose(1, 2));
+    const int64_t n = members;
+    auto p = params.split_with_sizes({l.b1 - l.w1, l.w2 - l.b1, l.b2 - l.w2, l.w3 - l.b2, l.b3 - l.w3, l.total - l.b3}, 1);
+    auto w1 = p[0].view({n, l.hidden, l.in}), w2 = p[2].view({n, l.hidden, l.hidden}), w3 = p[4].view({n, l.out, l.hidden});
+    auto h = torch::tanh(torch::baddbmm(p[1].unsqueeze(1), x, w1.transpose(1, 2)));
+    h = torch::tanh(torch::baddbmm(p[3].unsqueeze(1), h, w2.transpose(1, 2)));
+    return torch::baddbmm(p[5].unsqueeze(1), h, w3.transpose(1, 2));
   }
 
   int64_t members;
-  double prior_scale;
   layout l;
-  std::vector<torch::Tensor> params, priors;
+  torch::Tensor params;
 };
 
 class critic_trainer : public trainable {
  public:
   critic_trainer(const critic_config& cfg, const std::vector<float>& init, uint64_t seed)
-      : cfg_(cfg), model_(build(cfg, init, dev_)), opt_(model_->parameters(), torch::optim::AdamOptions(cfg.lr)) {
+      : cfg_(cfg),
+        model_(build(cfg, init, dev_)),
+        opt_(model_->parameters(), torch::optim::AdamOptions(cfg.lr)),
+        priors_({cfg.dim + cfg.options, cfg.hidden, 3}, size_t(cfg.ensemble), 1) {
     for (int i = 0; i < cfg.ensemble; ++i) streams_.emplace_back(seed, "critic-bootstrap-" + std::to_string(i));
+    if (cfg.prior_scale != 0.0) {
+      const auto p = critic_prior_params(cfg);
+      const size_t n = p.size() / size_t(cfg.ensemble);
+      for (size_t m = 0; m < size_t(cfg.ensemble); ++m) priors_.set(m, 0, p.data() + m * n, float(cfg.prior_scale));
+    }
   }
 
   std::vector<float> step(const train_batch& b) override {
@@ -222,6 +205,10 @@ class critic_trainer : public trainable {
   void state(state_io& io) override {
     optimizer_state(io, *model_, opt_, dev_);
     io(streams_, point_, pair_);
+    if (io.loading()) {
+      with_priors(point_.begin(), point_.end());
+      with_priors(pair_.begin(), pair_.end());
+    }
   }
 
   /// critic_trainer_objective: the loss of the next minibatch after `b` and its gradient
@@ -232,23 +219,26 @@ class critic_trainer : public trainable {
     auto loss = minibatch_loss();
     opt_.zero_grad();
     loss.backward();
-    std::vector<torch::Tensor> parts;
-    for (auto& p : model_->params) parts.push_back(p.grad().detach().reshape({model_->members, -1}));
-    auto g = torch::cat(parts, 1).to(torch::kCPU).contiguous();
+    auto g = model_->params.grad().to(torch::kCPU).contiguous();
     return {loss.item<double>(), {g.data_ptr<float>(), g.data_ptr<float>() + g.numel()}};
   }
 
  private:
+  /// A label, and its options' scaled prior logits [members x 3] (not saved: the priors
+  /// are a function of the configuration).
   struct item {
     std::vector<float> x;
     int a, b;
     std::vector<float> t;
+    std::vector<float> prior_a, prior_b;
     void state(state_io& io) { io(x, a, b, t); }
   };
+  using item_iter = std::vector<item>::iterator;
 
   void add(const train_batch& b) {
     if (b.rows() == 0) return;
     OVERSIGHT_CHECK_EQ(b.dim, cfg_.dim);
+    const size_t points = point_.size(), pairs = pair_.size();
     for (size_t i = 0; i < b.rows(); ++i) {
       item it;
       it.x.assign(b.x.begin() + i * b.dim, b.x.begin() + (i + 1) * b.dim);
@@ -256,6 +246,27 @@ class critic_trainer : public trainable {
       it.b = b.b[i];
       it.t.assign(b.target.begin() + i * b.width, b.target.begin() + i * b.width + 3);
       (it.b < 0 ? point_ : pair_).push_back(std::move(it));
+    }
+    with_priors(point_.begin() + std::ptrdiff_t(points), point_.end());
+    with_priors(pair_.begin() + std::ptrdiff_t(pairs), pair_.end());
+  }
+
+  /// The priors are fixed, so each label's prior logits are computed once, by the
+  /// hand-written forward pass (small_mlp.hpp), not in every minibatch step.
+  void with_priors(item_iter first, item_iter last) {
+    if (cfg_.prior_scale == 0.0 || first == last) return;
+    std::vector<float> x;
+    for (auto it = first; it != last; ++it) x.insert(x.end(), it->x.begin(), it->x.end());
+    const size_t e = size_t(cfg_.ensemble), k = size_t(cfg_.options);
+    const auto all = priors_.forward(x.data(), size_t(last - first), cfg_.options);  // rows x options x members x 3
+    size_t r = 0;
+    for (auto it = first; it != last; ++it, ++r) {
+      auto pick = [&](int option) {
+        const float* p = all.data() + (r * k + size_t(option)) * e * 3;
+        return std::vector<float>(p, p + e * 3);
+      };
+      it->prior_a = pick(it->a);
+      if (it->b >= 0) it->prior_b = pick(it->b);
     }
   }
 
@@ -266,42 +277,52 @@ class critic_trainer : public trainable {
   torch::Tensor minibatch_loss() {
     const int64_t n = cfg_.minibatch, e = cfg_.ensemble, in = cfg_.dim + cfg_.options;
     const int64_t np = point_.empty() ? 0 : n, nq = pair_.empty() ? 0 : n, rows = np + 2 * nq;
-    std::vector<float> x(size_t(e * rows * in), 0.f), t(size_t(e * np * 3)), pref(size_t(e * nq));
-    auto put = [&](int64_t m, int64_t row, const item& it, int option) {
+    const bool priors = cfg_.prior_scale != 0.0;
+    std::vector<float> x(size_t(e * rows * in), 0.f), prior(priors ? size_t(e * rows * 3) : 0), t(size_t(e * np * 3)),
+        pref(size_t(e * nq));
+    auto put = [&](int64_t m, int64_t row, const item& it, int option, const std::vector<float>& p) {
       float* dst = x.data() + (m * rows + row) * in;
       std::copy(it.x.begin(), it.x.end(), dst);
       dst[cfg_.dim + option] = 1.f;
+      if (priors) std::copy_n(p.begin() + m * 3, 3, prior.begin() + (m * rows + row) * 3);
     };
     for (int64_t m = 0; m < e; ++m) {
       auto& r = streams_[size_t(m)];
       for (int64_t i = 0; i < np; ++i) {
         const auto& it = point_[r.below(point_.size())];
-        put(m, i, it, it.a);
+        put(m, i, it, it.a, it.prior_a);
         std::copy(it.t.begin(), it.t.end(), t.begin() + (m * np + i) * 3);
       }
       for (int64_t i = 0; i < nq; ++i) {
         const auto& it = pair_[r.below(pair_.size())];
-        put(m, np + i, it, it.a);
-        put(m, np + nq + i, it, it.b);
+        put(m, np + i, it, it.a, it.prior_a);
+        put(m, np + nq + i, it, it.b, it.prior_b);
         pref[size_t(m * nq + i)] = it.t[0];
       }
     }
-    auto logits = model_->logits(torch::from_blob(x.data(), {e, rows, in}, torch::kFloat32).to(dev_, false, true));
+    auto tensor = [&](std::vector<float>& v, std::initializer_list<int64_t> shape) {
+      return torch::from_blob(v.data(), shape, torch::kFloat32).to(dev_, false, true);  // copies
+    };
+    auto logits = model_->logits(tensor(x, {e, rows, in}));
+    if (priors) logits = logits + tensor(prior, {e, rows, 3});
+    // Binary cross-entropy with logits z and targets y, as softplus(z) - y z: the same
+    // function as torch::binary_cross_entropy_with_logits in a third of the operations.
+    // Each member's mean, summed over members: the sum over every row / rows per member.
     torch::Tensor loss;
     if (np > 0) {
-      auto target = torch::from_blob(t.data(), {e, np, 3}, torch::kFloat32).to(dev_, false, true);
-      loss = double(e) * torch::binary_cross_entropy_with_logits(logits.narrow(1, 0, np), target);
+      auto z = nq > 0 ? logits.narrow(1, 0, np) : logits;
+      loss = (torch::softplus(z) - tensor(t, {e, np, 3}) * z).sum() / double(np * 3);
     }
     if (nq > 0) {
-      auto u = torch::log_sigmoid(logits.narrow(1, np, 2 * nq)).sum(2);  // [members, 2 nq]
-      auto y = torch::from_blob(pref.data(), {e, nq}, torch::kFloat32).to(dev_, false, true);
-      auto bt = double(e) * torch::binary_cross_entropy_with_logits(u.narrow(1, 0, nq) - u.narrow(1, nq, nq), y);
+      auto u = torch::log_sigmoid(nq > 0 && np > 0 ? logits.narrow(1, np, 2 * nq) : logits).sum(2);  // [members, 2 nq]
+      auto d = u.narrow(1, 0, nq) - u.narrow(1, nq, nq);
+      auto bt = (torch::softplus(d) - tensor(pref, {e, nq}) * d).sum() / double(nq);
       loss = loss.defined() ? loss + bt : bt;
     }
     return loss;
   }
 
-  /// The stacked ensemble (priors included), initialized from `init`, on the training device.
+  /// The stacked ensemble, initialized from `init`, on the training device.
   static std::shared_ptr<critic_stack> build(const critic_config& cfg, const std::vector<float>& init,
                                              torch::Device dev) {
     auto m = std::make_shared<critic_stack>(cfg, dev);
@@ -313,6 +334,7 @@ class critic_trainer : public trainable {
   critic_config cfg_;
   std::shared_ptr<critic_stack> model_;
   torch::optim::Adam opt_;
+  mlp_bank priors_;  // each member's prior, scaled: one group per member
   std::vector<rng> streams_;
   std::vector<item> point_, pair_;
 };
