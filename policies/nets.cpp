@@ -436,7 +436,8 @@ critic_view reward_model::judge(const std::vector<float>& x) const {
   const auto& c = impl_->cfg;
   OVERSIGHT_CHECK_EQ(x.size() % size_t(c.dim), size_t(0));
   const size_t rows = x.size() / size_t(c.dim), cells = rows * size_t(c.options), members = size_t(c.ensemble);
-  const auto logits = impl_->bank.forward(x.data(), rows, c.options);  // cells x members x 3
+  auto probs = impl_->bank.forward(x.data(), rows, c.options);  // cells x members x 3 logits
+  mlp_sigmoid(probs.data(), probs.data(), probs.size());
   out.p_ok.resize(cells);
   out.uncertainty.resize(cells);
   out.p_dim.assign(cells * 3, 0.f);
@@ -445,12 +446,11 @@ critic_view reward_model::judge(const std::vector<float>& x) const {
     float* dims = out.p_dim.data() + i * 3;
     double mean = 0;
     for (size_t m = 0; m < members; ++m) {
-      const float* l = logits.data() + (i * members + m) * 3;
+      const float* pm = probs.data() + (i * members + m) * 3;
       float prod = 1.f;
       for (size_t d = 0; d < 3; ++d) {
-        const float p = 1.f / (1.f + std::exp(-l[d]));
-        prod *= p;
-        dims[d] += p;
+        prod *= pm[d];
+        dims[d] += pm[d];
       }
       ok[m] = prod;
       mean += prod;

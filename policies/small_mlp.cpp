@@ -109,16 +109,28 @@ const char* simd_name(simd_level level) {
   return "?";
 }
 
-void mlp_tanh(const float* x, float* y, size_t n, simd_level level) {
-  OVERSIGHT_CHECK(simd_supported(level));
+namespace {
+/// f over n floats in whole kernel vectors, the tail through a padded copy.
+void elementwise(void (*f)(const float*, float*, size_t), const float* x, float* y, size_t n) {
   const size_t whole = n / 16 * 16;
-  kernels(level).tanh(x, y, whole);
+  f(x, y, whole);
   if (whole < n) {
     float in[16] = {}, out[16];
     std::copy(x + whole, x + n, in);
-    kernels(level).tanh(in, out, 16);
+    f(in, out, 16);
     std::copy(out, out + (n - whole), y + whole);
   }
+}
+}  // namespace
+
+void mlp_tanh(const float* x, float* y, size_t n, simd_level level) {
+  OVERSIGHT_CHECK(simd_supported(level));
+  elementwise(kernels(level).tanh, x, y, n);
+}
+
+void mlp_sigmoid(const float* x, float* y, size_t n, simd_level level) {
+  OVERSIGHT_CHECK(simd_supported(level));
+  elementwise(kernels(level).sigmoid, x, y, n);
 }
 
 mlp_bank::mlp_bank(const mlp_shape& shape, size_t groups, size_t nets_per_group)

@@ -13,7 +13,7 @@
 //
 // Numerics: every output of a layer is its bias plus the products summed in input order,
 // one (fused, where the CPU has FMA) multiply-add at a time; tanh is computed from a
-// polynomial exp (|error| < 2e-7 relative to tanh, tests/unit/small_mlp_test.cpp). The
+// polynomial expm1 (|error| < 2e-7 relative to tanh, tests/unit/small_mlp_test.cpp). The
 // results equal libtorch's forward to float rounding, not bit for bit.
 //
 // Determinism: no threads and no sums split across vector lanes, so a row's outputs
@@ -47,8 +47,10 @@ simd_level best_simd_level();
 bool simd_supported(simd_level level);
 const char* simd_name(simd_level level);
 
-/// y[i] = tanh(x[i]) for i < n, as the kernels of `level` compute it (for tests).
+/// y[i] = tanh(x[i]), as the kernels of `level` compute it (for tests).
 void mlp_tanh(const float* x, float* y, size_t n, simd_level level);
+/// y[i] = 1 / (1 + exp(-x[i])) (|error| < 3e-7 relative), vectorized; y may be x.
+void mlp_sigmoid(const float* x, float* y, size_t n, simd_level level = best_simd_level());
 
 /// Nets of one shape, evaluated together on the same rows. They are grouped: output g of
 /// a row is the sum over the nets of group g of scale * net(row), in the order the nets

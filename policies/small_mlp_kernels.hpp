@@ -42,8 +42,9 @@ struct expand_args {
 struct kernel_set {
   void (*dense)(const dense_args&);
   void (*expand)(const expand_args&);
-  /// y[i] = tanh(x[i]) for i < n, n a multiple of 16.
+  /// y[i] = tanh(x[i]) and 1 / (1 + exp(-x[i])) for i < n, n a multiple of 16.
   void (*tanh)(const float* x, float* y, size_t n);
+  void (*sigmoid)(const float* x, float* y, size_t n);
 };
 
 kernel_set portable_kernels();

@@ -79,6 +79,27 @@ TEST_CASE("small_mlp: tanh is accurate to 2e-7 relative at every kernel level", 
   }
 }
 
+TEST_CASE("small_mlp: sigmoid is accurate to 3e-7 relative at every kernel level", "[unit][small_mlp]") {
+  std::vector<float> z;
+  for (int i = -400000; i <= 400000; ++i) z.push_back(float(i) * 2e-4f);  // [-80, 80]
+  for (float v : {87.f, -87.f, 100.f, -100.f, 1e30f, -1e30f, 0.f, 1e-30f}) z.push_back(v);
+  for (auto level : supported_levels()) {
+    INFO("level " << simd_name(level));
+    std::vector<float> y(z.size());
+    mlp_sigmoid(z.data(), y.data(), z.size(), level);
+    double worst = 0;
+    float at = 0;
+    for (size_t i = 0; i < z.size(); ++i) {
+      const double want = 1.0 / (1.0 + std::exp(-double(z[i])));
+      // Below exp's range the result is clamped: tiny, not relatively accurate.
+      const double err = z[i] < -80 ? (y[i] < 2e-38f ? 0.0 : 1.0) : std::abs(double(y[i]) - want) / want;
+      if (err > worst) worst = err, at = z[i];
+    }
+    INFO("worst relative error " << worst << " at z = " << at);
+    CHECK(worst < 3e-7);
+  }
+}
+
 TEST_CASE("small_mlp: the bank's forward equals libtorch's at every kernel level", "[unit][small_mlp]") {
   init_torch(1);
   rng r(11, "small_mlp");
