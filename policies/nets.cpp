@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 #include "policies/small_mlp.hpp"
 #include "policies/torch_util.hpp"
@@ -55,6 +56,19 @@ namespace {
 torch::nn::Sequential make_mlp(int in, int hidden, int out) {
   return torch::nn::Sequential(torch::nn::Linear(in, hidden), torch::nn::Tanh(), torch::nn::Linear(hidden, hidden),
                                torch::nn::Tanh(), torch::nn::Linear(hidden, out));
+}
+
+mlp_shape policy_shape(const policy_config& c) { return {c.dim, c.hidden, c.options}; }
+mlp_shape critic_shape(const critic_config& c) { return {c.dim + c.options, c.hidden, 3}; }
+
+/// The critic's priors for the hand-written forward pass: net m is member m's prior,
+/// its outputs scaled by prior_scale.
+mlp_bank critic_prior_bank(const critic_config& c) {
+  mlp_bank bank(critic_shape(c), size_t(c.ensemble));
+  const auto p = critic_prior_params(c);
+  const size_t n = critic_shape(c).param_count();
+  for (size_t m = 0; m < size_t(c.ensemble); ++m) bank.set(m, p.data() + m * n, float(c.prior_scale));
+  return bank;
 }
 
 using torch_util::as_tensor;
@@ -181,13 +195,8 @@ class critic_trainer : public trainable {
       : cfg_(cfg),
         model_(build(cfg, init, dev_)),
         opt_(model_->parameters(), torch::optim::AdamOptions(cfg.lr)),
-        priors_({cfg.dim + cfg.options, cfg.hidden, 3}, size_t(cfg.ensemble), 1) {
+        priors_(critic_prior_bank(cfg)) {
     for (int i = 0; i < cfg.ensemble; ++i) streams_.emplace_back(seed, "critic-bootstrap-" + std::to_string(i));
-    if (cfg.prior_scale != 0.0) {
-      const auto p = critic_prior_params(cfg);
-      const size_t n = p.size() / size_t(cfg.ensemble);
-      for (size_t m = 0; m < size_t(cfg.ensemble); ++m) priors_.set(m, 0, p.data() + m * n, float(cfg.prior_scale));
-    }
   }
 
   std::vector<float> step(const train_batch& b) override {
@@ -334,7 +343,7 @@ class critic_trainer : public trainable {
   critic_config cfg_;
   std::shared_ptr<critic_stack> model_;
   torch::optim::Adam opt_;
-  mlp_bank priors_;  // each member's prior, scaled: one group per member
+  mlp_bank priors_;
   std::vector<rng> streams_;
   std::vector<item> point_, pair_;
 };
@@ -342,13 +351,6 @@ class critic_trainer : public trainable {
 }  // namespace
 
 // ---- inference: the hand-written forward pass (small_mlp.hpp), no libtorch ------------
-
-namespace {
-
-mlp_shape policy_shape(const policy_config& c) { return {c.dim, c.hidden, c.options}; }
-mlp_shape critic_shape(const critic_config& c) { return {c.dim + c.options, c.hidden, 3}; }
-
-}  // namespace
 
 std::vector<float> critic_prior_params(const critic_config& cfg) {
   rng prior_init(cfg.prior_seed, "critic-prior");
@@ -365,7 +367,7 @@ struct policy_net::impl {
   policy_config cfg;
   std::vector<float> params;
   mlp_bank bank;
-  impl(const policy_config& c) : cfg(c), bank(policy_shape(c), 1, 1) {}
+  explicit impl(const policy_config& c) : cfg(c), bank(policy_shape(c), 1) {}
 };
 
 policy_net::policy_net(const policy_config& cfg, rng& init) : impl_(std::make_unique<impl>(cfg)) {
@@ -395,7 +397,7 @@ std::vector<float> policy_net::params() const { return impl_->params; }
 void policy_net::set_params(const std::vector<float>& p) {
   OVERSIGHT_CHECK_EQ(p.size(), policy_shape(impl_->cfg).param_count());
   impl_->params = p;
-  impl_->bank.set(0, 0, p.data());
+  impl_->bank.set(0, p.data());
 }
 const policy_config& policy_net::config() const { return impl_->cfg; }
 
@@ -403,19 +405,42 @@ std::unique_ptr<trainable> make_policy_trainer(const policy_config& cfg, const s
   return std::make_unique<policy_trainer>(cfg, init);
 }
 
-/// The bank's groups are the members; a member's second net is its prior, scaled by
-/// prior_scale (absent when that is 0, as in critic_stack::logits).
 struct reward_model::impl {
   critic_config cfg;
   std::vector<float> params;
-  mlp_bank bank;
+  mlp_bank members, priors;
+
+  /// The priors' scaled logits for the last few batches judged, keyed by their bytes:
+  /// the priors never change, and a scenario judges its evaluation sets every tick.
+  struct memo {
+    std::vector<float> x, logits;
+    uint64_t used = 0;
+  };
+  static constexpr size_t memo_entries = 4, memo_max_rows = 4096;
+  std::vector<memo> memos;
+  uint64_t uses = 0;
+
   explicit impl(const critic_config& c)
-      : cfg(c), bank(critic_shape(c), size_t(c.ensemble), c.prior_scale == 0.0 ? 1 : 2) {
-    if (c.prior_scale == 0.0) return;
-    const auto priors = critic_prior_params(c);
-    const size_t n = critic_shape(c).param_count();
-    for (size_t m = 0; m < size_t(c.ensemble); ++m) bank.set(m, 1, priors.data() + m * n, float(c.prior_scale));
+      : cfg(c), members(critic_shape(c), size_t(c.ensemble)), priors(critic_prior_bank(c)) {}
+
+  /// cells x members x 3 scaled prior logits for the rows of x.
+  const std::vector<float>& prior_logits(const std::vector<float>& x, size_t rows) {
+    for (auto& m : memos)
+      if (m.x.size() == x.size() && std::memcmp(m.x.data(), x.data(), x.size() * sizeof(float)) == 0) {
+        m.used = ++uses;
+        return m.logits;
+      }
+    memo fresh{x, priors.forward(x.data(), rows, cfg.options), ++uses};
+    if (rows > memo_max_rows) {
+      scratch = std::move(fresh.logits);
+      return scratch;
+    }
+    if (memos.size() < memo_entries) return memos.emplace_back(std::move(fresh)).logits;
+    auto& oldest = *std::min_element(memos.begin(), memos.end(), [](auto& a, auto& b) { return a.used < b.used; });
+    oldest = std::move(fresh);
+    return oldest.logits;
   }
+  std::vector<float> scratch;
 };
 
 reward_model::reward_model(const critic_config& cfg, rng& init) : impl_(std::make_unique<impl>(cfg)) {
@@ -436,7 +461,11 @@ critic_view reward_model::judge(const std::vector<float>& x) const {
   const auto& c = impl_->cfg;
   OVERSIGHT_CHECK_EQ(x.size() % size_t(c.dim), size_t(0));
   const size_t rows = x.size() / size_t(c.dim), cells = rows * size_t(c.options), members = size_t(c.ensemble);
-  auto probs = impl_->bank.forward(x.data(), rows, c.options);  // cells x members x 3 logits
+  auto probs = impl_->members.forward(x.data(), rows, c.options);  // cells x members x 3 logits
+  if (c.prior_scale != 0.0) {
+    const auto& prior = impl_->prior_logits(x, rows);
+    for (size_t i = 0; i < probs.size(); ++i) probs[i] += prior[i];
+  }
   mlp_sigmoid(probs.data(), probs.data(), probs.size());
   out.p_ok.resize(cells);
   out.uncertainty.resize(cells);
@@ -469,7 +498,7 @@ void reward_model::set_params(const std::vector<float>& p) {
   const size_t n = critic_shape(impl_->cfg).param_count();
   OVERSIGHT_CHECK_EQ(p.size(), n * size_t(impl_->cfg.ensemble));
   impl_->params = p;
-  for (size_t m = 0; m < size_t(impl_->cfg.ensemble); ++m) impl_->bank.set(m, 0, p.data() + m * n);
+  for (size_t m = 0; m < size_t(impl_->cfg.ensemble); ++m) impl_->members.set(m, p.data() + m * n);
 }
 const critic_config& reward_model::config() const { return impl_->cfg; }
 

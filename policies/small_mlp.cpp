@@ -133,17 +133,14 @@ void mlp_sigmoid(const float* x, float* y, size_t n, simd_level level) {
   elementwise(kernels(level).sigmoid, x, y, n);
 }
 
-mlp_bank::mlp_bank(const mlp_shape& shape, size_t groups, size_t nets_per_group)
-    : shape_(shape), groups_(groups), per_group_(nets_per_group), nets_(groups * nets_per_group) {
+mlp_bank::mlp_bank(const mlp_shape& shape, size_t nets) : shape_(shape), nets_(nets) {
   OVERSIGHT_CHECK_LT(0, shape.in);
   OVERSIGHT_CHECK_LT(0, shape.hidden);
   OVERSIGHT_CHECK_LT(0, shape.out);
-  OVERSIGHT_CHECK_LT(size_t(0), nets_per_group);
 }
 
-void mlp_bank::set(size_t g, size_t n, const float* flat, float scale) {
-  OVERSIGHT_CHECK_LT(g, groups_);
-  OVERSIGHT_CHECK_LT(n, per_group_);
+void mlp_bank::set(size_t i, const float* flat, float scale) {
+  OVERSIGHT_CHECK_LT(i, nets_.size());
   const int in = shape_.in, h = shape_.hidden, o = shape_.out;
   const float* w1 = flat;
   const float* b1 = w1 + size_t(h) * size_t(in);
@@ -151,7 +148,7 @@ void mlp_bank::set(size_t g, size_t n, const float* flat, float scale) {
   const float* b2 = w2 + size_t(h) * size_t(h);
   const float* w3 = b2 + h;
   const float* b3 = w3 + size_t(o) * size_t(h);
-  auto& net = nets_[g * per_group_ + n];
+  auto& net = nets_[i];
   net.l1 = pack(w1, b1, in, h);
   net.l2 = pack(w2, b2, h, h);
   net.l3 = pack(w3, b3, h, o);
@@ -172,7 +169,8 @@ std::vector<float> mlp_bank::forward(const float* x, size_t rows, int options, s
   const size_t per_row = size_t(std::max(options, 1));
   const size_t in_x = size_t(shape_.in - options), outs = size_t(shape_.out);
   const size_t s1 = size_t(padded(shape_.hidden)), s3 = size_t(padded(shape_.out));
-  std::vector<float> out(rows * per_row * groups_ * outs);
+  const size_t nets = nets_.size();
+  std::vector<float> out(rows * per_row * nets * outs);
   if (rows == 0) return out;
 
   // Query rows per block, and the block's (row, option) rows padded to the row tile.
@@ -185,30 +183,26 @@ std::vector<float> mlp_bank::forward(const float* x, size_t rows, int options, s
     const size_t nq_pad = round_up(nq, row_tile), ne_pad = round_up(ne, row_tile);
     std::copy(x + q0 * in_x, x + (q0 + nq) * in_x, xin.begin());
     std::fill(xin.begin() + std::ptrdiff_t(nq * in_x), xin.end(), 0.f);
-    for (size_t g = 0; g < groups_; ++g)
-      for (size_t n = 0; n < per_group_; ++n) {
-        const net& net = nets_[g * per_group_ + n];
-        if (options > 0) {
-          ks.dense({xin.data(), in_x, nq_pad, int(in_x), net.l1.w.data(), net.l1.b.data(), net.l1.stride, pre.data(),
-                    s1, false});
-          ks.expand({pre.data(), s1, nq, options, net.l1.w.data() + in_x * s1, net.l1.stride, h1.data(), s1});
-        } else {
-          ks.dense({xin.data(), in_x, nq_pad, int(in_x), net.l1.w.data(), net.l1.b.data(), net.l1.stride, h1.data(),
-                    s1, true});
-        }
-        ks.dense({h1.data(), s1, ne_pad, shape_.hidden, net.l2.w.data(), net.l2.b.data(), net.l2.stride, h2.data(), s1,
-                  true});
-        ks.dense({h2.data(), s1, ne_pad, shape_.hidden, net.l3.w.data(), net.l3.b.data(), net.l3.stride, o.data(), s3,
+    for (size_t n = 0; n < nets; ++n) {
+      const net& net = nets_[n];
+      if (options > 0) {
+        ks.dense({xin.data(), in_x, nq_pad, int(in_x), net.l1.w.data(), net.l1.b.data(), net.l1.stride, pre.data(), s1,
                   false});
-        for (size_t e = 0; e < ne; ++e) {
-          float* dst = out.data() + ((q0 * per_row + e) * groups_ + g) * outs;
-          const float* src = o.data() + e * s3;
-          if (n == 0)
-            for (size_t j = 0; j < outs; ++j) dst[j] = net.scale * src[j];
-          else
-            for (size_t j = 0; j < outs; ++j) dst[j] += net.scale * src[j];
-        }
+        ks.expand({pre.data(), s1, nq, options, net.l1.w.data() + in_x * s1, net.l1.stride, h1.data(), s1});
+      } else {
+        ks.dense({xin.data(), in_x, nq_pad, int(in_x), net.l1.w.data(), net.l1.b.data(), net.l1.stride, h1.data(), s1,
+                  true});
       }
+      ks.dense({h1.data(), s1, ne_pad, shape_.hidden, net.l2.w.data(), net.l2.b.data(), net.l2.stride, h2.data(), s1,
+                true});
+      ks.dense({h2.data(), s1, ne_pad, shape_.hidden, net.l3.w.data(), net.l3.b.data(), net.l3.stride, o.data(), s3,
+                false});
+      for (size_t e = 0; e < ne; ++e) {
+        float* dst = out.data() + ((q0 * per_row + e) * nets + n) * outs;
+        const float* src = o.data() + e * s3;
+        for (size_t j = 0; j < outs; ++j) dst[j] = net.scale * src[j];
+      }
+    }
   }
   return out;
 }

@@ -52,23 +52,22 @@ void mlp_tanh(const float* x, float* y, size_t n, simd_level level);
 /// y[i] = 1 / (1 + exp(-x[i])) (|error| < 3e-7 relative), vectorized; y may be x.
 void mlp_sigmoid(const float* x, float* y, size_t n, simd_level level = best_simd_level());
 
-/// Nets of one shape, evaluated together on the same rows. They are grouped: output g of
-/// a row is the sum over the nets of group g of scale * net(row), in the order the nets
-/// were added to the group (an ensemble member and its scaled random prior are a group).
-/// Every net must be set before forward().
+/// Nets of one shape (an ensemble's members, or their priors), evaluated together on the
+/// same rows: a block of rows passes through every net while it is in cache. Every net
+/// must be set before forward().
 class mlp_bank {
  public:
-  mlp_bank(const mlp_shape& shape, size_t groups, size_t nets_per_group);
+  mlp_bank(const mlp_shape& shape, size_t nets);
   const mlp_shape& shape() const { return shape_; }
-  size_t groups() const { return groups_; }
+  size_t size() const { return nets_.size(); }
 
-  /// Net n (< nets_per_group) of group g from its flat parameters (param_count() floats).
-  void set(size_t g, size_t n, const float* flat, float scale = 1.f);
+  /// Net i from its flat parameters (param_count() floats); `scale` multiplies its outputs.
+  void set(size_t i, const float* flat, float scale = 1.f);
 
   /// Outputs for `rows` rows of x. With options == 0, a row of x has shape().in values;
   /// with options > 0 it has shape().in - options, and each row is paired with every
   /// option as a one-hot appended to it (row r, option a is output row r * options + a).
-  /// Returns (output rows) x groups() x shape().out floats.
+  /// Returns (output rows) x size() x shape().out floats: scale * net(row).
   std::vector<float> forward(const float* x, size_t rows, int options) const;
   /// The same on the kernels of `level` (simd_supported(level) must hold): for tests.
   std::vector<float> forward(const float* x, size_t rows, int options, simd_level level) const;
@@ -87,8 +86,7 @@ class mlp_bank {
 
  private:
   mlp_shape shape_;
-  size_t groups_, per_group_;
-  std::vector<net> nets_;  // group-major
+  std::vector<net> nets_;
 };
 
 }  // namespace oversight

@@ -115,8 +115,8 @@ TEST_CASE("small_mlp: the bank's forward equals libtorch's at every kernel level
       const auto flat = init_mlp_params(c.s, r);
       const auto x = normal(r, rows * size_t(c.s.in - c.options), 2.0);
       const auto want = torch_mlp_forward(c.s, flat, x, c.options);
-      mlp_bank bank(c.s, 1, 1);
-      bank.set(0, 0, flat.data());
+      mlp_bank bank(c.s, 1);
+      bank.set(0, flat.data());
       for (auto level : supported_levels()) {
         INFO("shape " << c.s.in << "-" << c.s.hidden << "-" << c.s.out << " options " << c.options << " rows " << rows
                       << " level " << simd_name(level));
@@ -126,27 +126,26 @@ TEST_CASE("small_mlp: the bank's forward equals libtorch's at every kernel level
   }
 }
 
-TEST_CASE("small_mlp: a group sums its nets' scaled outputs", "[unit][small_mlp]") {
+TEST_CASE("small_mlp: a bank gives each net's outputs times its scale", "[unit][small_mlp]") {
   init_torch(1);
   rng r(12, "small_mlp");
   const mlp_shape s{10, 24, 3};
   const int options = 4;
-  const size_t rows = 29, groups = 3;
-  mlp_bank bank(s, groups, 2);
-  std::vector<std::vector<float>> a, b;
-  for (size_t g = 0; g < groups; ++g) {
-    a.push_back(init_mlp_params(s, r));
-    b.push_back(init_mlp_params(s, r));
-    bank.set(g, 0, a[g].data());
-    bank.set(g, 1, b[g].data(), 1.5f);
+  const size_t rows = 29;
+  const std::vector<float> scales = {1.f, 1.5f, -0.5f};
+  mlp_bank bank(s, scales.size());
+  std::vector<std::vector<float>> nets;
+  for (size_t n = 0; n < scales.size(); ++n) {
+    nets.push_back(init_mlp_params(s, r));
+    bank.set(n, nets[n].data(), scales[n]);
   }
   const auto x = normal(r, rows * size_t(s.in - options));
   const auto got = bank.forward(x.data(), rows, options);
   std::vector<float> want(got.size());
-  for (size_t g = 0; g < groups; ++g) {
-    const auto fa = torch_mlp_forward(s, a[g], x, options), fb = torch_mlp_forward(s, b[g], x, options);
+  for (size_t n = 0; n < nets.size(); ++n) {
+    const auto f = torch_mlp_forward(s, nets[n], x, options);
     for (size_t i = 0; i < rows * size_t(options); ++i)
-      for (size_t j = 0; j < 3; ++j) want[(i * groups + g) * 3 + j] = fa[i * 3 + j] + 1.5f * fb[i * 3 + j];
+      for (size_t j = 0; j < 3; ++j) want[(i * nets.size() + n) * 3 + j] = scales[n] * f[i * 3 + j];
   }
   CHECK(max_abs_diff(got, want) < 1e-5f);
 }
@@ -159,8 +158,8 @@ TEST_CASE("small_mlp: a transposed layer fails the comparison with libtorch", "[
   const mlp_shape s{8, 64, 4};
   const auto flat = init_mlp_params(s, r);
   const auto x = normal(r, 50 * size_t(s.in), 2.0);
-  mlp_bank bank(s, 1, 1);
-  bank.set(0, 0, flat.data());
+  mlp_bank bank(s, 1);
+  bank.set(0, flat.data());
   const auto got = bank.forward(x.data(), 50, 0);
   CHECK(max_abs_diff(got, torch_mlp_forward(s, flat, x, 0)) < 1e-5f);
   CHECK(max_abs_diff(got, torch_mlp_forward(s, transpose_w2(s, flat), x, 0)) > 1e-2f);
@@ -169,13 +168,12 @@ TEST_CASE("small_mlp: a transposed layer fails the comparison with libtorch", "[
 TEST_CASE("small_mlp: a row's outputs do not depend on the rows batched with it", "[unit][small_mlp]") {
   rng r(14, "small_mlp");
   const mlp_shape s{12, 64, 3};
-  mlp_bank bank(s, 2, 2);
-  for (size_t g = 0; g < 2; ++g)
-    for (size_t n = 0; n < 2; ++n) bank.set(g, n, init_mlp_params(s, r).data(), n ? 0.7f : 1.f);
+  mlp_bank bank(s, 4);
+  for (size_t n = 0; n < 4; ++n) bank.set(n, init_mlp_params(s, r).data(), n % 2 ? 0.7f : 1.f);
   const size_t rows = 45;
   const auto x = normal(r, rows * 8);
   const auto all = bank.forward(x.data(), rows, 4);
-  const size_t per_row = 4 * 2 * 3;
+  const size_t per_row = 4 * 4 * 3;
   for (size_t i = 0; i < rows; ++i) {
     const auto one = bank.forward(x.data() + i * 8, 1, 4);
     CHECK(std::equal(one.begin(), one.end(), all.begin() + std::ptrdiff_t(i * per_row)));
@@ -189,8 +187,8 @@ TEST_CASE("small_mlp: AVX2 and AVX-512 give bit-identical outputs", "[unit][smal
   }
   rng r(15, "small_mlp");
   for (mlp_shape s : {mlp_shape{12, 64, 3}, mlp_shape{8, 64, 4}, mlp_shape{7, 40, 9}}) {
-    mlp_bank bank(s, 1, 1);
-    bank.set(0, 0, init_mlp_params(s, r).data());
+    mlp_bank bank(s, 1);
+    bank.set(0, init_mlp_params(s, r).data());
     const int options = s.out == 3 ? 4 : 0;
     const auto x = normal(r, 64 * size_t(s.in - options), 3.0);
     CHECK(bank.forward(x.data(), 64, options, simd_level::avx2) ==
@@ -239,4 +237,31 @@ TEST_CASE("small_mlp: reward_model judgments equal libtorch's ensemble with prio
       }
     }
   }
+}
+
+// reward_model keeps its priors' logits for the last few batches it judged: a batch
+// judged again, after others or by a model with no memory of it, gives the same bits.
+TEST_CASE("small_mlp: reward_model judgments do not depend on the batches judged before", "[unit][small_mlp]") {
+  critic_config cfg;
+  cfg.prior_seed = 3;
+  rng init(23, "init"), data(23, "data");
+  reward_model model(cfg, init);
+  std::vector<std::vector<float>> batches;
+  for (size_t n : {50, 7, 50, 120, 3, 9}) batches.push_back(normal(data, n * size_t(cfg.dim)));
+  const auto first = model.judge(batches[0]);
+  for (const auto& b : batches) model.judge(b);  // more batches than the model remembers
+  const auto again = model.judge(batches[0]);
+  rng init2(23, "init");
+  const reward_model fresh(cfg, init2);
+  const auto other = fresh.judge(batches[0]);
+  for (const auto* v : {&again, &other}) {
+    CHECK(v->p_ok == first.p_ok);
+    CHECK(v->uncertainty == first.uncertainty);
+    CHECK(v->p_dim == first.p_dim);
+  }
+  // New weights change the judgment (the memory holds the priors only).
+  auto p = model.params();
+  for (auto& w : p) w *= 1.5f;
+  model.set_params(p);
+  CHECK(model.judge(batches[0]).p_ok != first.p_ok);
 }
