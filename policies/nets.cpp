@@ -1,6 +1,11 @@
 // The only translation unit of the red-team brains that sees libtorch (see nets.hpp).
 #include "policies/nets.hpp"
 
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "policies/small_mlp.hpp"
 #include "policies/torch_util.hpp"
 
 #include "base/error.hpp"
@@ -53,25 +58,24 @@ torch::nn::Sequential make_mlp(int in, int hidden, int out) {
                                torch::nn::Tanh(), torch::nn::Linear(hidden, out));
 }
 
+mlp_shape policy_shape(const policy_config& c) { return {c.dim, c.hidden, c.options}; }
+mlp_shape critic_shape(const critic_config& c) { return {c.dim + c.options, c.hidden, 3}; }
+
+/// The critic's priors for the hand-written forward pass: net m is member m's prior,
+/// its outputs scaled by prior_scale.
+mlp_bank critic_prior_bank(const critic_config& c) {
+  mlp_bank bank(critic_shape(c), size_t(c.ensemble));
+  const auto p = critic_prior_params(c);
+  const size_t n = critic_shape(c).param_count();
+  for (size_t m = 0; m < size_t(c.ensemble); ++m) bank.set(m, p.data() + m * n, float(c.prior_scale));
+  return bank;
+}
+
 using torch_util::as_tensor;
 using torch_util::flatten;
 using torch_util::optimizer_state;
-using torch_util::init_params;
 using torch_util::training_device;
 using torch_util::unflatten;
-
-/// Pairs every query row with every option as a one-hot: (rows*options) x (dim+options).
-torch::Tensor with_all_options(const torch::Tensor& x, int options) {
-  const int64_t rows = x.size(0);
-  auto xr = x.repeat_interleave(options, 0);
-  auto eye = torch::eye(options).repeat({rows, 1});
-  return torch::cat({xr, eye}, 1);
-}
-
-torch::Tensor with_options(const torch::Tensor& x, const std::vector<int32_t>& a, int options) {
-  auto idx = torch::from_blob(const_cast<int32_t*>(a.data()), {int64_t(a.size())}, torch::kInt32).to(torch::kLong);  // .to copies
-  return torch::cat({x, torch::one_hot(idx, options).to(torch::kFloat32)}, 1);
-}
 
 // ---- policy ------------------------------------------------------------------------
 
@@ -127,159 +131,274 @@ class policy_trainer : public trainable {
 /// logits are a trained MLP plus a fixed, untrained random MLP scaled by prior_scale.
 /// The priors make members disagree where there is no data, so the ensemble's spread is
 /// a usable uncertainty far from the labels. Priors are not parameters: both copies of
-/// a critic build the same ones from cfg.prior_seed.
-struct critic_module : torch::nn::Module {
-  explicit critic_module(const critic_config& c) : prior_scale(c.prior_scale) {
-    rng prior_init(c.prior_seed, "critic-prior");
-    for (int i = 0; i < c.ensemble; ++i) {
-      std::string name = "m";  // not "m" + to_string(i): GCC 12 warns falsely on it (bug 105329)
-      name += std::to_string(i);
-      members.push_back(register_module(name, make_mlp(c.dim + c.options, c.hidden, 3)));
-      auto prior = make_mlp(c.dim + c.options, c.hidden, 3);
-      init_params(*prior, prior_init);
-      for (auto& p : prior->parameters()) p.set_requires_grad(false);
-      priors.push_back(prior);
+/// a critic take the same ones from critic_prior_params.
+///
+/// The members are stacked: one parameter tensor [members, total] holds every member's
+/// flat parameters (reward_model's layout), and the layers are views of it. A minibatch
+/// step is one batched forward and backward for the whole ensemble (baddbmm) and one
+/// Adam update of one tensor, where one module per member took 3 x 6: at hidden 64
+/// libtorch's per-operation overhead, not arithmetic, sets the cost. Members still never
+/// mix: a member's gradient depends only on its own rows.
+struct critic_stack : torch::nn::Module {
+  /// Where each tensor sits in one member's flat parameters (make_mlp's flatten() order).
+  struct layout {
+    int64_t in, hidden, out;
+    int64_t w1, b1, w2, b2, w3, b3, total;
+    layout(int64_t i, int64_t h, int64_t o) : in(i), hidden(h), out(o) {
+      w1 = 0;
+      b1 = w1 + hidden * in;
+      w2 = b1 + hidden;
+      b2 = w2 + hidden * hidden;
+      w3 = b2 + hidden;
+      b3 = w3 + out * hidden;
+      total = b3 + out;
     }
+  };
+
+  critic_stack(const critic_config& c, torch::Device dev)
+      : members(c.ensemble), l(c.dim + c.options, c.hidden, 3) {
+    params = register_parameter("members", torch::zeros({members, l.total}));
+    to(dev);
   }
-  torch::Tensor logits(size_t m, const torch::Tensor& in) {
-    if (prior_scale == 0.0) return members[m]->forward(in);
-    torch::Tensor p;
-    {
-      torch::NoGradGuard ng;
-      p = priors[m]->forward(in);
-    }
-    return members[m]->forward(in) + prior_scale * p;
+
+  /// Every member's flat parameters, concatenated in member order.
+  std::vector<float> flat() {
+    auto all = params.detach().to(torch::kCPU).contiguous();
+    return {all.data_ptr<float>(), all.data_ptr<float>() + all.numel()};
   }
-  /// Moves the trained members and the (unregistered) priors together.
-  void move_to(torch::Device d) {
-    to(d);
-    for (auto& p : priors) p->to(d);
+  void set_flat(const std::vector<float>& v) {
+    OVERSIGHT_CHECK_EQ(v.size(), size_t(members * l.total));
+    torch::NoGradGuard ng;
+    params.copy_(torch::from_blob(const_cast<float*>(v.data()), {members, l.total}, torch::kFloat32));
   }
-  double prior_scale;
-  std::vector<torch::nn::Sequential> members;
-  std::vector<torch::nn::Sequential> priors;
+
+  /// Logits [members, rows, 3] for inputs x [members, rows, in]: member m's rows through
+  /// member m. The layers are views of the one parameter tensor, split in one operation
+  /// (one backward node gathers their gradients).
+  torch::Tensor logits(const torch::Tensor& x) {
+    const int64_t n = members;
+    auto p = params.split_with_sizes({l.b1 - l.w1, l.w2 - l.b1, l.b2 - l.w2, l.w3 - l.b2, l.b3 - l.w3, l.total - l.b3}, 1);
+    auto w1 = p[0].view({n, l.hidden, l.in}), w2 = p[2].view({n, l.hidden, l.hidden}), w3 = p[4].view({n, l.out, l.hidden});
+    auto h = torch::tanh(torch::baddbmm(p[1].unsqueeze(1), x, w1.transpose(1, 2)));
+    h = torch::tanh(torch::baddbmm(p[3].unsqueeze(1), h, w2.transpose(1, 2)));
+    return torch::baddbmm(p[5].unsqueeze(1), h, w3.transpose(1, 2));
+  }
+
+  int64_t members;
+  layout l;
+  torch::Tensor params;
 };
 
 class critic_trainer : public trainable {
  public:
   critic_trainer(const critic_config& cfg, const std::vector<float>& init, uint64_t seed)
-      : cfg_(cfg), model_(build(cfg, init, dev_)), opt_(model_->parameters(), torch::optim::AdamOptions(cfg.lr)) {
+      : cfg_(cfg),
+        model_(build(cfg, init, dev_)),
+        opt_(model_->parameters(), torch::optim::AdamOptions(cfg.lr)),
+        priors_(critic_prior_bank(cfg)) {
     for (int i = 0; i < cfg.ensemble; ++i) streams_.emplace_back(seed, "critic-bootstrap-" + std::to_string(i));
   }
 
   std::vector<float> step(const train_batch& b) override {
     pin_torch_thread();
-    if (b.rows() > 0) {
-      OVERSIGHT_CHECK_EQ(b.dim, cfg_.dim);
-      for (size_t i = 0; i < b.rows(); ++i) {
-        item it;
-        it.x.assign(b.x.begin() + i * b.dim, b.x.begin() + (i + 1) * b.dim);
-        it.a = b.a[i];
-        it.b = b.b[i];
-        it.t.assign(b.target.begin() + i * b.width, b.target.begin() + i * b.width + 3);
-        (it.b < 0 ? point_ : pair_).push_back(std::move(it));
-      }
-    }
-    if (point_.empty() && pair_.empty()) return flatten(*model_);
+    add(b);
+    if (point_.empty() && pair_.empty()) return model_->flat();
     for (int u = 0; u < cfg_.updates; ++u) {
-      torch::Tensor loss = torch::zeros({}, dev_);
-      for (int m = 0; m < cfg_.ensemble; ++m) loss = loss + member_loss(m);
+      auto loss = minibatch_loss();
       opt_.zero_grad();
       loss.backward();
       opt_.step();
     }
-    return flatten(*model_);
+    return model_->flat();
   }
   void state(state_io& io) override {
     optimizer_state(io, *model_, opt_, dev_);
     io(streams_, point_, pair_);
+    if (io.loading()) {
+      with_priors(point_.begin(), point_.end());
+      with_priors(pair_.begin(), pair_.end());
+    }
+  }
+
+  /// critic_trainer_objective: the loss of the next minibatch after `b` and its gradient
+  /// in reward_model's layout; no step is taken (the streams do advance).
+  critic_objective objective(const train_batch& b) {
+    pin_torch_thread();
+    add(b);
+    auto loss = minibatch_loss();
+    opt_.zero_grad();
+    loss.backward();
+    auto g = model_->params.grad().to(torch::kCPU).contiguous();
+    return {loss.item<double>(), {g.data_ptr<float>(), g.data_ptr<float>() + g.numel()}};
   }
 
  private:
+  /// A label, and its options' scaled prior logits [members x 3] (not saved: the priors
+  /// are a function of the configuration).
   struct item {
     std::vector<float> x;
     int a, b;
     std::vector<float> t;
+    std::vector<float> prior_a, prior_b;
     void state(state_io& io) { io(x, a, b, t); }
   };
+  using item_iter = std::vector<item>::iterator;
 
-  /// A bootstrap minibatch for member m: point-wise BCE plus pair-wise Bradley-Terry.
-  torch::Tensor member_loss(int m) {
-    auto& r = streams_[size_t(m)];
-    torch::Tensor loss = torch::zeros({}, dev_);
-    const int n = cfg_.minibatch;
-    if (!point_.empty()) {
-      std::vector<float> x, t;
-      std::vector<int32_t> a;
-      for (int i = 0; i < n; ++i) {
-        auto& it = point_[r.below(point_.size())];
-        x.insert(x.end(), it.x.begin(), it.x.end());
-        t.insert(t.end(), it.t.begin(), it.t.end());
-        a.push_back(it.a);
-      }
-      auto in = with_options(as_tensor(x, cfg_.dim), a, cfg_.options).to(dev_);
-      loss = loss + torch::binary_cross_entropy_with_logits(model_->logits(size_t(m), in), as_tensor(t, 3).to(dev_));
+  void add(const train_batch& b) {
+    if (b.rows() == 0) return;
+    OVERSIGHT_CHECK_EQ(b.dim, cfg_.dim);
+    const size_t points = point_.size(), pairs = pair_.size();
+    for (size_t i = 0; i < b.rows(); ++i) {
+      item it;
+      it.x.assign(b.x.begin() + i * b.dim, b.x.begin() + (i + 1) * b.dim);
+      it.a = b.a[i];
+      it.b = b.b[i];
+      it.t.assign(b.target.begin() + i * b.width, b.target.begin() + i * b.width + 3);
+      (it.b < 0 ? point_ : pair_).push_back(std::move(it));
     }
-    if (!pair_.empty()) {
-      std::vector<float> x, pref;
-      std::vector<int32_t> a, b;
-      for (int i = 0; i < n; ++i) {
-        auto& it = pair_[r.below(pair_.size())];
-        x.insert(x.end(), it.x.begin(), it.x.end());
-        a.push_back(it.a);
-        b.push_back(it.b);
-        pref.push_back(it.t[0]);
+    with_priors(point_.begin() + std::ptrdiff_t(points), point_.end());
+    with_priors(pair_.begin() + std::ptrdiff_t(pairs), pair_.end());
+  }
+
+  /// The priors are fixed, so each label's prior logits are computed once, by the
+  /// hand-written forward pass (small_mlp.hpp), not in every minibatch step.
+  void with_priors(item_iter first, item_iter last) {
+    if (cfg_.prior_scale == 0.0 || first == last) return;
+    std::vector<float> x;
+    for (auto it = first; it != last; ++it) x.insert(x.end(), it->x.begin(), it->x.end());
+    const size_t e = size_t(cfg_.ensemble), k = size_t(cfg_.options);
+    const auto all = priors_.forward(x.data(), size_t(last - first), cfg_.options);  // rows x options x members x 3
+    size_t r = 0;
+    for (auto it = first; it != last; ++it, ++r) {
+      auto pick = [&](int option) {
+        const float* p = all.data() + (r * k + size_t(option)) * e * 3;
+        return std::vector<float>(p, p + e * 3);
+      };
+      it->prior_a = pick(it->a);
+      if (it->b >= 0) it->prior_b = pick(it->b);
+    }
+  }
+
+  /// One bootstrap minibatch per member, all members at once: the sum over members of
+  /// point-wise BCE plus pair-wise Bradley-Terry, each a mean over the member's rows.
+  /// Member m draws its rows from its own stream, point-wise first, then pair-wise.
+  /// Rows per member: n point-wise, then n pairs as n rows with option a and n with b.
+  torch::Tensor minibatch_loss() {
+    const int64_t n = cfg_.minibatch, e = cfg_.ensemble, in = cfg_.dim + cfg_.options;
+    const int64_t np = point_.empty() ? 0 : n, nq = pair_.empty() ? 0 : n, rows = np + 2 * nq;
+    const bool priors = cfg_.prior_scale != 0.0;
+    std::vector<float> x(size_t(e * rows * in), 0.f), prior(priors ? size_t(e * rows * 3) : 0), t(size_t(e * np * 3)),
+        pref(size_t(e * nq));
+    auto put = [&](int64_t m, int64_t row, const item& it, int option, const std::vector<float>& p) {
+      float* dst = x.data() + (m * rows + row) * in;
+      std::copy(it.x.begin(), it.x.end(), dst);
+      dst[cfg_.dim + option] = 1.f;
+      if (priors) std::copy_n(p.begin() + m * 3, 3, prior.begin() + (m * rows + row) * 3);
+    };
+    for (int64_t m = 0; m < e; ++m) {
+      auto& r = streams_[size_t(m)];
+      for (int64_t i = 0; i < np; ++i) {
+        const auto& it = point_[r.below(point_.size())];
+        put(m, i, it, it.a, it.prior_a);
+        std::copy(it.t.begin(), it.t.end(), t.begin() + (m * np + i) * 3);
       }
-      auto xt = as_tensor(x, cfg_.dim);
-      auto ua = torch::log_sigmoid(model_->logits(size_t(m), with_options(xt, a, cfg_.options).to(dev_))).sum(1);
-      auto ub = torch::log_sigmoid(model_->logits(size_t(m), with_options(xt, b, cfg_.options).to(dev_))).sum(1);
-      auto y = torch::from_blob(pref.data(), {int64_t(pref.size())}, torch::kFloat32).to(dev_, false, true);
-      loss = loss + torch::binary_cross_entropy_with_logits(ua - ub, y);
+      for (int64_t i = 0; i < nq; ++i) {
+        const auto& it = pair_[r.below(pair_.size())];
+        put(m, np + i, it, it.a, it.prior_a);
+        put(m, np + nq + i, it, it.b, it.prior_b);
+        pref[size_t(m * nq + i)] = it.t[0];
+      }
+    }
+    auto tensor = [&](std::vector<float>& v, std::initializer_list<int64_t> shape) {
+      return torch::from_blob(v.data(), shape, torch::kFloat32).to(dev_, false, true);  // copies
+    };
+    auto logits = model_->logits(tensor(x, {e, rows, in}));
+    if (priors) logits = logits + tensor(prior, {e, rows, 3});
+    // Binary cross-entropy with logits z and targets y, as softplus(z) - y z: the same
+    // function as torch::binary_cross_entropy_with_logits in a third of the operations.
+    // Each member's mean, summed over members: the sum over every row / rows per member.
+    torch::Tensor loss;
+    if (np > 0) {
+      auto z = nq > 0 ? logits.narrow(1, 0, np) : logits;
+      loss = (torch::softplus(z) - tensor(t, {e, np, 3}) * z).sum() / double(np * 3);
+    }
+    if (nq > 0) {
+      auto u = torch::log_sigmoid(nq > 0 && np > 0 ? logits.narrow(1, np, 2 * nq) : logits).sum(2);  // [members, 2 nq]
+      auto d = u.narrow(1, 0, nq) - u.narrow(1, nq, nq);
+      auto bt = (torch::softplus(d) - tensor(pref, {e, nq}) * d).sum() / double(nq);
+      loss = loss.defined() ? loss + bt : bt;
     }
     return loss;
   }
 
-  /// The ensemble (priors included), initialized from `init`, on the training device.
-  static std::shared_ptr<critic_module> build(const critic_config& cfg, const std::vector<float>& init,
-                                              torch::Device dev) {
-    auto m = std::make_shared<critic_module>(cfg);
-    unflatten(*m, init);
-    m->move_to(dev);
+  /// The stacked ensemble, initialized from `init`, on the training device.
+  static std::shared_ptr<critic_stack> build(const critic_config& cfg, const std::vector<float>& init,
+                                             torch::Device dev) {
+    auto m = std::make_shared<critic_stack>(cfg, dev);
+    m->set_flat(init);
     return m;
   }
 
   torch::Device dev_ = training_device();
   critic_config cfg_;
-  std::shared_ptr<critic_module> model_;
+  std::shared_ptr<critic_stack> model_;
   torch::optim::Adam opt_;
+  mlp_bank priors_;
   std::vector<rng> streams_;
   std::vector<item> point_, pair_;
 };
 
 }  // namespace
 
+// ---- inference: the hand-written forward pass (small_mlp.hpp), no libtorch ------------
+
+std::vector<float> critic_prior_params(const critic_config& cfg) {
+  rng prior_init(cfg.prior_seed, "critic-prior");
+  const mlp_shape shape = critic_shape(cfg);
+  std::vector<float> out;
+  for (int i = 0; i < cfg.ensemble; ++i) {
+    auto p = init_mlp_params(shape, prior_init);
+    out.insert(out.end(), p.begin(), p.end());
+  }
+  return out;
+}
+
 struct policy_net::impl {
   policy_config cfg;
-  std::shared_ptr<policy_module> model;
+  std::vector<float> params;
+  mlp_bank bank;
+  explicit impl(const policy_config& c) : cfg(c), bank(policy_shape(c), 1) {}
 };
 
-policy_net::policy_net(const policy_config& cfg, rng& init) : impl_(std::make_unique<impl>()) {
-  impl_->cfg = cfg;
-  impl_->model = std::make_shared<policy_module>(cfg);
-  init_params(*impl_->model, init);
+policy_net::policy_net(const policy_config& cfg, rng& init) : impl_(std::make_unique<impl>(cfg)) {
+  set_params(init_mlp_params(policy_shape(cfg), init));
 }
 policy_net::~policy_net() = default;
 policy_net::policy_net(policy_net&&) noexcept = default;
 
 std::vector<float> policy_net::probs(const std::vector<float>& x) const {
   if (x.empty()) return {};
-  pin_torch_thread();
-  torch::NoGradGuard ng;
-  auto p = impl_->model->forward(as_tensor(x, impl_->cfg.dim)).contiguous();
-  return {p.data_ptr<float>(), p.data_ptr<float>() + p.numel()};
+  const auto& c = impl_->cfg;
+  OVERSIGHT_CHECK_EQ(x.size() % size_t(c.dim), size_t(0));
+  auto p = impl_->bank.forward(x.data(), x.size() / size_t(c.dim), 0);
+  // Softmax per row, as torch::softmax: shifted by the row's largest logit.
+  const size_t k = size_t(c.options);
+  for (size_t r = 0; r < p.size(); r += k) {
+    float* row = p.data() + r;
+    float top = row[0];
+    for (size_t a = 1; a < k; ++a) top = std::max(top, row[a]);
+    float sum = 0.f;
+    for (size_t a = 0; a < k; ++a) sum += row[a] = std::exp(row[a] - top);
+    for (size_t a = 0; a < k; ++a) row[a] /= sum;
+  }
+  return p;
 }
-std::vector<float> policy_net::params() const { return flatten(*impl_->model); }
-void policy_net::set_params(const std::vector<float>& p) { unflatten(*impl_->model, p); }
+std::vector<float> policy_net::params() const { return impl_->params; }
+void policy_net::set_params(const std::vector<float>& p) {
+  OVERSIGHT_CHECK_EQ(p.size(), policy_shape(impl_->cfg).param_count());
+  impl_->params = p;
+  impl_->bank.set(0, p.data());
+}
 const policy_config& policy_net::config() const { return impl_->cfg; }
 
 std::unique_ptr<trainable> make_policy_trainer(const policy_config& cfg, const std::vector<float>& init) {
@@ -288,13 +407,50 @@ std::unique_ptr<trainable> make_policy_trainer(const policy_config& cfg, const s
 
 struct reward_model::impl {
   critic_config cfg;
-  std::shared_ptr<critic_module> model;
+  std::vector<float> params;
+  mlp_bank members, priors;
+
+  /// The priors' scaled logits for the last few batches judged, keyed by their bytes:
+  /// the priors never change, and a scenario judges its evaluation sets every tick.
+  struct memo {
+    std::vector<float> x, logits;
+    uint64_t used = 0;
+  };
+  static constexpr size_t memo_entries = 4, memo_max_rows = 4096;
+  std::vector<memo> memos;
+  uint64_t uses = 0;
+
+  explicit impl(const critic_config& c)
+      : cfg(c), members(critic_shape(c), size_t(c.ensemble)), priors(critic_prior_bank(c)) {}
+
+  /// cells x members x 3 scaled prior logits for the rows of x.
+  const std::vector<float>& prior_logits(const std::vector<float>& x, size_t rows) {
+    for (auto& m : memos)
+      if (m.x.size() == x.size() && std::memcmp(m.x.data(), x.data(), x.size() * sizeof(float)) == 0) {
+        m.used = ++uses;
+        return m.logits;
+      }
+    memo fresh{x, priors.forward(x.data(), rows, cfg.options), ++uses};
+    if (rows > memo_max_rows) {
+      scratch = std::move(fresh.logits);
+      return scratch;
+    }
+    if (memos.size() < memo_entries) return memos.emplace_back(std::move(fresh)).logits;
+    auto& oldest = *std::min_element(memos.begin(), memos.end(), [](auto& a, auto& b) { return a.used < b.used; });
+    oldest = std::move(fresh);
+    return oldest.logits;
+  }
+  std::vector<float> scratch;
 };
 
-reward_model::reward_model(const critic_config& cfg, rng& init) : impl_(std::make_unique<impl>()) {
-  impl_->cfg = cfg;
-  impl_->model = std::make_shared<critic_module>(cfg);
-  init_params(*impl_->model, init);
+reward_model::reward_model(const critic_config& cfg, rng& init) : impl_(std::make_unique<impl>(cfg)) {
+  const mlp_shape shape = critic_shape(cfg);
+  std::vector<float> p;
+  for (int m = 0; m < cfg.ensemble; ++m) {
+    auto member = init_mlp_params(shape, init);
+    p.insert(p.end(), member.begin(), member.end());
+  }
+  set_params(p);
 }
 reward_model::~reward_model() = default;
 reward_model::reward_model(reward_model&&) noexcept = default;
@@ -302,32 +458,58 @@ reward_model::reward_model(reward_model&&) noexcept = default;
 critic_view reward_model::judge(const std::vector<float>& x) const {
   critic_view out;
   if (x.empty()) return out;
-  pin_torch_thread();
-  torch::NoGradGuard ng;
   const auto& c = impl_->cfg;
-  auto in = with_all_options(as_tensor(x, c.dim), c.options);
-  std::vector<torch::Tensor> pd, pok;
-  for (size_t m = 0; m < impl_->model->members.size(); ++m) {
-    auto p = torch::sigmoid(impl_->model->logits(m, in));
-    pd.push_back(p);
-    pok.push_back(p.prod(1));
+  OVERSIGHT_CHECK_EQ(x.size() % size_t(c.dim), size_t(0));
+  const size_t rows = x.size() / size_t(c.dim), cells = rows * size_t(c.options), members = size_t(c.ensemble);
+  auto probs = impl_->members.forward(x.data(), rows, c.options);  // cells x members x 3 logits
+  if (c.prior_scale != 0.0) {
+    const auto& prior = impl_->prior_logits(x, rows);
+    for (size_t i = 0; i < probs.size(); ++i) probs[i] += prior[i];
   }
-  auto stack = torch::stack(pok, 0);  // members x (rows*options)
-  auto mean = stack.mean(0).contiguous();
-  auto sd = (c.ensemble > 1 ? stack.std(0, /*unbiased=*/false) : torch::zeros_like(mean)).contiguous();
-  auto dims = torch::stack(pd, 0).mean(0).contiguous();
-  out.p_ok.assign(mean.data_ptr<float>(), mean.data_ptr<float>() + mean.numel());
-  out.uncertainty.assign(sd.data_ptr<float>(), sd.data_ptr<float>() + sd.numel());
-  out.p_dim.assign(dims.data_ptr<float>(), dims.data_ptr<float>() + dims.numel());
+  mlp_sigmoid(probs.data(), probs.data(), probs.size());
+  out.p_ok.resize(cells);
+  out.uncertainty.resize(cells);
+  out.p_dim.assign(cells * 3, 0.f);
+  std::vector<float> ok(members);
+  for (size_t i = 0; i < cells; ++i) {
+    float* dims = out.p_dim.data() + i * 3;
+    double mean = 0;
+    for (size_t m = 0; m < members; ++m) {
+      const float* pm = probs.data() + (i * members + m) * 3;
+      float prod = 1.f;
+      for (size_t d = 0; d < 3; ++d) {
+        prod *= pm[d];
+        dims[d] += pm[d];
+      }
+      ok[m] = prod;
+      mean += prod;
+    }
+    mean /= double(members);
+    double var = 0;  // the ensemble's spread (population standard deviation)
+    for (size_t m = 0; m < members; ++m) var += (ok[m] - mean) * (ok[m] - mean);
+    out.p_ok[i] = float(mean);
+    out.uncertainty[i] = float(std::sqrt(var / double(members)));
+    for (size_t d = 0; d < 3; ++d) dims[d] /= float(members);
+  }
   return out;
 }
-std::vector<float> reward_model::params() const { return flatten(*impl_->model); }
-void reward_model::set_params(const std::vector<float>& p) { unflatten(*impl_->model, p); }
+std::vector<float> reward_model::params() const { return impl_->params; }
+void reward_model::set_params(const std::vector<float>& p) {
+  const size_t n = critic_shape(impl_->cfg).param_count();
+  OVERSIGHT_CHECK_EQ(p.size(), n * size_t(impl_->cfg.ensemble));
+  impl_->params = p;
+  for (size_t m = 0; m < size_t(impl_->cfg.ensemble); ++m) impl_->members.set(m, p.data() + m * n);
+}
 const critic_config& reward_model::config() const { return impl_->cfg; }
 
 std::unique_ptr<trainable> make_critic_trainer(const critic_config& cfg, const std::vector<float>& init,
                                                uint64_t seed) {
   return std::make_unique<critic_trainer>(cfg, init, seed);
+}
+
+critic_objective critic_trainer_objective(const critic_config& cfg, const std::vector<float>& params,
+                                          const train_batch& b, uint64_t seed) {
+  return critic_trainer(cfg, params, seed).objective(b);
 }
 
 }  // namespace oversight

@@ -7,12 +7,17 @@
 // a trainer (a `trainable` owned by a trainer actor on its own thread, on the first CUDA
 // device when torch::cuda::is_available(), else the CPU; Debian's libtorch is CPU-only,
 // so CUDA is exercised by tools/gpu-check on a GPU machine, docs/gpu.md). They exchange
-// weights as flat float vectors, so the two never share a tensor and messages stay plain.
+// weights as flat float vectors (libtorch's flatten() order), so the two never share a
+// tensor and messages stay plain. Trainers use libtorch; the inference objects run a
+// hand-written forward pass (policies/small_mlp.hpp) of the same networks, equal to
+// libtorch's to float rounding (tests/unit/small_mlp_test.cpp): at these sizes libtorch's
+// per-operation overhead cost more than the arithmetic.
 //
 // Determinism: weights are initialized from the caller's rng stream, minibatches are
-// drawn from the trainer's own stream, and libtorch runs single-threaded
-// (init_torch), so the same inputs give bit-identical outputs on any scheduler. On CUDA,
-// training_device() also turns on deterministic algorithms and a fixed cuBLAS workspace.
+// drawn from the trainer's own stream, libtorch runs single-threaded (init_torch), and
+// the forward pass uses one thread and the kernels this CPU picks, so the same inputs
+// give bit-identical outputs on any scheduler. On CUDA, training_device() also turns on
+// deterministic algorithms and a fixed cuBLAS workspace.
 #pragma once
 
 #include <cstdint>
@@ -109,12 +114,29 @@ class reward_model {
   std::unique_ptr<impl> impl_;
 };
 
+/// The critic's fixed random priors: `ensemble` nets of the members' shape, their flat
+/// parameters concatenated, drawn from cfg.prior_seed's own stream. The inference copy
+/// and the trainer both take them from here, so they add the same functions.
+std::vector<float> critic_prior_params(const critic_config& cfg);
+
 /// Trains a reward_model copy on every label seen so far (kept in a replay buffer).
 /// Batch rows: x, a, b; point-wise (b < 0): target = 3 acceptability bits;
 /// pair-wise (b >= 0): target[0] = 1 when a is preferred (Bradley-Terry on the
 /// log-probability that a response is acceptable). Each ensemble member draws its own
-/// bootstrap minibatches from `seed`.
+/// bootstrap minibatches from `seed`; a minibatch step minimizes the sum over members of
+/// each member's mean loss on its own minibatch, all members in one batched pass.
 std::unique_ptr<trainable> make_critic_trainer(const critic_config& cfg, const std::vector<float>& init,
                                                uint64_t seed);
+
+/// What the critic trainer made from (cfg, params, seed) minimizes on its first
+/// minibatch step after `b`: the loss and its gradient with respect to `params`
+/// (reward_model's layout). No step is taken. For tests of the batched ensemble against
+/// a member-by-member computation.
+struct critic_objective {
+  double loss = 0;
+  std::vector<float> grad;
+};
+critic_objective critic_trainer_objective(const critic_config& cfg, const std::vector<float>& params,
+                                          const train_batch& b, uint64_t seed);
 
 }  // namespace oversight

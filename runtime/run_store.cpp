@@ -355,7 +355,7 @@ std::unique_ptr<run_store> run_store::reopen(const fs::path& dir, const scenario
     s->verify_below_ = std::max(s->verify_below_, r.tick + 1);
     s->stored_[r.tick].push_back(std::move(r));
   }
-  s->ticks_committed_ = s->verify_below_;
+  s->ticks_committed_ = s->ticks_at_commit_ = s->verify_below_;
   hold_reserve(dir);
   if (sqlite3_open(file.c_str(), &s->db_) != SQLITE_OK)
     throw std::runtime_error("cannot open " + file.string() + ": " + sqlite3_errmsg(s->db_));
@@ -493,6 +493,7 @@ void run_store::append(const std::vector<metric_row>& rows) {
       sqlite3_reset(st);
     }
     sqlite3_finalize(st);
+    for (auto& r : rows) ticks_committed_ = std::max(ticks_committed_, r.tick + 1);
     // Committed at most commit_interval_s after it was recorded: a SIGKILL loses at most
     // that much, and a commit (about 40 us in WAL mode) costs at most 0.2% of a run
     // whatever its ticks take. Every other end commits everything first.
@@ -500,12 +501,15 @@ void run_store::append(const std::vector<metric_row>& rows) {
   } catch (const std::exception& e) {
     if (failure_.empty()) failure_ = e.what();
     if (in_tx_) {
+      // The rollback drops every tick appended since the last commit (a commit covers
+      // all the ticks of commit_interval_s), not only this one.
       sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
       in_tx_ = false;
+      ticks_committed_ = ticks_at_commit_;
+      std::erase_if(rows_, [&](const metric_row& r) { return r.tick >= ticks_committed_; });
     }
     throw;
   }
-  for (auto& r : rows) ticks_committed_ = std::max(ticks_committed_, r.tick + 1);
   rows_.insert(rows_.end(), rows.begin(), rows.end());
 }
 
@@ -525,6 +529,7 @@ void run_store::commit() {
     exec("COMMIT");
     in_tx_ = false;
   }
+  ticks_at_commit_ = ticks_committed_;
   last_commit_ = steady_seconds();
 }
 

@@ -154,6 +154,7 @@ class run_store {
   double last_commit_ = 0;
   int64_t ticks_ = 0;             // declared ticks (the "ticks" parameter), 0 when none
   int64_t ticks_committed_ = 0;
+  int64_t ticks_at_commit_ = 0;   // ticks_committed_ at the last commit
   std::string failure_;
   std::string fingerprint_;  // of the resolved parameters, stamped on checkpoints
   uint64_t seed_ = 0;

@@ -1,0 +1,92 @@
+// Inference for the small MLPs of policies/nets.hpp without libtorch: plain C++ loops
+// over a batch of rows, float32, vectorized by hand.
+//
+// Why: the networks are tiny (hidden 64) and run every tick on a few thousand rows.
+// Through libtorch each layer is an operator dispatch, an allocation and a separate pass
+// over memory, which at this size cost more than the arithmetic. Training stays in
+// libtorch (autograd, Adam); only the forward pass of the inference copies is here.
+//
+// Shape: make_mlp(in, hidden, out) of nets.cpp, Linear(in, hidden), Tanh,
+// Linear(hidden, hidden), Tanh, Linear(hidden, out). A net's flat parameters are in
+// libtorch's flatten() order (policies/torch_util.hpp): w1 [hidden x in] row-major, b1
+// [hidden], w2 [hidden x hidden], b2 [hidden], w3 [out x hidden], b3 [out].
+//
+// Numerics: every output of a layer is its bias plus the products summed in input order,
+// one (fused, where the CPU has FMA) multiply-add at a time; tanh is computed from a
+// polynomial expm1 (|error| < 2e-7 relative to tanh, tests/unit/small_mlp_test.cpp). The
+// results equal libtorch's forward to float rounding, not bit for bit.
+//
+// Determinism: no threads and no sums split across vector lanes, so a row's outputs
+// depend only on the weights and that row (not on the batch around it). The kernels are
+// chosen once per process from the CPU: on x86-64 AVX-512, AVX2 with FMA, or SSE2;
+// elsewhere portable loops. AVX-512 and AVX2 give bit-identical results; SSE2 and the
+// portable loops have no FMA and round differently.
+#pragma once
+
+#include <cstddef>
+#include <vector>
+
+#include "base/rng.hpp"
+
+namespace oversight {
+
+struct mlp_shape {
+  int in = 0, hidden = 0, out = 0;
+  /// Floats in one net's flat parameters.
+  size_t param_count() const;
+};
+
+/// A net's initial parameters as torch_util::init_params draws them for make_mlp(in,
+/// hidden, out): uniform(-1/sqrt(fan_in), 1/sqrt(fan_in)) in flatten() order, fan_in
+/// being a weight's input size and, for a bias, its own size.
+std::vector<float> init_mlp_params(const mlp_shape& shape, rng& init);
+
+enum class simd_level { portable, sse2, avx2, avx512 };
+/// The best level this CPU (and this build) runs: what mlp_bank::forward uses by default.
+simd_level best_simd_level();
+bool simd_supported(simd_level level);
+const char* simd_name(simd_level level);
+
+/// y[i] = tanh(x[i]), as the kernels of `level` compute it (for tests).
+void mlp_tanh(const float* x, float* y, size_t n, simd_level level);
+/// y[i] = 1 / (1 + exp(-x[i])) (|error| < 3e-7 relative), vectorized; y may be x.
+void mlp_sigmoid(const float* x, float* y, size_t n, simd_level level = best_simd_level());
+
+/// Nets of one shape (an ensemble's members, or their priors), evaluated together on the
+/// same rows: a block of rows passes through every net while it is in cache. Every net
+/// must be set before forward().
+class mlp_bank {
+ public:
+  mlp_bank(const mlp_shape& shape, size_t nets);
+  const mlp_shape& shape() const { return shape_; }
+  size_t size() const { return nets_.size(); }
+
+  /// Net i from its flat parameters (param_count() floats); `scale` multiplies its outputs.
+  void set(size_t i, const float* flat, float scale = 1.f);
+
+  /// Outputs for `rows` rows of x. With options == 0, a row of x has shape().in values;
+  /// with options > 0 it has shape().in - options, and each row is paired with every
+  /// option as a one-hot appended to it (row r, option a is output row r * options + a).
+  /// Returns (output rows) x size() x shape().out floats: scale * net(row).
+  std::vector<float> forward(const float* x, size_t rows, int options) const;
+  /// The same on the kernels of `level` (simd_supported(level) must hold): for tests.
+  std::vector<float> forward(const float* x, size_t rows, int options, simd_level level) const;
+
+  /// How the kernels see the weights (policies/small_mlp_kernels.hpp).
+  struct layer {
+    int in = 0, out = 0, stride = 0;  ///< stride: out padded to the kernels' tile width
+    std::vector<float> w;             ///< [in][stride], transposed from libtorch's [out][in]
+    std::vector<float> b;             ///< [stride], zero past out
+  };
+  struct net {
+    layer l1, l2, l3;
+    float scale = 1.f;
+    bool set = false;
+  };
+
+ private:
+  mlp_shape shape_;
+  std::vector<net> nets_;
+};
+
+}  // namespace oversight

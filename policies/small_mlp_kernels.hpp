@@ -1,0 +1,57 @@
+// Internal to policies/small_mlp.cpp: the interface of its kernels, one set per
+// instruction set (small_mlp_simd.inc, compiled once per set: small_mlp_<set>.cpp).
+#pragma once
+
+#include <cstddef>
+
+namespace oversight::small_mlp_detail {
+
+/// Rows are processed in tiles of this many: callers pad row counts to a multiple.
+constexpr int row_tile = 4;
+
+/// out[r][j] = act(b[j] + sum_k in[r][k] * w[k][j]) for r < rows, j < stride, the sum in
+/// k order; act is tanh or the identity. w is [k][stride], stride a multiple of 16 or
+/// exactly 4; rows a multiple of row_tile.
+struct dense_args {
+  const float* in;
+  size_t in_stride;
+  size_t rows;
+  int k;
+  const float* w;
+  const float* b;
+  int stride;
+  float* out;
+  size_t out_stride;
+  bool tanh;
+};
+
+/// out[q * options + a][j] = tanh(pre[q][j] + w[a][j]) for q < rows, a < options,
+/// j < stride: the first layer's pre-activation of a row plus its one-hot option's
+/// column. w is [options][stride].
+struct expand_args {
+  const float* pre;
+  size_t pre_stride;
+  size_t rows;
+  int options;
+  const float* w;
+  int stride;
+  float* out;
+  size_t out_stride;
+};
+
+struct kernel_set {
+  void (*dense)(const dense_args&);
+  void (*expand)(const expand_args&);
+  /// y[i] = tanh(x[i]) and 1 / (1 + exp(-x[i])) for i < n, n a multiple of 16.
+  void (*tanh)(const float* x, float* y, size_t n);
+  void (*sigmoid)(const float* x, float* y, size_t n);
+};
+
+kernel_set portable_kernels();
+#if defined(__x86_64__)
+kernel_set sse2_kernels();
+kernel_set avx2_kernels();
+kernel_set avx512_kernels();
+#endif
+
+}  // namespace oversight::small_mlp_detail
