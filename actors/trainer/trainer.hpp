@@ -1,6 +1,8 @@
-// trainer: runs a policy's optimizer steps on a thread of its own (a detached actor),
-// so a long step never stalls the scheduler's workers. It owns a `trainable` (the
-// model copy and optimizer) and answers each step with the new flat parameters.
+// trainer: runs a policy's optimizer steps apart from the role that serves the policy.
+// It owns a `trainable` (the model copy and optimizer) and answers each step with the
+// new flat parameters. With one scheduler worker it is a detached actor (a thread of its
+// own, so a step overlaps with serving); with more it runs on the scheduler, where the
+// two hand-offs per step are cheap (a spinning worker picks the request up).
 // One per learner today; on a GPU node the trainable runs on CUDA (policies decide).
 #pragma once
 
