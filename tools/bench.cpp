@@ -249,6 +249,9 @@ int run_bench(bool quick, const std::string& json_file) {
                                    spec.params.integer("attacker.count") * spec.params.integer("attacker.queries_per_tick"));
     out.push_back({std::string("red_team_steps_per_s_") + (free ? "free" : "tick") + "_threads" + std::to_string(threads),
                    per_tick * ticks / s, "query answered + judged + fed back; includes evaluation each tick"});
+    if (!free)
+      out.push_back({"red_team_ms_per_tick_threads" + std::to_string(threads), s / ticks * 1e3,
+                     "wall time of a red_team tick (default file, tick mode, libtorch already loaded)"});
   }
 
   // 2b/2c. What a run pays for its event log and for its checkpoints: the same red_team

@@ -4,7 +4,8 @@
 //                         expert deliver, a typed request with a label_batch reply)
 //                         over raw CAF ping-pong between two bare actors
 //   red_team_steps_per_s  interactions (query answered and judged) per second in red_team,
-//                         tick mode, at 1 and 2 scheduler threads
+//                         tick mode, at 1 and 2 scheduler threads; red_team_ms_per_tick
+//                         the same runs' wall time per tick
 //   train_ratio           learner updates/s through learner + trainer actors over a bare
 //                         loop of the same trainer step on the same model and batch
 //   startup_seconds_*     a whole 1-tick `oversight run` as a child process, best of 3:
