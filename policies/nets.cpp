@@ -140,23 +140,8 @@ class policy_trainer : public trainable {
 /// libtorch's per-operation overhead, not arithmetic, sets the cost. Members still never
 /// mix: a member's gradient depends only on its own rows.
 struct critic_stack : torch::nn::Module {
-  /// Where each tensor sits in one member's flat parameters (make_mlp's flatten() order).
-  struct layout {
-    int64_t in, hidden, out;
-    int64_t w1, b1, w2, b2, w3, b3, total;
-    layout(int64_t i, int64_t h, int64_t o) : in(i), hidden(h), out(o) {
-      w1 = 0;
-      b1 = w1 + hidden * in;
-      w2 = b1 + hidden;
-      b2 = w2 + hidden * hidden;
-      w3 = b2 + hidden;
-      b3 = w3 + out * hidden;
-      total = b3 + out;
-    }
-  };
-
   critic_stack(const critic_config& c, torch::Device dev)
-      : members(c.ensemble), l(c.dim + c.options, c.hidden, 3) {
+      : members(c.ensemble), l(mlp_shape{c.dim + c.options, c.hidden, 3}) {
     params = register_parameter("members", torch::zeros({members, l.total}));
     to(dev);
   }
@@ -185,7 +170,7 @@ struct critic_stack : torch::nn::Module {
   }
 
   int64_t members;
-  layout l;
+  mlp_layout l;  ///< one member's flat parameters
   torch::Tensor params;
 };
 

@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "policies/small_mlp.hpp"
 #include "policies/torch_util.hpp"
 #include "base/error.hpp"
 
@@ -17,20 +18,17 @@ namespace {
 using torch_util::training_device;
 
 /// Where each tensor of a member sits in its flat parameters (policy_net's order).
-struct member_layout {
-  int64_t dim, hidden, options;
-  int64_t w1, b1, w2, b2, w3, b3, total;  // offsets, then the size
-  explicit member_layout(const policy_config& c) : dim(c.dim), hidden(c.hidden), options(c.options) {
+struct member_layout : mlp_layout {
+  int64_t dim, options;
+  explicit member_layout(const policy_config& c)
+      : mlp_layout(checked(c)), dim(c.dim), options(c.options) {}
+
+ private:
+  static mlp_shape checked(const policy_config& c) {
     OVERSIGHT_CHECK_LT(0, c.dim);
     OVERSIGHT_CHECK_LT(0, c.hidden);
     OVERSIGHT_CHECK_LT(1, c.options);
-    w1 = 0;
-    b1 = w1 + hidden * dim;
-    w2 = b1 + hidden;
-    b2 = w2 + hidden * hidden;
-    w3 = b2 + hidden;
-    b3 = w3 + options * hidden;
-    total = b3 + options;
+    return {c.dim, c.hidden, c.options};
   }
 };
 

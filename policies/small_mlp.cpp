@@ -56,9 +56,7 @@ mlp_bank::layer pack(const float* w, const float* b, int in, int out) {
 
 }  // namespace
 
-size_t mlp_shape::param_count() const {
-  return size_t(in + 1) * size_t(hidden) + size_t(hidden + 1) * size_t(hidden) + size_t(hidden + 1) * size_t(out);
-}
+size_t mlp_shape::param_count() const { return size_t(mlp_layout(*this).total); }
 
 std::vector<float> init_mlp_params(const mlp_shape& s, rng& init) {
   std::vector<float> out;

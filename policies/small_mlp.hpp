@@ -36,6 +36,16 @@ struct mlp_shape {
   size_t param_count() const;
 };
 
+/// Where each tensor of one net sits in its flat parameters (flatten() order), for code
+/// that views or slices them (the stacked trainers).
+struct mlp_layout {
+  int64_t in, hidden, out;
+  int64_t w1, b1, w2, b2, w3, b3, total;  ///< offsets, then the size
+  explicit mlp_layout(const mlp_shape& s)
+      : in(s.in), hidden(s.hidden), out(s.out), w1(0), b1(w1 + hidden * in), w2(b1 + hidden),
+        b2(w2 + hidden * hidden), w3(b2 + hidden), b3(w3 + out * hidden), total(b3 + out) {}
+};
+
 /// A net's initial parameters as torch_util::init_params draws them for make_mlp(in,
 /// hidden, out): uniform(-1/sqrt(fan_in), 1/sqrt(fan_in)) in flatten() order, fan_in
 /// being a weight's input size and, for a bias, its own size.
