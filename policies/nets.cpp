@@ -8,6 +8,7 @@
 #include "policies/small_mlp.hpp"
 #include "policies/torch_util.hpp"
 
+#include "base/device.hpp"
 #include "base/error.hpp"
 
 #include "base/log.hpp"
@@ -51,7 +52,7 @@ const char* init_torch(int intra_op_threads) {
 namespace {
 
 // Before anything in this binary or module can use libtorch (see init_torch).
-[[maybe_unused]] const bool torch_ready = (init_torch(1), true);
+[[maybe_unused]] const bool torch_ready = (accelerator_present() = std::string(init_torch(1)) == "cuda", true);
 
 torch::nn::Sequential make_mlp(int in, int hidden, int out) {
   return torch::nn::Sequential(torch::nn::Linear(in, hidden), torch::nn::Tanh(), torch::nn::Linear(hidden, hidden),

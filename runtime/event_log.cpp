@@ -131,15 +131,16 @@ event_log::~event_log() {
   if (f_) std::fclose(f_);
 }
 
-void event_log::name(caf::actor_id id, std::string name) {
+void event_log::name(const caf::actor_addr& who, std::string name) {
   std::lock_guard<std::mutex> lock(m_);
-  names_[id] = std::move(name);
+  names_[who] = std::move(name);
 }
 
-std::string event_log::name_of(caf::actor_id id) const {
+std::string event_log::name_of(const caf::actor_addr& who) const {
   std::lock_guard<std::mutex> lock(m_);
-  auto i = names_.find(id);
-  return i != names_.end() ? i->second : "actor-" + std::to_string(id);
+  auto i = names_.find(who);
+  if (i != names_.end()) return i->second;
+  return "actor-" + std::to_string(who ? who.id() : caf::invalid_actor_id);
 }
 
 void event_log::open_tick(int64_t t) {

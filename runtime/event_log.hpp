@@ -66,10 +66,11 @@ class event_log {
   event_log(const event_log&) = delete;
   event_log& operator=(const event_log&) = delete;
 
-  /// Names an actor: records from and to it carry `name`.
-  void name(caf::actor_id id, std::string name);
-  /// The name of `id`; "actor-<id>" for an actor never named.
-  std::string name_of(caf::actor_id id) const;
+  /// Names an actor: records from and to it carry `name`. Keyed by address (node and
+  /// id), since a run spread over nodes talks to actors of several processes.
+  void name(const caf::actor_addr& who, std::string name);
+  /// The name of `who`; "actor-<id>" for an actor never named.
+  std::string name_of(const caf::actor_addr& who) const;
 
   /// Tick t is open: records of roles that ask on their own (not the director) carry it.
   void open_tick(int64_t t);
@@ -101,7 +102,7 @@ class event_log {
   std::filesystem::path file_;
   mutable std::mutex m_;
   std::FILE* f_ = nullptr;
-  std::map<caf::actor_id, std::string> names_;
+  std::map<caf::actor_addr, std::string> names_;
   std::map<std::string, uint32_t> instances_;
   std::vector<pending> pending_;
   int64_t tick_ = 0;
@@ -141,7 +142,7 @@ struct event_trace {
 
   /// A trace for a conversation of `self`, or nullptr when the log is off. tick < 0:
   /// the log's open tick.
-  static std::shared_ptr<event_trace> make(caf::actor_system& sys, caf::actor_id self, int64_t tick = -1) {
+  static std::shared_ptr<event_trace> make(caf::actor_system& sys, const caf::actor_addr& self, int64_t tick = -1) {
     event_log* log = event_log_of(sys);
     if (!log) return nullptr;
     auto name = log->name_of(self);
@@ -185,7 +186,7 @@ struct event_trace {
 /// The name of an actor handle's target for the log.
 template <class Handle>
 std::string event_name(const event_trace& tr, const Handle& h) {
-  return tr.log->name_of(h ? h->id() : caf::invalid_actor_id);
+  return tr.log->name_of(caf::actor_cast<caf::actor_addr>(h));
 }
 
 // ---- reading ---------------------------------------------------------------------------

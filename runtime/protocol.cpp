@@ -17,6 +17,9 @@ void register_protocol(caf::actor_system_config& cfg) {
   cfg.add_message_type<metric_batch>("metric_batch");
   cfg.add_message_type<role_state>("role_state");
   cfg.add_message_type<checkpoint_blob>("checkpoint_blob");
+  cfg.add_message_type<node_facts>("node_facts");
+  cfg.add_message_type<host_request>("host_request");
+  cfg.add_message_type<hosted_roles>("hosted_roles");
   cfg.add_message_type<std::vector<int64_t>>("int64_vector");
   cfg.add_message_type<std::vector<float>>("float_vector");
   cfg.add_message_type<std::vector<int8_t>>("int8_vector");

@@ -260,6 +260,53 @@ using recorder_actor = caf::typed_actor<caf::replies_to<record_atom, metric_batc
 
 
 
+// ---- nodes (actors/node) -------------------------------------------------------------
+
+using hello_atom = caf::atom_constant<caf::atom("hello")>;  // node: the lab's secret; replies node_facts
+using host_atom = caf::atom_constant<caf::atom("host")>;    // node: build a run's program, spawn its share
+
+/// What a node tells a coordinator that knows the secret.
+struct node_facts {
+  std::string commit;   ///< the build's commit: a run is spread only over one build
+  bool gpu = false;     ///< a CUDA device is visible (trainers prefer such nodes)
+  int32_t threads = 0;  ///< its scheduler threads
+  friend bool operator==(const node_facts&, const node_facts&) = default;
+};
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, node_facts& x) {
+  return f(caf::meta::type_name("node_facts"), x.commit, x.gpu, x.threads);
+}
+
+/// A coordinator asks a node to host its share of a run (runtime/placement.hpp). The
+/// node keeps the roles while `anchor` lives: when the coordinator ends the run, or its
+/// process or connection dies, the node stops them.
+struct host_request {
+  caf::actor anchor;
+  std::string scenario;
+  std::string toml;               ///< the run's resolved scenario.toml
+  uint64_t seed = 0;
+  int32_t node = 0;               ///< this node's index in the run's node list
+  std::vector<uint8_t> gpus;      ///< per node of the run: 1 has a GPU
+  bool coordinator_share = false; ///< placement.coordinator
+  friend bool operator==(const host_request&, const host_request&) = default;
+};
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, host_request& x) {
+  return f(caf::meta::type_name("host_request"), x.anchor, x.scenario, x.toml, x.seed, x.node, x.gpus,
+           x.coordinator_share);
+}
+
+/// A node's reply: the roles it spawned, by name, in the order placed.
+struct hosted_roles {
+  std::vector<std::string> names;
+  std::vector<caf::actor> handles;
+  friend bool operator==(const hosted_roles&, const hosted_roles&) = default;
+};
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, hosted_roles& x) {
+  return f(caf::meta::type_name("hosted_roles"), x.names, x.handles);
+}
+
 /// Registers every message type above with the actor system.
 void register_protocol(caf::actor_system_config& cfg);
 

@@ -6,7 +6,9 @@
 
 #include <functional>
 #include <memory>
+#include <vector>
 
+#include "runtime/placement.hpp"
 #include "runtime/protocol.hpp"
 #include "runtime/spec.hpp"
 
@@ -36,12 +38,27 @@ class run_context {
   const run_checkpoints& checkpoints() const { return checkpoints_; }
   void set_checkpoints(run_checkpoints c) { checkpoints_ = std::move(c); }
 
+  /// Where placed roles run (runtime/placement.hpp); null: everything in this process.
+  placement* places() const { return placement_; }
+  void set_placement(placement* p) { placement_ = p; }
+  /// A node builds its share of a run's program but does not drive it: the scenario's
+  /// factory hands the program to this callback instead (set by the node; empty: drive).
+  /// `actors`: every actor the program spawned in this process (the node stops them).
+  using host_fn = std::function<void(std::shared_ptr<void> program, std::vector<caf::actor> actors)>;
+  bool hosting() const { return static_cast<bool>(host_); }
+  void host(std::shared_ptr<void> program, std::vector<caf::actor> actors) const {
+    host_(std::move(program), std::move(actors));
+  }
+  void set_host(host_fn f) { host_ = std::move(f); }
+
  private:
   caf::actor_system& sys_;
   const scenario_spec& spec_;
   recorder_actor recorder_;
   std::function<void(int64_t, int64_t)> progress_;
   run_checkpoints checkpoints_;
+  placement* placement_ = nullptr;
+  host_fn host_;
 };
 
 }  // namespace oversight

@@ -27,6 +27,10 @@ void register_scenario(scenario_info info) {
       "not save their state is resumed by recomputing its stored ticks"));
   info.params.push_back(param_decl::boolean(
       "events.log", true, "write events.msgpack: every message between actors (oversight replay DIR prints it)"));
+  info.params.push_back(param_decl::boolean(
+      "placement.coordinator", false,
+      "with --nodes: the process running the director also hosts a share of the placed roles (else the nodes "
+      "share them round robin)"));
   auto name = info.name;
   registry()[name] = std::move(info);
 }

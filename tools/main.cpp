@@ -1,4 +1,5 @@
-// The `oversight` command: run, resume, sweep, summary, report, replay, list, bench. Bad
+// The `oversight` command: run, resume, sweep, summary, report, replay, list, bench, node,
+// tls-init. Bad
 // input exits with status 2 and one line naming the offending value; an internal failure
 // exits with 1.
 #include <CLI/CLI.hpp>
@@ -8,6 +9,7 @@
 #include <malloc.h>
 
 #include "actors/director/run.hpp"
+#include "actors/node/node.hpp"
 #include "runtime/claims.hpp"
 #include "base/error.hpp"
 #include "runtime/event_log.hpp"
@@ -56,10 +58,23 @@ std::string command_line(int argc, char** argv) {
 
 int run_and_report(const scenario_spec& spec, const run_options& opt);
 
+/// --nodes and --tls into `opt`: both or neither (every connection to a node is TLS).
+void read_node_flags(run_options& opt, const std::string& nodes, const std::string& tls) {
+  if (nodes.empty() && tls.empty()) return;
+  if (nodes.empty()) throw user_error("--tls " + tls + " without --nodes: nothing to connect to");
+  if (tls.empty())
+    throw user_error("--nodes " + nodes + " needs --tls DIR: runs reach their nodes over TLS only (oversight tls-init "
+                     "DIR makes a lab's set)");
+  opt.nodes = parse_node_list(nodes, "--nodes");
+  opt.tls = read_tls_set(tls, "--tls");
+}
+
 int cmd_run(const std::string& file, const std::vector<std::string>& sets, const std::optional<std::string>& seed_text,
-            int threads, const std::string& out, const std::string& command) {
+            int threads, const std::string& out, const std::string& nodes, const std::string& tls,
+            const std::string& command) {
   auto spec = load_spec(file, sets, parse_seed(seed_text));
   run_options opt;
+  read_node_flags(opt, nodes, tls);
   opt.threads = threads;
   opt.out = out;
   opt.progress = true;
@@ -93,7 +108,8 @@ int run_and_report(const scenario_spec& spec, const run_options& opt) {
   return 0;
 }
 
-int cmd_resume(const std::string& dir, int threads, const std::string& command) {
+int cmd_resume(const std::string& dir, int threads, const std::string& nodes, const std::string& tls,
+               const std::string& command) {
   const auto toml = std::filesystem::path(dir) / "scenario.toml";
   std::error_code ec;
   if (!std::filesystem::is_directory(dir, ec)) throw user_error(dir + ": no such run directory");
@@ -101,6 +117,7 @@ int cmd_resume(const std::string& dir, int threads, const std::string& command) 
     throw user_error(dir + ": holds no scenario.toml, so the run cannot be repeated");
   auto spec = load_spec(toml.string(), {}, std::nullopt);
   run_options opt;
+  read_node_flags(opt, nodes, tls);
   opt.threads = threads;
   opt.out = dir;
   opt.progress = true;
@@ -320,6 +337,9 @@ int main(int argc, char** argv) {
   run->add_option("--threads", threads, "scheduler threads, 1 to 1024 (default: one per core)")
       ->check(CLI::Range(1, 1024));
   run->add_option("--out", out, "run directory (default: runs/<scenario>-<seed>-<time>)");
+  std::string nodes, tls;
+  run->add_option("--nodes", nodes, "spread the run's placed roles over these nodes: HOST:PORT,HOST:PORT,...");
+  run->add_option("--tls", tls, "the lab's TLS set for --nodes (oversight tls-init DIR makes one)");
 
   auto* resume = app.add_subcommand("resume", "continue a killed, interrupted or failed run in its directory");
   std::string resume_dir;
@@ -327,6 +347,22 @@ int main(int argc, char** argv) {
   resume->add_option("dir", resume_dir, "the run directory")->required();
   resume->add_option("--threads", resume_threads, "scheduler threads, 1 to 1024 (default: one per core)")
       ->check(CLI::Range(1, 1024));
+  std::string resume_nodes, resume_tls;
+  resume->add_option("--nodes", resume_nodes, "continue over these nodes: HOST:PORT,... (any number, or none)");
+  resume->add_option("--tls", resume_tls, "the lab's TLS set for --nodes");
+
+  auto* node = app.add_subcommand("node", "serve a share of runs' roles to `oversight run --nodes` (until SIGINT/SIGTERM)");
+  std::string node_listen, node_tls;
+  int node_threads = 0;
+  node->add_option("--listen", node_listen, "HOST:PORT to accept runs on (port 0: any free port, printed)")->required();
+  node->add_option("--tls", node_tls, "the lab's TLS set (oversight tls-init DIR makes one)")->required();
+  node->add_option("--threads", node_threads, "scheduler threads, 1 to 1024 (default: one per core)")
+      ->check(CLI::Range(1, 1024));
+
+  auto* tls_init_cmd = app.add_subcommand("tls-init", "make a lab's TLS set for nodes: a CA, a certificate, a secret");
+  std::string tls_init_dir;
+  tls_init_cmd->add_option("dir", tls_init_dir, "a new directory to write ca.pem, cert.pem, key.pem and secret into")
+      ->required();
 
   auto* list = app.add_subcommand("list", "every scenario (or one) with its parameters and metrics");
   std::string list_name;
@@ -395,8 +431,16 @@ int main(int argc, char** argv) {
     set_log_level(log_level);
     // The scenarios that use libtorch are in its module, loaded when a command needs one.
     set_scenario_loader(load_torch_module);
-    if (run->parsed()) return cmd_run(file, sets, seed, threads, out, command_line(argc, argv));
-    if (resume->parsed()) return cmd_resume(resume_dir, resume_threads, command_line(argc, argv));
+    if (run->parsed()) return cmd_run(file, sets, seed, threads, out, nodes, tls, command_line(argc, argv));
+    if (resume->parsed())
+      return cmd_resume(resume_dir, resume_threads, resume_nodes, resume_tls, command_line(argc, argv));
+    if (node->parsed()) return serve_node(node_listen, read_tls_set(node_tls, "--tls"), node_threads);
+    if (tls_init_cmd->parsed()) {
+      tls_init(tls_init_dir);
+      std::cout << tls_init_dir << ": ca.pem, cert.pem, key.pem, secret (copy the directory to every machine of the lab)"
+                << std::endl;
+      return 0;
+    }
     if (list->parsed()) return cmd_list(list_name);
     if (sweep->parsed()) return cmd_sweep(sweep_file, sweep_sets, sweep_seeds, sweep_jobs, sweep_threads, sweep_out);
     if (report->parsed()) return cmd_report(report_dir);

@@ -41,7 +41,7 @@ attacker_actor spawn_attacker(caf::actor_system& sys, const attacker_settings& c
   auto a = sys.spawn(attacker, cfg, std::move(seeds), seed, name);
   // Named in the event log by its stream's name, also when no program keeps it (league's
   // probers): an actor id depends on what the process spawned before, a name does not.
-  if (auto* log = event_log_of(sys)) log->name(a->id(), name);
+  if (auto* log = event_log_of(sys)) log->name(a.address(), name);
   return a;
 }
 

@@ -89,7 +89,7 @@ class conversation {
   /// `tick`: the tick its log records carry (< 0: the event log's open tick).
   conversation(Self* self, std::function<void(const caf::error&)> on_fail, int64_t tick = -1)
       : st_(std::make_shared<state>(self, std::move(on_fail))) {
-    st_->trace = event_trace::make(self->system(), self->id(), tick);
+    st_->trace = event_trace::make(self->system(), self->address(), tick);
   }
 
   /// Asks `to` with `xs...`; the reply (of type Reply, checked against `to`'s typed

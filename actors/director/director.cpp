@@ -4,10 +4,16 @@
 
 namespace oversight {
 
+placement*& placement_in_construction() {
+  thread_local placement* p = nullptr;
+  return p;
+}
+
 namespace {
 struct director_state {
   std::shared_ptr<tick_program> program;
   caf::response_promise finished;
+  bool failed = false;
 };
 
 /// A checkpoint's bytes: the program's own state, then each role's, in actors() order.
@@ -21,21 +27,42 @@ caf::behavior director(caf::stateful_actor<director_state>* self, std::shared_pt
                        run_context* ctx) {
   self->state.program = std::move(program);
   if (auto* log = event_log_of(self->system())) {
-    log->name(self->id(), "director");
+    log->name(self->address(), "director");
     auto actors = self->state.program->actors();
     auto names = self->state.program->actor_names();
     for (size_t i = 0; i < actors.size() && i < names.size(); ++i)
-      if (!names[i].empty()) log->name(actors[i]->id(), names[i]);
+      if (actors[i] && !names[i].empty()) log->name(actors[i].address(), names[i]);
   }
   auto stop_roles = [=] {
     for (auto& a : self->state.program->actors()) self->send_exit(a, caf::exit_reason::user_shutdown);
   };
   auto fail = [=](const caf::error& e) {
+    if (self->state.failed) return;
+    self->state.failed = true;
     stop_roles();
     self->state.finished.deliver(e);
     self->quit();
   };
   const int64_t every = self->state.program->saves_state() ? ctx->checkpoints().every : 0;
+
+  // A role that stops during the run (its node died, its connection was lost, it threw)
+  // ends the run naming it, instead of leaving a request unanswered forever.
+  {
+    auto actors = self->state.program->actors();
+    auto names = self->state.program->actor_names();
+    for (auto& a : actors)
+      if (a) self->monitor(a);
+    self->set_down_handler([=](caf::down_msg& m) {
+      std::string who = "a role";
+      for (size_t i = 0; i < actors.size() && i < names.size(); ++i)
+        if (actors[i] && actors[i].address() == m.source) who = names[i];
+      if (const placement* p = ctx->places()) who = p->where(who);
+      const bool remote = m.reason == caf::exit_reason::remote_link_unreachable;
+      fail(caf::make_error(caf::sec::runtime_error,
+                           who + (remote ? " is unreachable: its node died or the connection to it was lost"
+                                         : " stopped during the run (" + self->system().render(m.reason) + ")")));
+    });
+  }
 
   // save(t, k): the state at the start of tick t (every role's and the program's) goes
   // to the recorder, which writes it after committing ticks < t; then k().
@@ -142,7 +169,15 @@ void drive(run_context& ctx, std::shared_ptr<tick_program> program) {
   caf::scoped_actor self{sys};
   std::string failure;
   self->request(d, caf::infinite, run_atom::value)
-      .receive([](ack_atom) {}, [&](caf::error& e) { failure = sys.render(e); });
+      .receive([](ack_atom) {},
+               [&](caf::error& e) {
+                 // A failure the director describes in words is its one string; CAF's
+                 // own errors are rendered.
+                 if (e.category() == caf::atom("system") && e.context().match_elements<std::string>())
+                   failure = e.context().get_as<std::string>(0);
+                 else
+                   failure = sys.render(e);
+               });
   if (!failure.empty()) throw std::runtime_error("run failed: " + failure);
 }
 

@@ -102,6 +102,10 @@ class tick_program {
   virtual std::vector<std::string> actor_names() const { return {}; }
 };
 
+/// The placement a program being constructed on this thread places its roles by
+/// (runtime/placement.hpp); null outside run_program or in a single-process run.
+placement*& placement_in_construction();
+
 /// The base of a scenario's program: it keeps every actor the program spawned (wrap
 /// each spawn in keep(name, ...)) so the director can stop them at the end; the name is
 /// the role's in the event log ("expert-3", "agent/2"), unique within the program.
@@ -118,9 +122,34 @@ class scenario_program : public tick_program {
     return h;
   }
 
+  /// keep(name, spawn()) for a role that may run on another node of a run spread over
+  /// nodes (`oversight run --nodes`): in a single process it is exactly that; otherwise
+  /// the run's placement says which process spawns it, and the others get its handle
+  /// (the coordinator) or an invalid one (a node that does not host it). Contract: the
+  /// program places its roles in the same order whatever the placement, and `spawn`
+  /// builds the role from the parameters, the seed and the constructor's own data, never
+  /// from the handle of another placed role.
+  template <class Spawn>
+  auto place(std::string name, Spawn&& spawn, placement_hint hint = placement_hint::spread) -> decltype(spawn()) {
+    using handle = decltype(spawn());
+    placement* p = placement_;
+    if (!p) return keep(std::move(name), spawn());
+    const int at = p->next(hint);
+    if (p->role() == placement::mode::coordinator) {
+      if (at < 0) return keep(std::move(name), spawn());
+      auto h = caf::actor_cast<handle>(p->remote(name, at));
+      return keep(std::move(name), std::move(h));
+    }
+    if (at != p->self_node()) return handle{};
+    auto h = spawn();
+    p->add_hosted(name, caf::actor_cast<caf::actor>(h));
+    return keep(std::move(name), std::move(h));
+  }
+
  private:
   std::vector<caf::actor> actors_;
   std::vector<std::string> names_;
+  placement* placement_ = placement_in_construction();
 };
 
 /// Spawns the director, runs every tick, flushes the recorder, stops the role actors.
@@ -130,9 +159,21 @@ void drive(run_context& ctx, std::shared_ptr<tick_program> program);
 
 /// A scenario's factory, for its registration: constructs Program(params, seed, actor
 /// system), which spawns the roles, and drives it.
+/// On a node (ctx.hosting()) the program is built with the node's placement and handed
+/// to the node, which keeps it while it hosts the run; the director runs elsewhere.
 template <class Program>
 void run_program(run_context& ctx) {
-  drive(ctx, std::make_shared<Program>(ctx.params(), ctx.seed(), ctx.system()));
+  struct scope {
+    explicit scope(placement* p) { placement_in_construction() = p; }
+    ~scope() { placement_in_construction() = nullptr; }
+  };
+  std::shared_ptr<Program> program;
+  {
+    scope s(ctx.places());
+    program = std::make_shared<Program>(ctx.params(), ctx.seed(), ctx.system());
+  }
+  if (ctx.hosting()) ctx.host(program, program->actors());
+  else drive(ctx, std::move(program));
 }
 
 }  // namespace oversight

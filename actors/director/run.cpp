@@ -10,11 +10,13 @@
 #include <iostream>
 #include <mutex>
 #include <new>
+#include <optional>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <thread>
 #include <unistd.h>
 
+#include "actors/node/node.hpp"
 #include "actors/recorder/recorder.hpp"
 #include "base/error.hpp"
 #include "base/log.hpp"
@@ -305,6 +307,7 @@ run_result run_scenario(const scenario_spec& spec, const run_options& opt) {
     // per phase, four phases a tick. Stealing at every poll costs an idle worker nothing.
     cfg.set("work-stealing.aggressive-steal-interval", 1);
     cfg.set("work-stealing.moderate-steal-interval", 1);
+    if (!opt.nodes.empty()) use_tls(cfg, opt.tls);
     caf::actor_system sys{cfg};
     caf::actor_ostream::redirect_all(sys, ":oversight-actor-output");
     // The group is looked up here, on this thread: looking it up inside the listener can
@@ -331,12 +334,30 @@ run_result run_scenario(const scenario_spec& spec, const run_options& opt) {
       }
     });
     ctx.set_checkpoints(checkpoints);
+    // Over nodes: connect (a refusal is bad input, exit 2), have each build its share.
+    std::optional<node_links> links;
+    std::optional<placement> plan;
+    if (!opt.nodes.empty()) {
+      try {
+        links = connect_nodes(sys, opt.nodes, opt.tls);
+      } catch (...) {
+        caf::anon_send_exit(recorder, caf::exit_reason::user_shutdown);
+        caf::anon_send_exit(listener, caf::exit_reason::user_shutdown);
+        throw;
+      }
+      std::vector<bool> gpus;
+      for (auto& f : links->facts) gpus.push_back(f.gpu);
+      plan.emplace(placement::mode::coordinator, gpus, spec.params.boolean("placement.coordinator"));
+      ctx.set_placement(&*plan);
+    }
     std::exception_ptr failure;
     try {
+      if (links) host_on_nodes(sys, *links, spec, *plan);
       info->run(ctx);
     } catch (...) {
       failure = std::current_exception();
     }
+    if (links) caf::anon_send_exit(links->anchor, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(recorder, caf::exit_reason::user_shutdown);
     if (failure) {
       // Let the printer hand over an actor's exception before the listener goes.
@@ -372,6 +393,10 @@ run_result run_scenario(const scenario_spec& spec, const run_options& opt) {
     const std::string reason = cause(e.what());
     log().info("run failed, {} marked FAILED: {}", dir.string(), reason);  // the caller prints it
     store.fail(reason);
+    if (!opt.nodes.empty())
+      throw std::runtime_error(reason + "; `oversight resume " + dir.string() +
+                               " --nodes HOST:PORT,... --tls " + opt.tls.dir.string() +
+                               "` continues from the last checkpoint on the nodes given");
     throw std::runtime_error(reason);
   }
   if (int sig = store.stop_requested()) {

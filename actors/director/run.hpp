@@ -21,9 +21,11 @@
 #include <string>
 #include <vector>
 
+#include "runtime/placement.hpp"
 #include "runtime/protocol.hpp"
 #include "runtime/scenario_registry.hpp"
 #include "runtime/spec.hpp"
+#include "runtime/tls.hpp"
 
 namespace oversight {
 
@@ -37,6 +39,10 @@ struct run_options {
   /// starting one: from its checkpoint when there is one, else from tick 0, the stored
   /// ticks recomputed and checked against the stored rows; the ticks after them appended.
   bool resume = false;
+  /// Spread the placed roles over these nodes (actors/node/node.hpp), connecting with
+  /// `tls`; empty: everything in this process.
+  std::vector<node_address> nodes;
+  tls_set tls;
 };
 
 struct run_result {

@@ -27,7 +27,7 @@ trainer_actor spawn_trainer(caf::actor_system& sys, std::unique_ptr<trainable> m
 template <class Self, class Apply>
 caf::result<ack_atom> train_and_ack(Self self, const trainer_actor& trainer, train_batch batch, Apply apply) {
   auto rp = self->template make_response_promise<ack_atom>();
-  auto trace = event_trace::make(self->system(), self->id());
+  auto trace = event_trace::make(self->system(), self->address());
   std::vector<uint32_t> group;
   if (trace) {
     group = trace->next_group();

@@ -36,12 +36,18 @@ league_program::league_program(const param_set& params, uint64_t seed, caf::acto
   p_.learner.dim = dim_;
   p_.learner.options = k_;
   // Slots: n_ trained, pool_ frozen snapshots, one frozen copy for the probe.
-  population_ = keep("learner", spawn_population(sys, p_.learner, n_, pool_ + 1, seed, "learner"));
+  // Every role may run on another node (`oversight run --nodes`); the population's
+  // batched trainer prefers a node with a GPU.
+  population_ = place(
+      "learner", [&] { return spawn_population(sys, p_.learner, n_, pool_ + 1, seed, "learner"); },
+      placement_hint::accelerator);
 
   p_.critic.model.dim = dim_;
   p_.critic.model.options = k_;
-  critic_ = keep("critic", spawn_critic(sys, p_.critic, seed, "critic"));
-  for (int i = 0; i < p_.experts; ++i) experts_.push_back(keep("expert-" + std::to_string(i), spawn_expert(sys, p_.expert, i, world_, seed)));
+  critic_ = place("critic", [&] { return spawn_critic(sys, p_.critic, seed, "critic"); });
+  for (int i = 0; i < p_.experts; ++i)
+    experts_.push_back(
+        place("expert-" + std::to_string(i), [&] { return spawn_expert(sys, p_.expert, i, world_, seed); }));
 
   p_.attack.attack.dim = dim_;
   // The attackers' seed corpus is natural user traffic: what anyone can collect. It
@@ -50,7 +56,9 @@ league_program::league_program(const param_set& params, uint64_t seed, caf::acto
   auto w = world_;
   seeds_ = [w](rng& r, float* out) { w->sample_natural(r, out); };
   for (size_t i = 0; i < m_; ++i)
-    attackers_.push_back(keep("attacker-" + std::to_string(i), spawn_attacker(sys, p_.attack, seeds_, seed, "attacker-" + std::to_string(i))));
+    attackers_.push_back(place("attacker-" + std::to_string(i), [&] {
+      return spawn_attacker(sys, p_.attack, seeds_, seed, "attacker-" + std::to_string(i));
+    }));
 
   learner_rating_.assign(n_ + pool_, 1000.0);
   attacker_rating_.assign(m_ + pool_, 1000.0);

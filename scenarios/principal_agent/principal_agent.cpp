@@ -130,11 +130,20 @@ class principal_agent_program : public scenario_program {
     split_ = block_split{p_.population, p_.shards};
     for (int s = 0; s < p_.shards; ++s) {
       std::vector<int32_t> mine(perm.begin() + split_.first(s), perm.begin() + split_.first(s + 1));
-      principals_.push_back(keep("principal/" + std::to_string(s), spawn_principal_shard(sys, p_.principal, cat, split_, split_, s, std::move(mine), seed)));
-      agents_.push_back(keep("agent/" + std::to_string(s), spawn_agent_shard(sys, p_.agent, cat, split_, split_, s, seed)));
+      // Shards and auditors may run on other nodes (`oversight run --nodes`): each is
+      // built from the parameters, the seed and the catalog and delegation the
+      // constructor derives from them.
+      principals_.push_back(place("principal/" + std::to_string(s), [&] {
+        return spawn_principal_shard(sys, p_.principal, cat, split_, split_, s, std::move(mine), seed);
+      }));
+      agents_.push_back(place("agent/" + std::to_string(s), [&] {
+        return spawn_agent_shard(sys, p_.agent, cat, split_, split_, s, seed);
+      }));
     }
     if (p_.audit.rate > 0)
-      for (int k = 0; k < p_.auditors; ++k) auditors_.push_back(keep("auditor-" + std::to_string(k), spawn_auditor(sys, p_.audit, k, seed)));
+      for (int k = 0; k < p_.auditors; ++k)
+        auditors_.push_back(
+            place("auditor-" + std::to_string(k), [&] { return spawn_auditor(sys, p_.audit, k, seed); }));
   }
 
   int64_t ticks() const override { return p_.ticks; }

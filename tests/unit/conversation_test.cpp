@@ -107,11 +107,11 @@ std::vector<std::string> logged_conversation(const std::filesystem::path& file, 
     std::vector<echo_actor> targets;
     for (int32_t i = 0; i < 4; ++i) {
       targets.push_back(sys.spawn<caf::detached>(slow_echo, 100 * i, 4 * (4 - i)));
-      log.name(targets.back()->id(), "echo-" + std::to_string(i));
+      log.name(targets.back().address(), "echo-" + std::to_string(i));
     }
     caf::scoped_actor waiter{sys};
     auto driver = sys.spawn([=, &log](caf::event_based_actor* self) {
-      log.name(self->id(), "director");
+      log.name(self->address(), "director");
       conversation talk(self, [](const caf::error&) {}, 5);
       talk.gather<int32_t>(targets, int32_t(1));
       talk.ask<int32_t>(targets[0], int32_t(5)).then([=](int32_t&) { talk.ask<int32_t>(targets[3], int32_t(7)); });
