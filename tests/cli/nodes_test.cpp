@@ -1,0 +1,225 @@
+// Runs spread over nodes on loopback, as a lab would use them: `oversight tls-init`, a few
+// `oversight node` processes, `oversight run --nodes`. The determinism contract holds
+// across processes (the metrics of a run over nodes are the single process's, bit for
+// bit); a node refuses a coordinator without the lab's secret or CA, and the run says so
+// in one line with exit 2; a node that dies mid-run ends the run naming it, and
+// `oversight resume --nodes` finishes it on the nodes that remain with the uninterrupted
+// run's metrics.
+#include <catch2/catch.hpp>
+
+#include <csignal>
+#include <fstream>
+#include <memory>
+
+#include "runtime/run_store.hpp"
+#include "runtime/scenario_registry.hpp"
+#include "tests/support/subprocess.hpp"
+#include "tests/support/temp_dir.hpp"
+
+using namespace oversight;
+using namespace oversight::testing;
+using Catch::Matchers::Contains;
+using Catch::Matchers::StartsWith;
+namespace fs = std::filesystem;
+
+namespace {
+
+const fs::path scenarios_dir = fs::path(OVERSIGHT_SOURCE_DIR) / "scenarios";
+
+process_result oversight_cmd(const std::vector<std::string>& args, const temp_dir& cwd) {
+  return run_process(OVERSIGHT_BIN, args, cwd.path());
+}
+
+/// A lab: a TLS set in DIR/tls and nodes started on loopback ports the system picks.
+class lab {
+ public:
+  lab() : dir_("nodes") {
+    auto r = oversight_cmd({"tls-init", (dir_ / "tls").string()}, dir_);
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+  }
+  fs::path tls() const { return dir_ / "tls"; }
+  const temp_dir& dir() const { return dir_; }
+
+  /// Starts a node; returns its index.
+  size_t start_node() {
+    nodes_.push_back(std::make_unique<background_process>(
+        OVERSIGHT_BIN,
+        std::vector<std::string>{"node", "--listen", "127.0.0.1:0", "--tls", tls().string(), "--threads", "2"},
+        dir_.path()));
+    auto& n = *nodes_.back();
+    const bool up = n.wait_for("listening on 127.0.0.1:", true, std::chrono::seconds(60));
+    INFO("node stdout: " << n.out() << "\nnode stderr: " << n.err());
+    REQUIRE(up);
+    const auto out = n.out();
+    const auto at = out.find("127.0.0.1:");
+    const auto end = out.find_first_not_of("0123456789", at + 10);
+    addresses_.push_back(out.substr(at, end - at));
+    return nodes_.size() - 1;
+  }
+  const std::string& address(size_t k) const { return addresses_[k]; }
+  /// "a,b,c" of the nodes `which`.
+  std::string list(std::vector<size_t> which) const {
+    std::string s;
+    for (size_t k : which) s += (s.empty() ? "" : ",") + addresses_[k];
+    return s;
+  }
+  background_process& node(size_t k) { return *nodes_[k]; }
+
+ private:
+  temp_dir dir_;
+  std::vector<std::unique_ptr<background_process>> nodes_;
+  std::vector<std::string> addresses_;
+};
+
+std::vector<std::string> with_sets(std::vector<std::string> args, const std::vector<std::string>& sets) {
+  for (auto& s : sets) {
+    args.push_back("--set");
+    args.push_back(s);
+  }
+  return args;
+}
+
+/// Runs `toml` with `sets` into `out` (over `nodes` when not empty); returns its metrics.
+std::vector<metric_row> run_metrics(lab& l, const fs::path& toml, const std::vector<std::string>& sets,
+                                    const std::string& out, const std::string& nodes) {
+  auto args = with_sets({"run", toml.string(), "--out", out, "--threads", "2"}, sets);
+  if (!nodes.empty()) {
+    args.insert(args.end(), {"--nodes", nodes, "--tls", l.tls().string()});
+  }
+  auto r = oversight_cmd(args, l.dir());
+  INFO("status " << r.status << "\nstderr:\n" << r.err);
+  REQUIRE(r.status == 0);
+  return read_metrics(l.dir() / out / "run.sqlite");
+}
+
+/// Status 2, exactly one stderr line, "error: ...", naming each of `names`.
+void require_user_error(const process_result& r, const std::vector<std::string>& names) {
+  INFO("status " << r.status << "\nstdout:\n" << r.out << "\nstderr:\n" << r.err);
+  CHECK(r.status == 2);
+  const auto lines = r.err_lines();
+  REQUIRE(lines.size() == 1);
+  CHECK_THAT(lines[0], StartsWith("error: "));
+  for (auto& n : names) CHECK_THAT(lines[0], Contains(n));
+}
+
+}  // namespace
+
+TEST_CASE("runs over three nodes on loopback give the single process's metrics", "[nodes][determinism]") {
+  lab l;
+  for (int i = 0; i < 3; ++i) l.start_node();
+  const std::string all = l.list({0, 1, 2});
+
+  SECTION("principal_agent: shards and auditors on the nodes, and with the coordinator taking a share") {
+    const auto toml = scenarios_dir / "principal_agent/principal_agent.toml";
+    const std::vector<std::string> sets{"population=3000", "shards=5", "ticks=12", "audit.rate=0.2",
+                                        "audit.auditors=2"};
+    const auto alone = run_metrics(l, toml, sets, "alone", "");
+    REQUIRE(!alone.empty());
+    CHECK(run_metrics(l, toml, sets, "nodes", all) == alone);
+    auto shared = sets;
+    shared.push_back("placement.coordinator=true");
+    CHECK(run_metrics(l, toml, shared, "shared", all) == alone);
+    // Each node hosted a share (12 placed roles over 3 nodes: 4 each).
+    for (size_t k = 0; k < 3; ++k) CHECK_THAT(l.node(k).err(), Contains("hosting 4 roles of principal_agent"));
+  }
+  SECTION("league: learners' population, critic, experts and attackers on the nodes") {
+    const auto* info = find_scenario("league");
+    REQUIRE(info);
+    const auto toml = scenarios_dir / "league/league.toml";
+    const auto alone = run_metrics(l, toml, info->smoke, "alone", "");
+    REQUIRE(!alone.empty());
+    CHECK(run_metrics(l, toml, info->smoke, "nodes", all) == alone);
+    for (size_t k = 0; k < 3; ++k) CHECK_THAT(l.node(k).err(), Contains("roles of league seed 1"));
+  }
+}
+
+TEST_CASE("a node refuses a run without the lab's secret or CA and the run says so in one line", "[nodes][cli]") {
+  lab l;
+  l.start_node();
+  const auto toml = (scenarios_dir / "principal_agent/principal_agent.toml").string();
+
+  SECTION("another secret") {
+    fs::copy(l.tls(), l.dir() / "other", fs::copy_options::recursive);
+    {
+      std::ofstream s(l.dir() / "other/secret", std::ios::trunc);
+      s << "0123456789abcdef0123456789abcdef\n";
+    }
+    auto r = oversight_cmd({"run", toml, "--out", "refused", "--nodes", l.address(0), "--tls", "other"}, l.dir());
+    require_user_error(r, {"--nodes " + l.address(0), "secret"});
+    CHECK(!fs::exists(l.dir() / "refused"));
+    CHECK(l.node(0).wait_for("refused", false, std::chrono::seconds(5)));
+  }
+  SECTION("another lab's CA and certificate") {
+    REQUIRE(oversight_cmd({"tls-init", "other"}, l.dir()).status == 0);
+    auto r = oversight_cmd({"run", toml, "--out", "refused", "--nodes", l.address(0), "--tls", "other"}, l.dir());
+    require_user_error(r, {"--nodes " + l.address(0), "cannot connect", "ca.pem"});
+    CHECK(!fs::exists(l.dir() / "refused"));
+  }
+  SECTION("the node is still serving after refusing both") {
+    const std::vector<std::string> sets{"ticks=3"};
+    CHECK(run_metrics(l, toml, sets, "after", l.address(0)) == run_metrics(l, toml, sets, "after-alone", ""));
+  }
+}
+
+TEST_CASE("bad node flags and TLS sets are one line naming the value", "[nodes][cli]") {
+  temp_dir d("node-flags");
+  const auto toml = (scenarios_dir / "principal_agent/principal_agent.toml").string();
+  REQUIRE(oversight_cmd({"tls-init", "tls"}, d).status == 0);
+  require_user_error(oversight_cmd({"run", toml, "--nodes", "127.0.0.1:4100"}, d), {"--nodes 127.0.0.1:4100", "--tls"});
+  require_user_error(oversight_cmd({"run", toml, "--tls", "tls"}, d), {"--tls tls", "--nodes"});
+  require_user_error(oversight_cmd({"run", toml, "--nodes", "127.0.0.1", "--tls", "tls"}, d), {"127.0.0.1", "HOST:PORT"});
+  require_user_error(oversight_cmd({"run", toml, "--nodes", "h:99999", "--tls", "tls"}, d), {"h:99999", "port"});
+  require_user_error(oversight_cmd({"run", toml, "--nodes", "h:1,h:1", "--tls", "tls"}, d), {"h:1", "twice"});
+  require_user_error(oversight_cmd({"node", "--listen", "nowhere", "--tls", "tls"}, d), {"--listen nowhere"});
+  require_user_error(oversight_cmd({"tls-init", "tls"}, d), {"tls-init tls", "not an empty directory"});
+  fs::remove(d / "tls/secret");
+  require_user_error(oversight_cmd({"node", "--listen", "127.0.0.1:0", "--tls", "tls"}, d), {"--tls tls", "secret", "missing"});
+  {
+    std::ofstream s(d / "tls/secret");
+    s << "short\n";
+  }
+  require_user_error(oversight_cmd({"run", toml, "--nodes", "127.0.0.1:4100", "--tls", "tls"}, d), {"secret", "16"});
+  {
+    std::ofstream s(d / "tls/cert.pem", std::ios::trunc);
+    s << "not a certificate\n";
+  }
+  require_user_error(oversight_cmd({"node", "--listen", "127.0.0.1:0", "--tls", "tls"}, d), {"cert.pem", "certificate"});
+  // Nothing listens on the port: the run says it cannot connect, and leaves nothing.
+  auto tls2 = oversight_cmd({"tls-init", "tls2"}, d);
+  REQUIRE(tls2.status == 0);
+  require_user_error(oversight_cmd({"run", toml, "--out", "r", "--nodes", "127.0.0.1:1", "--tls", "tls2"}, d),
+                     {"--nodes 127.0.0.1:1", "cannot connect"});
+  CHECK(!fs::exists(d / "r"));
+}
+
+TEST_CASE("a node that dies mid-run ends it naming the node and resume finishes it on the others", "[nodes][faults]") {
+  lab l;
+  l.start_node();
+  l.start_node();
+  const auto toml = (scenarios_dir / "principal_agent/principal_agent.toml").string();
+  const std::vector<std::string> sets{"population=4000", "shards=4", "ticks=200", "checkpoint.every=10",
+                                      "events.log=false"};
+  const auto alone = run_metrics(l, toml, sets, "alone", "");
+
+  auto args = with_sets({"run", toml, "--out", "spread", "--threads", "2", "--nodes", l.list({0, 1}), "--tls",
+                         l.tls().string()},
+                        sets);
+  background_process run(OVERSIGHT_BIN, args, l.dir().path());
+  // Progress lines come at every tenth of the run: kill node 1 once 30% has run.
+  REQUIRE(run.wait_for("tick 60/200", false, std::chrono::seconds(120)));
+  l.node(1).signal(SIGKILL);
+  const int status = run.wait();
+  INFO("status " << status << "\nstderr:\n" << run.err());
+  REQUIRE(status == 1);
+  CHECK_THAT(run.err(), Contains("on node " + l.address(1) + " is unreachable"));
+  CHECK_THAT(run.err(), Contains("oversight resume"));
+  CHECK(fs::exists(l.dir() / "spread/checkpoint.bin"));
+
+  auto resumed = oversight_cmd({"resume", "spread", "--threads", "2", "--nodes", l.address(0), "--tls",
+                                l.tls().string()},
+                               l.dir());
+  INFO("resume stderr:\n" << resumed.err);
+  REQUIRE(resumed.status == 0);
+  CHECK(read_metrics(l.dir() / "spread/run.sqlite") == alone);
+}
