@@ -7,8 +7,10 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <memory>
 #include <vector>
 
+#include <csignal>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -20,6 +22,7 @@
 #include "runtime/scenario_registry.hpp"
 #include "runtime/spec.hpp"
 #include "runtime/sweep.hpp"
+#include "runtime/tls.hpp"
 #include "tools/bench_market.hpp"
 #include "tools/bench_support.hpp"
 #include "tools/torch_module.hpp"
@@ -112,6 +115,48 @@ child_cost run_child(const std::vector<std::string>& args) {
   auto secs = [](const timeval& tv) { return double(tv.tv_sec) + double(tv.tv_usec) * 1e-6; };
   return {s, double(ru.ru_maxrss) * 1024.0, secs(ru.ru_utime) + secs(ru.ru_stime)};
 }
+
+/// An `oversight node` on a loopback port of its choosing (this very binary), stopped
+/// (SIGTERM) when destroyed.
+struct node_child {
+  pid_t pid = -1;
+  int out = -1;          ///< its stdout, kept open so that it never writes to a closed pipe
+  std::string address;   ///< "127.0.0.1:PORT"
+  explicit node_child(const std::filesystem::path& tls) {
+    int fds[2];
+    if (::pipe(fds) != 0) throw std::runtime_error("bench: cannot make a pipe for a node");
+    std::vector<std::string> argv_s{"/proc/self/exe", "node", "--listen", "127.0.0.1:0", "--tls", tls.string(),
+                                    "--threads", "2"};
+    pid = fork();
+    if (pid == 0) {
+      std::vector<char*> argv;
+      for (auto& a : argv_s) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      int devnull = ::open("/dev/null", O_WRONLY);
+      dup2(fds[1], 1);
+      dup2(devnull, 2);
+      ::close(fds[0]);
+      execv("/proc/self/exe", argv.data());
+      _exit(127);
+    }
+    ::close(fds[1]);
+    out = fds[0];
+    std::string line;
+    char c;
+    while (::read(out, &c, 1) == 1 && c != '\n') line += c;
+    const auto at = line.find("127.0.0.1:");
+    if (at == std::string::npos) throw std::runtime_error("bench: a node did not start (" + line + ")");
+    address = line.substr(at, line.find(' ', at) - at);
+  }
+  ~node_child() {
+    ::kill(pid, SIGTERM);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    ::close(out);
+  }
+  node_child(const node_child&) = delete;
+  node_child& operator=(const node_child&) = delete;
+};
 
 /// Appends the libtorch module's figures named `symbol` (bench_support.hpp) to `out`.
 void module_figures(const char* symbol, bool quick, std::vector<figure>& out) {
@@ -333,6 +378,63 @@ int run_bench(bool quick, const std::string& json_file) {
 
   // 6. League learner updates/s: batched against separate trainers (bench_torch.cpp)
   module_figures(league_figures_symbol, quick, out);
+
+  // 7. Runs over nodes on loopback: the same run in one process and spread over 2 and 3
+  // `oversight node` processes on this machine (TLS, a fresh lab set). Whole runs, best
+  // of 2: connecting, the nodes building their share, every tick's messages through the
+  // middleman. On loopback the nodes share this machine's cores, so the figures are the
+  // cost of distribution, not its gain.
+  {
+    const auto root = std::filesystem::temp_directory_path() / ("oversight-bench-nodes-" + std::to_string(::getpid()));
+    std::filesystem::remove_all(root);
+    std::filesystem::create_directories(root);
+    tls_init(root / "tls");
+    std::vector<std::unique_ptr<node_child>> nodes;
+    for (int i = 0; i < 3; ++i) nodes.push_back(std::make_unique<node_child>(root / "tls"));
+    auto spread = [&](std::vector<std::string> args, size_t k) {
+      double best = 1e300;
+      for (int rep = 0; rep < 2; ++rep) {
+        std::filesystem::remove_all(root / "run");
+        auto a = args;
+        a.insert(a.end(), {"--threads", "2", "--out", (root / "run").string()});
+        if (k > 0) {
+          std::string list;
+          for (size_t i = 0; i < k; ++i) list += (i ? "," : "") + nodes[i]->address;
+          a.insert(a.end(), {"--nodes", list, "--tls", (root / "tls").string()});
+        }
+        best = std::min(best, run_child(a).wall);
+      }
+      return best;
+    };
+    const auto dir = std::filesystem::path(OVERSIGHT_SOURCE_DIR) / "scenarios";
+    const int league_ticks = quick ? 10 : 40;
+    const auto league = load_spec(dir / "league/league.toml", {}, std::nullopt);
+    const double updates = double(league.params.integer("learner.count")) * league_ticks;
+    std::vector<std::string> league_args{(dir / "league/league.toml").string(), "--set",
+                                         "ticks=" + std::to_string(league_ticks), "--set", "events.log=false"};
+    const double one = updates / spread(league_args, 0);
+    out.push_back({"league_updates_per_s_process", one,
+                   "league.toml (" + std::to_string(league.params.integer("learner.count")) + " learners, " +
+                       std::to_string(league_ticks) + " ticks): learner updates / whole-run wall, one process"});
+    for (size_t k : {2, 3}) {
+      const double r = updates / spread(league_args, k);
+      out.push_back({"league_updates_per_s_nodes" + std::to_string(k), r,
+                     "the same run spread over " + std::to_string(k) + " loopback nodes"});
+      out.push_back({"league_node_overhead_" + std::to_string(k), one / r,
+                     "one process's rate / the rate over " + std::to_string(k) + " nodes (1: no overhead)"});
+    }
+    const int pa_ticks = quick ? 10 : 30;
+    std::vector<std::string> pa_args{(dir / "principal_agent/principal_agent_100k.toml").string(), "--set",
+                                     "ticks=" + std::to_string(pa_ticks)};
+    const double pa_one = spread(pa_args, 0);
+    out.push_back({"principal_agent_100k_seconds_process", pa_one,
+                   "principal_agent_100k.toml, " + std::to_string(pa_ticks) + " ticks, whole run, one process"});
+    for (size_t k : {2, 3})
+      out.push_back({"principal_agent_100k_node_overhead_" + std::to_string(k), spread(pa_args, k) / pa_one,
+                     "wall over " + std::to_string(k) + " loopback nodes / one process's"});
+    nodes.clear();
+    std::filesystem::remove_all(root);
+  }
 
   std::printf("%-40s %14s  %s\n", "figure", "value", "note");
   for (auto& f : out) std::printf("%-40s %14.4g  %s\n", f.name.c_str(), f.value, f.note.c_str());

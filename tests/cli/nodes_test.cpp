@@ -7,7 +7,10 @@
 // run's metrics.
 #include <catch2/catch.hpp>
 
+#include <arpa/inet.h>
 #include <csignal>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <fstream>
 #include <memory>
 
@@ -134,32 +137,49 @@ TEST_CASE("runs over three nodes on loopback give the single process's metrics",
   }
 }
 
+/// Sends bytes that are no TLS handshake to `address` ("127.0.0.1:PORT") and hangs up.
+void send_junk(const std::string& address, int variant) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(uint16_t(std::stoi(address.substr(address.rfind(':') + 1))));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  std::string junk(4096, '\0');
+  for (size_t i = 0; i < junk.size(); ++i) junk[i] = char((i * 131 + size_t(variant) * 7) & 0xff);
+  CHECK(::send(fd, junk.data(), junk.size(), MSG_NOSIGNAL) > 0);
+  ::close(fd);
+}
+
 TEST_CASE("a node refuses a run without the lab's secret or CA and the run says so in one line", "[nodes][cli]") {
   lab l;
   l.start_node();
   const auto toml = (scenarios_dir / "principal_agent/principal_agent.toml").string();
 
-  SECTION("another secret") {
-    fs::copy(l.tls(), l.dir() / "other", fs::copy_options::recursive);
-    {
-      std::ofstream s(l.dir() / "other/secret", std::ios::trunc);
-      s << "0123456789abcdef0123456789abcdef\n";
-    }
-    auto r = oversight_cmd({"run", toml, "--out", "refused", "--nodes", l.address(0), "--tls", "other"}, l.dir());
-    require_user_error(r, {"--nodes " + l.address(0), "secret"});
-    CHECK(!fs::exists(l.dir() / "refused"));
-    CHECK(l.node(0).wait_for("refused", false, std::chrono::seconds(5)));
+  // Another secret.
+  fs::copy(l.tls(), l.dir() / "other-secret", fs::copy_options::recursive);
+  {
+    std::ofstream s(l.dir() / "other-secret/secret", std::ios::trunc);
+    s << "0123456789abcdef0123456789abcdef\n";
   }
-  SECTION("another lab's CA and certificate") {
-    REQUIRE(oversight_cmd({"tls-init", "other"}, l.dir()).status == 0);
-    auto r = oversight_cmd({"run", toml, "--out", "refused", "--nodes", l.address(0), "--tls", "other"}, l.dir());
-    require_user_error(r, {"--nodes " + l.address(0), "cannot connect", "ca.pem"});
-    CHECK(!fs::exists(l.dir() / "refused"));
-  }
-  SECTION("the node is still serving after refusing both") {
-    const std::vector<std::string> sets{"ticks=3"};
-    CHECK(run_metrics(l, toml, sets, "after", l.address(0)) == run_metrics(l, toml, sets, "after-alone", ""));
-  }
+  auto r = oversight_cmd({"run", toml, "--out", "refused", "--nodes", l.address(0), "--tls", "other-secret"}, l.dir());
+  require_user_error(r, {"--nodes " + l.address(0), "secret"});
+  CHECK(!fs::exists(l.dir() / "refused"));
+  CHECK(l.node(0).wait_for("refused", false, std::chrono::seconds(5)));
+
+  // Another lab's CA and certificate: the TLS handshake fails.
+  REQUIRE(oversight_cmd({"tls-init", "other-lab"}, l.dir()).status == 0);
+  r = oversight_cmd({"run", toml, "--out", "refused", "--nodes", l.address(0), "--tls", "other-lab"}, l.dir());
+  require_user_error(r, {"--nodes " + l.address(0), "cannot connect", "ca.pem"});
+  CHECK(!fs::exists(l.dir() / "refused"));
+
+  // Bytes that are not TLS at all.
+  for (int i = 0; i < 3; ++i) send_junk(l.address(0), i);
+
+  // The node still serves the lab, with the single process's metrics.
+  const std::vector<std::string> sets{"ticks=3"};
+  CHECK(run_metrics(l, toml, sets, "after", l.address(0)) == run_metrics(l, toml, sets, "alone", ""));
 }
 
 TEST_CASE("bad node flags and TLS sets are one line naming the value", "[nodes][cli]") {
