@@ -9,6 +9,7 @@
 //  - A gatherer orders what it gathered by (tick, sender index) before acting on it.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -196,6 +197,40 @@ typename Inspector::result_type inspect(Inspector& f, metric_batch& x) {
   return f(caf::meta::type_name("metric_batch"), x.rows);
 }
 
+/// A byte vector (std::vector<char> or <uint8_t>) as a message field: write
+/// `f(..., checked_bytes(x.bytes))` in inspect. CAF 0.17 loads a byte sequence by
+/// resizing it to whatever length its prefix claims and only then reading, so four forged
+/// bytes from the network make a process allocate gigabytes (found by
+/// tests/fuzz/network_message_fuzz.cpp). This loads in chunks of at most 1 MiB: bad bytes
+/// cost at most their own length plus a chunk and end in an error. Same bytes on the
+/// wire as the plain field.
+template <class Bytes>
+struct byte_field {
+  Bytes& v;
+};
+template <class Bytes>
+byte_field<Bytes> checked_bytes(Bytes& v) {
+  return {v};
+}
+template <class Inspector, class Bytes>
+typename Inspector::result_type inspect(Inspector& f, byte_field<Bytes>& b) {
+  if constexpr (Inspector::reads_state) {
+    return f(b.v);
+  } else {
+    size_t n = 0;
+    if (auto err = f.begin_sequence(n)) return err;
+    b.v.clear();
+    constexpr size_t chunk = size_t(1) << 20;
+    for (size_t have = 0; have < n;) {
+      const size_t k = std::min(chunk, n - have);
+      b.v.resize(have + k);
+      if (auto err = f.apply_raw(k, b.v.data() + have)) return err;
+      have += k;
+    }
+    return f.end_sequence();
+  }
+}
+
 /// A role's whole state as bytes (base/state_io.hpp), for a checkpoint; a role that
 /// owns other actors (a learner's trainer) puts theirs inside its own.
 struct role_state {
@@ -204,7 +239,7 @@ struct role_state {
 };
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, role_state& x) {
-  return f(caf::meta::type_name("role_state"), x.bytes);
+  return f(caf::meta::type_name("role_state"), checked_bytes(x.bytes));
 }
 
 /// A run's checkpoint on its way to disk: the tick it resumes at (every tick before it
@@ -216,7 +251,7 @@ struct checkpoint_blob {
 };
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, checkpoint_blob& x) {
-  return f(caf::meta::type_name("checkpoint_blob"), x.tick, x.bytes);
+  return f(caf::meta::type_name("checkpoint_blob"), x.tick, checked_bytes(x.bytes));
 }
 
 // ---- role interfaces -----------------------------------------------------------------
@@ -292,7 +327,7 @@ struct host_request {
 };
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, host_request& x) {
-  return f(caf::meta::type_name("host_request"), x.anchor, x.scenario, x.toml, x.seed, x.node, x.gpus,
+  return f(caf::meta::type_name("host_request"), x.anchor, x.scenario, x.toml, x.seed, x.node, checked_bytes(x.gpus),
            x.coordinator_share);
 }
 

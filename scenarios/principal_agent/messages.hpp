@@ -122,7 +122,7 @@ typename Inspector::result_type inspect(Inspector& f, order_batch& x) {
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, choice_batch& x) {
-  return f(caf::meta::type_name("choice_batch"), x.choice);
+  return f(caf::meta::type_name("choice_batch"), checked_bytes(x.choice));
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, audit_batch& x) {
