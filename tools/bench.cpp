@@ -18,6 +18,7 @@
 
 #include "actors/director/run.hpp"
 #include "actors/expert/expert.hpp"
+#include "base/error.hpp"
 #include "runtime/protocol.hpp"
 #include "runtime/scenario_registry.hpp"
 #include "runtime/spec.hpp"
@@ -388,7 +389,12 @@ int run_bench(bool quick, const std::string& json_file) {
     const auto root = std::filesystem::temp_directory_path() / ("oversight-bench-nodes-" + std::to_string(::getpid()));
     std::filesystem::remove_all(root);
     std::filesystem::create_directories(root);
-    tls_init(root / "tls");
+    try {
+      tls_init(root / "tls");
+    } catch (const user_error& e) {
+      std::filesystem::remove_all(root);
+      throw std::runtime_error(std::string("bench: runs over nodes need a TLS set: ") + e.what());
+    }
     std::vector<std::unique_ptr<node_child>> nodes;
     for (int i = 0; i < 3; ++i) nodes.push_back(std::make_unique<node_child>(root / "tls"));
     auto spread = [&](std::vector<std::string> args, size_t k) {
