@@ -71,6 +71,8 @@ class placement {
   /// The handle node `node` reported for `name`; throws std::runtime_error when it
   /// reported none (the node built another program: a different build or parameters).
   caf::actor remote(const std::string& name, int node) const;
+  /// How many roles the nodes host (coordinator).
+  size_t remote_count() const { return remote_.size(); }
   /// The node a role name was placed on; -1 when it runs in this process.
   int node_of(const std::string& name) const;
   /// How the run names its nodes ("127.0.0.1:4100"), in node order (coordinator).

@@ -80,8 +80,10 @@ void use_tls(caf::actor_system_config& cfg, const tls_set& tls) {
   cfg.openssl_key = (tls.dir / "key.pem").string();
   cfg.openssl_cafile = (tls.dir / "ca.pem").string();
   // A peer that stops answering (its machine gone, not just its process) is noticed by
-  // missing heartbeats instead of never.
+  // missing heartbeats instead of never: sent every second by the middleman's own thread
+  // (so a long training step does not delay them), a connection silent for 30 s is closed.
   cfg.set("middleman.heartbeat-interval", caf::timespan{std::chrono::seconds(1)});
+  cfg.set("middleman.connection-timeout", caf::timespan{std::chrono::seconds(30)});
 }
 
 void tls_init(const fs::path& dir) {

@@ -352,7 +352,12 @@ run_result run_scenario(const scenario_spec& spec, const run_options& opt) {
     }
     std::exception_ptr failure;
     try {
-      if (links) host_on_nodes(sys, *links, spec, *plan);
+      if (links) {
+        host_on_nodes(sys, *links, spec, *plan);
+        if (plan->remote_count() == 0)
+          std::cerr << "note: " << spec.scenario << " places no roles on nodes: the whole run is in this process"
+                    << std::endl;
+      }
       info->run(ctx);
     } catch (...) {
       failure = std::current_exception();
