@@ -119,14 +119,29 @@ class reward_model {
 /// and the trainer both take them from here, so they add the same functions.
 std::vector<float> critic_prior_params(const critic_config& cfg);
 
+/// Which implementation a trainer runs: libtorch (autograd and torch::optim::Adam, on the
+/// training device), or written by hand on the CPU (small_mlp.hpp: mlp_tape, mlp_adam),
+/// equal to libtorch's to float rounding (tests/unit/critic_trainer_test.cpp).
+/// `automatic` picks by size and device.
+enum class trainer_backend { automatic, libtorch, hand_written };
+
+/// The widest critic.hidden the automatic choice trains by hand. Up to it, libtorch's
+/// per-operation overhead outweighs its faster large products (measured at 3 members
+/// and minibatch 64: docs/architecture.md, "Learners and trainers").
+inline constexpr int critic_hand_written_max_hidden = 128;
+
+/// What `automatic` picks for a critic: libtorch on a GPU, else by hidden width.
+trainer_backend critic_trainer_backend(const critic_config& cfg);
+
 /// Trains a reward_model copy on every label seen so far (kept in a replay buffer).
 /// Batch rows: x, a, b; point-wise (b < 0): target = 3 acceptability bits;
 /// pair-wise (b >= 0): target[0] = 1 when a is preferred (Bradley-Terry on the
 /// log-probability that a response is acceptable). Each ensemble member draws its own
 /// bootstrap minibatches from `seed`; a minibatch step minimizes the sum over members of
 /// each member's mean loss on its own minibatch, all members in one batched pass.
+/// A checkpoint (state()) restores only into a trainer of the same backend.
 std::unique_ptr<trainable> make_critic_trainer(const critic_config& cfg, const std::vector<float>& init,
-                                               uint64_t seed);
+                                               uint64_t seed, trainer_backend backend = trainer_backend::automatic);
 
 /// What the critic trainer made from (cfg, params, seed) minimizes on its first
 /// minibatch step after `b`: the loss and its gradient with respect to `params`
@@ -137,6 +152,7 @@ struct critic_objective {
   std::vector<float> grad;
 };
 critic_objective critic_trainer_objective(const critic_config& cfg, const std::vector<float>& params,
-                                          const train_batch& b, uint64_t seed);
+                                          const train_batch& b, uint64_t seed,
+                                          trainer_backend backend = trainer_backend::automatic);
 
 }  // namespace oversight

@@ -4,10 +4,16 @@
 
 #include <cstddef>
 
+#include "policies/small_mlp.hpp"
+
 namespace oversight::small_mlp_detail {
 
 /// Rows are processed in tiles of this many: callers pad row counts to a multiple.
 constexpr int row_tile = 4;
+
+/// Outputs padded to the kernels' tile width: 4 for the narrow output layers, else a
+/// multiple of 16 (one AVX-512 vector, two AVX2 ones).
+inline int padded(int n) { return n <= 4 ? 4 : (n + 15) / 16 * 16; }
 
 /// out[r][j] = act(b[j] + sum_k in[r][k] * w[k][j]) for r < rows, j < stride, the sum in
 /// k order; act is tanh or the identity. w is [k][stride], stride a multiple of 16 or
@@ -48,6 +54,8 @@ struct kernel_set {
 };
 
 kernel_set portable_kernels();
+/// The set of `level` (simd_supported(level) must hold), built once.
+const kernel_set& kernels(simd_level level);
 #if defined(__x86_64__)
 kernel_set sse2_kernels();
 kernel_set avx2_kernels();
