@@ -85,9 +85,17 @@ struct policy_module : torch::nn::Module {
   torch::nn::Sequential net;
 };
 
-class policy_trainer : public trainable {
+/// A policy trainer, either backend, with the objective hook for tests.
+class policy_trainer_base : public trainable {
  public:
-  policy_trainer(const policy_config& cfg, const std::vector<float>& init)
+  /// policy_trainer_objective: the loss of an epoch on `b` and its gradient; no step.
+  virtual trainer_objective objective(const train_batch& b) = 0;
+};
+
+/// The policy trainer on libtorch (autograd, torch::optim::Adam, the training device).
+class policy_trainer_torch : public policy_trainer_base {
+ public:
+  policy_trainer_torch(const policy_config& cfg, const std::vector<float>& init)
       : cfg_(cfg), model_(build(cfg, init, dev_)), opt_(model_->parameters(), torch::optim::AdamOptions(cfg.lr)) {}
   std::vector<float> step(const train_batch& b) override {
     pin_torch_thread();
@@ -96,10 +104,7 @@ class policy_trainer : public trainable {
       auto x = as_tensor(b.x, b.dim).to(dev_);
       auto r = as_tensor(b.target, b.width).to(dev_);
       for (int e = 0; e < cfg_.epochs; ++e) {
-        auto p = model_->forward(x);
-        auto expected = (p * r).sum(1);
-        auto entropy = -(p * torch::log(p + 1e-8)).sum(1);
-        auto loss = -(expected + cfg_.entropy * entropy).mean();
+        auto loss = objective_loss(x, r);
         opt_.zero_grad();
         loss.backward();
         opt_.step();
@@ -109,7 +114,28 @@ class policy_trainer : public trainable {
   }
   void state(state_io& io) override { optimizer_state(io, *model_, opt_, dev_); }
 
+  trainer_objective objective(const train_batch& b) override {
+    pin_torch_thread();
+    OVERSIGHT_CHECK_EQ(b.width, cfg_.options);
+    auto loss = objective_loss(as_tensor(b.x, b.dim).to(dev_), as_tensor(b.target, b.width).to(dev_));
+    opt_.zero_grad();
+    loss.backward();
+    std::vector<float> g;
+    for (auto& p : model_->parameters()) {
+      auto c = p.grad().to(torch::kCPU).contiguous();
+      g.insert(g.end(), c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
+    }
+    return {loss.item<double>(), g};
+  }
+
  private:
+  /// Minus the mean over rows of the expected reward plus the entropy bonus.
+  torch::Tensor objective_loss(const torch::Tensor& x, const torch::Tensor& r) {
+    auto p = model_->forward(x);
+    auto expected = (p * r).sum(1);
+    auto entropy = -(p * torch::log(p + 1e-8)).sum(1);
+    return -(expected + cfg_.entropy * entropy).mean();
+  }
   /// The model, initialized from `init`, on the training device (before the optimizer
   /// takes its parameters).
   static std::shared_ptr<policy_module> build(const policy_config& cfg, const std::vector<float>& init,
@@ -124,6 +150,89 @@ class policy_trainer : public trainable {
   std::shared_ptr<policy_module> model_;
   torch::optim::Adam opt_;
 };
+
+/// The policy trainer written by hand (small_mlp.hpp: mlp_tape, mlp_adam): the objective
+/// of policy_trainer_torch, its gradient through the softmax by hand, and Adam.
+class policy_trainer_hand : public policy_trainer_base {
+ public:
+  policy_trainer_hand(const policy_config& cfg, const std::vector<float>& init)
+      : cfg_(cfg), tape_(policy_shape(cfg)), params_(init), grad_(init.size(), 0.f), adam_(init.size(), cfg.lr) {
+    OVERSIGHT_CHECK_EQ(init.size(), policy_shape(cfg).param_count());
+  }
+  std::vector<float> step(const train_batch& b) override {
+    if (b.rows() > 0) {
+      OVERSIGHT_CHECK_EQ(b.width, cfg_.options);
+      for (int e = 0; e < cfg_.epochs; ++e) {
+        gradient(b);
+        adam_.update(params_.data(), grad_.data());
+      }
+    }
+    return params_;
+  }
+  void state(state_io& io) override {
+    io(params_, adam_);
+    if (io.loading()) {
+      OVERSIGHT_CHECK_EQ(params_.size(), policy_shape(cfg_).param_count());
+      OVERSIGHT_CHECK_EQ(adam_.m.size(), params_.size());
+      OVERSIGHT_CHECK_EQ(adam_.v.size(), params_.size());
+    }
+  }
+  trainer_objective objective(const train_batch& b) override {
+    OVERSIGHT_CHECK_EQ(b.width, cfg_.options);
+    const double loss = gradient(b);
+    return {loss, grad_};
+  }
+
+ private:
+  /// The loss on b and its gradient into grad_. Per row, with p = softmax(z) and
+  /// L = -(sum_a p_a r_a + c H) / rows, H = -sum_a p_a log(p_a + 1e-8):
+  /// dL/dp_a = -(r_a - c (log(p_a + 1e-8) + p_a / (p_a + 1e-8))) / rows, and through the
+  /// softmax dL/dz_b = p_b (dL/dp_b - sum_a p_a dL/dp_a).
+  double gradient(const train_batch& b) {
+    const size_t rows = b.rows(), k = size_t(cfg_.options);
+    const float* z = tape_.forward(params_.data(), b.x.data(), rows);
+    dz_.resize(rows * k);
+    std::vector<double> p(k), g(k);
+    const double c = cfg_.entropy, n = double(rows);
+    double loss = 0;
+    for (size_t i = 0; i < rows; ++i) {
+      const float* zi = z + i * k;
+      const float* r = b.target.data() + i * k;
+      // Softmax as libtorch's: shifted by the row's largest logit, in float.
+      float top = zi[0];
+      for (size_t a = 1; a < k; ++a) top = std::max(top, zi[a]);
+      float sum = 0.f;
+      std::vector<float> e(k);
+      for (size_t a = 0; a < k; ++a) sum += e[a] = std::exp(zi[a] - top);
+      double expected = 0, entropy = 0, dot = 0;
+      for (size_t a = 0; a < k; ++a) {
+        p[a] = double(e[a] / sum);
+        const double logp = std::log(p[a] + 1e-8);
+        expected += p[a] * r[a];
+        entropy -= p[a] * logp;
+        g[a] = -(double(r[a]) - c * (logp + p[a] / (p[a] + 1e-8))) / n;
+        dot += p[a] * g[a];
+      }
+      loss -= (expected + c * entropy) / n;
+      for (size_t a = 0; a < k; ++a) dz_[i * k + a] = float(p[a] * (g[a] - dot));
+    }
+    tape_.backward(dz_.data(), grad_.data());
+    return loss;
+  }
+
+  policy_config cfg_;
+  mlp_tape tape_;
+  std::vector<float> params_, grad_;
+  mlp_adam adam_;
+  std::vector<float> dz_;
+};
+
+std::unique_ptr<policy_trainer_base> new_policy_trainer(const policy_config& cfg, const std::vector<float>& init,
+                                                        trainer_backend backend) {
+  if (backend == trainer_backend::automatic) backend = policy_trainer_backend(cfg);
+  if (backend == trainer_backend::hand_written) return std::make_unique<policy_trainer_hand>(cfg, init);
+  return std::make_unique<policy_trainer_torch>(cfg, init);
+}
 
 // ---- critic --------------------------------------------------------------------------
 
@@ -179,7 +288,7 @@ class critic_trainer_base : public trainable {
  public:
   /// critic_trainer_objective: the loss of the next minibatch after `b` and its gradient
   /// in reward_model's layout; no step is taken (the streams do advance).
-  virtual critic_objective objective(const train_batch& b) = 0;
+  virtual trainer_objective objective(const train_batch& b) = 0;
 };
 
 /// What both critic trainers share: the replay buffer of labels (each with its options'
@@ -535,8 +644,19 @@ void policy_net::set_params(const std::vector<float>& p) {
 }
 const policy_config& policy_net::config() const { return impl_->cfg; }
 
-std::unique_ptr<trainable> make_policy_trainer(const policy_config& cfg, const std::vector<float>& init) {
-  return std::make_unique<policy_trainer>(cfg, init);
+trainer_backend policy_trainer_backend(const policy_config& cfg) {
+  if (training_device().is_cuda()) return trainer_backend::libtorch;
+  return cfg.hidden <= hand_written_max_hidden ? trainer_backend::hand_written : trainer_backend::libtorch;
+}
+
+std::unique_ptr<trainable> make_policy_trainer(const policy_config& cfg, const std::vector<float>& init,
+                                               trainer_backend backend) {
+  return new_policy_trainer(cfg, init, backend);
+}
+
+trainer_objective policy_trainer_objective(const policy_config& cfg, const std::vector<float>& params,
+                                           const train_batch& b, trainer_backend backend) {
+  return new_policy_trainer(cfg, params, backend)->objective(b);
 }
 
 struct reward_model::impl {
@@ -638,7 +758,7 @@ const critic_config& reward_model::config() const { return impl_->cfg; }
 
 trainer_backend critic_trainer_backend(const critic_config& cfg) {
   if (training_device().is_cuda()) return trainer_backend::libtorch;
-  return cfg.hidden <= critic_hand_written_max_hidden ? trainer_backend::hand_written : trainer_backend::libtorch;
+  return cfg.hidden <= hand_written_max_hidden ? trainer_backend::hand_written : trainer_backend::libtorch;
 }
 
 std::unique_ptr<trainable> make_critic_trainer(const critic_config& cfg, const std::vector<float>& init,

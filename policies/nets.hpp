@@ -48,6 +48,24 @@ const char* blas_concurrency_problem();
 /// policy that runs libtorch calls this first (cheap after the first call).
 void pin_torch_thread();
 
+/// Which implementation a trainer runs: libtorch (autograd and torch::optim::Adam, on the
+/// training device), or written by hand on the CPU (small_mlp.hpp: mlp_tape, mlp_adam),
+/// equal to libtorch's to float rounding (tests/unit/critic_trainer_test.cpp,
+/// tests/unit/small_mlp_train_test.cpp). `automatic` picks by size and device.
+enum class trainer_backend { automatic, libtorch, hand_written };
+
+/// The widest hidden layer the automatic choice trains by hand. Up to it, libtorch's
+/// per-operation overhead outweighs its faster large products (docs/architecture.md,
+/// "Learners and trainers").
+inline constexpr int hand_written_max_hidden = 192;
+
+/// What a trainer minimizes on a batch, and the gradient with respect to its flat
+/// parameters, without taking a step: for tests of one backend against the other.
+struct trainer_objective {
+  double loss = 0;
+  std::vector<float> grad;
+};
+
 struct policy_config {
   int dim = 8;
   int options = 4;
@@ -78,7 +96,16 @@ class policy_net {
 /// an entropy bonus. Batch: x `rows x dim`, target `rows x options` rewards. This is
 /// the exact policy gradient over all K options (a baseline would not change it), so it
 /// has none of REINFORCE's sampling variance.
-std::unique_ptr<trainable> make_policy_trainer(const policy_config& cfg, const std::vector<float>& init);
+/// A checkpoint (state()) restores only into a trainer of the same backend.
+std::unique_ptr<trainable> make_policy_trainer(const policy_config& cfg, const std::vector<float>& init,
+                                               trainer_backend backend = trainer_backend::automatic);
+
+/// What `automatic` picks for a policy: libtorch on a GPU, else by hidden width.
+trainer_backend policy_trainer_backend(const policy_config& cfg);
+
+/// The policy trainer's loss on `b` (one epoch's, before any step) and its gradient.
+trainer_objective policy_trainer_objective(const policy_config& cfg, const std::vector<float>& params,
+                                           const train_batch& b, trainer_backend backend = trainer_backend::automatic);
 
 struct critic_config {
   int dim = 8;
@@ -119,17 +146,6 @@ class reward_model {
 /// and the trainer both take them from here, so they add the same functions.
 std::vector<float> critic_prior_params(const critic_config& cfg);
 
-/// Which implementation a trainer runs: libtorch (autograd and torch::optim::Adam, on the
-/// training device), or written by hand on the CPU (small_mlp.hpp: mlp_tape, mlp_adam),
-/// equal to libtorch's to float rounding (tests/unit/critic_trainer_test.cpp).
-/// `automatic` picks by size and device.
-enum class trainer_backend { automatic, libtorch, hand_written };
-
-/// The widest critic.hidden the automatic choice trains by hand. Up to it, libtorch's
-/// per-operation overhead outweighs its faster large products (measured at 3 members
-/// and minibatch 64: docs/architecture.md, "Learners and trainers").
-inline constexpr int critic_hand_written_max_hidden = 128;
-
 /// What `automatic` picks for a critic: libtorch on a GPU, else by hidden width.
 trainer_backend critic_trainer_backend(const critic_config& cfg);
 
@@ -147,10 +163,7 @@ std::unique_ptr<trainable> make_critic_trainer(const critic_config& cfg, const s
 /// minibatch step after `b`: the loss and its gradient with respect to `params`
 /// (reward_model's layout). No step is taken. For tests of the batched ensemble against
 /// a member-by-member computation.
-struct critic_objective {
-  double loss = 0;
-  std::vector<float> grad;
-};
+using critic_objective = trainer_objective;
 critic_objective critic_trainer_objective(const critic_config& cfg, const std::vector<float>& params,
                                           const train_batch& b, uint64_t seed,
                                           trainer_backend backend = trainer_backend::automatic);

@@ -45,12 +45,24 @@ struct expand_args {
   size_t out_stride;
 };
 
+/// One Adam update (mlp_adam::update) of n elements, n a multiple of 16: m, v and p
+/// updated in place from g, with the step's scalars already rounded to float.
+struct adam_args {
+  float* p;
+  float* m;
+  float* v;
+  const float* g;
+  size_t n;
+  float beta1, one_minus_beta1, beta2, one_minus_beta2, bias2_sqrt, eps, step;
+};
+
 struct kernel_set {
   void (*dense)(const dense_args&);
   void (*expand)(const expand_args&);
   /// y[i] = tanh(x[i]) and 1 / (1 + exp(-x[i])) for i < n, n a multiple of 16.
   void (*tanh)(const float* x, float* y, size_t n);
   void (*sigmoid)(const float* x, float* y, size_t n);
+  void (*adam)(const adam_args&);
 };
 
 kernel_set portable_kernels();

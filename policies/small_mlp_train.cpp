@@ -66,8 +66,12 @@ const float* mlp_tape::forward(const float* flat, const float* x, size_t rows) {
   std::copy_n(flat + l.b1, h, b1_.begin());
   std::copy_n(flat + l.b2, h, b2_.begin());
   std::copy_n(flat + l.b3, o, b3_.begin());
-  for (size_t j = 0; j < h; ++j) std::copy_n(flat + l.w2 + j * h, h, w2p_.begin() + std::ptrdiff_t(j * s1));
-  for (size_t j = 0; j < o; ++j) std::copy_n(flat + l.w3 + j * h, h, w3p_.begin() + std::ptrdiff_t(j * s1));
+  // At a hidden width the kernels take as it is (a multiple of 16), backward() reads w2
+  // and w3 in place in flat_.
+  if (h != s1) {
+    for (size_t j = 0; j < h; ++j) std::copy_n(flat + l.w2 + j * h, h, w2p_.begin() + std::ptrdiff_t(j * s1));
+    for (size_t j = 0; j < o; ++j) std::copy_n(flat + l.w3 + j * h, h, w3p_.begin() + std::ptrdiff_t(j * s1));
+  }
 
   const size_t rp = rows_pad_;
   x_.assign(rp * ip, 0.f);
@@ -94,20 +98,23 @@ void mlp_tape::backward(const float* dout, float* grad) {
   // Transposed gradients have one row per unit, padded to the row tile; k runs over the
   // batch's rows, so a padded row of the batch never enters a sum.
   const size_t h4 = round_up(h, size_t(row_tile)), o4 = round_up(o, size_t(row_tile));
-  dt_.assign(std::max(h4, o4) * rows, 0.f);
+  dt_.resize(std::max(h4, o4) * rows);
   g_.resize(std::max(h4 * std::max(s1, ip), o4 * s1));
   auto bias_grad = [&](const float* d, size_t stride, size_t units, float* out) {
     for (size_t j = 0; j < units; ++j) out[j] = 0.f;
     for (size_t r = 0; r < rows; ++r)
       for (size_t j = 0; j < units; ++j) out[j] += d[r * stride + j];
   };
-  auto weight_grad = [&](const float* d, size_t d_stride, size_t units, const float* act, size_t act_stride,
-                         int act_cols, int act_kernel_stride, float* out) {
+  auto weight_grad = [&](const float* d, size_t d_stride, size_t units, const float* act, int act_cols,
+                         int act_kernel_stride, float* out) {
     // out [units][act_cols] = d^T act: d transposed into dt_ [units4][rows].
     const size_t u4 = round_up(units, size_t(row_tile));
-    std::fill(dt_.begin(), dt_.begin() + std::ptrdiff_t(u4 * rows), 0.f);
+    if (u4 != units) std::fill(dt_.begin() + std::ptrdiff_t(units * rows), dt_.begin() + std::ptrdiff_t(u4 * rows), 0.f);
     transpose(d, d_stride, rows, units, dt_.data(), rows);
-    (void)act_stride;
+    if (u4 == units && act_kernel_stride == act_cols) {  // the kernel's layout is the gradient's
+      ks.dense({dt_.data(), rows, u4, int(rows), act, zero_.data(), act_kernel_stride, out, size_t(act_cols), false});
+      return;
+    }
     ks.dense({dt_.data(), rows, u4, int(rows), act, zero_.data(), act_kernel_stride, g_.data(), size_t(act_kernel_stride),
               false});
     for (size_t j = 0; j < units; ++j)
@@ -117,23 +124,25 @@ void mlp_tape::backward(const float* dout, float* grad) {
   // Layer 3: dz (rows x out), padded to the kernel's layout.
   dz_.assign(rp * s3, 0.f);
   for (size_t r = 0; r < rows; ++r) std::copy_n(dout + r * o, o, dz_.begin() + std::ptrdiff_t(r * s3));
-  if (rows > 0) weight_grad(dz_.data(), s3, o, h2_.data(), s1, int(h), s1_, grad + l.w3);
+  if (rows > 0) weight_grad(dz_.data(), s3, o, h2_.data(), int(h), s1_, grad + l.w3);
   else std::fill_n(grad + l.w3, o * h, 0.f);
   bias_grad(dz_.data(), s3, o, grad + l.b3);
   // dh2 = dz W3, then through tanh: da2 = dh2 (1 - h2^2).
   d_.resize(rp * s1);
-  ks.dense({dz_.data(), s3, rp, int(o), w3p_.data(), zero_.data(), s1_, d_.data(), s1, false});
+  const float* w2 = h == s1 ? flat_.data() + l.w2 : w2p_.data();
+  const float* w3 = h == s1 ? flat_.data() + l.w3 : w3p_.data();
+  ks.dense({dz_.data(), s3, rp, int(o), w3, zero_.data(), s1_, d_.data(), s1, false});
   for (size_t i = 0; i < rp * s1; ++i) d_[i] *= 1.f - h2_[i] * h2_[i];
   // Layer 2.
-  if (rows > 0) weight_grad(d_.data(), s1, h, h1_.data(), s1, int(h), s1_, grad + l.w2);
+  if (rows > 0) weight_grad(d_.data(), s1, h, h1_.data(), int(h), s1_, grad + l.w2);
   else std::fill_n(grad + l.w2, h * h, 0.f);
   bias_grad(d_.data(), s1, h, grad + l.b2);
   // dh1 = da2 W2 (into dz_'s storage, resized), then through tanh.
   dz_.resize(rp * s1);
-  ks.dense({d_.data(), s1, rp, int(h), w2p_.data(), zero_.data(), s1_, dz_.data(), s1, false});
+  ks.dense({d_.data(), s1, rp, int(h), w2, zero_.data(), s1_, dz_.data(), s1, false});
   for (size_t i = 0; i < rp * s1; ++i) dz_[i] *= 1.f - h1_[i] * h1_[i];
   // Layer 1: the inputs stand in for the activations.
-  if (rows > 0) weight_grad(dz_.data(), s1, h, x_.data(), ip, int(in), in_pad_, grad + l.w1);
+  if (rows > 0) weight_grad(dz_.data(), s1, h, x_.data(), int(in), in_pad_, grad + l.w1);
   else std::fill_n(grad + l.w1, h * in, 0.f);
   bias_grad(dz_.data(), s1, h, grad + l.b1);
 }
@@ -144,15 +153,24 @@ void mlp_adam::update(float* params, const float* grad) {
   // As torch::optim::Adam::step (libtorch 1.13 and 2.x, CPU, float): the scalars are
   // computed in double and enter each float kernel rounded to float.
   const double bias1 = 1.0 - std::pow(0.9, double(steps)), bias2 = 1.0 - std::pow(0.999, double(steps));
-  const float beta1 = 0.9f, one_minus_beta1 = float(1.0 - 0.9), beta2 = 0.999f, one_minus_beta2 = float(1.0 - 0.999);
-  const float bias2_sqrt = float(std::sqrt(bias2)), eps = 1e-8f, step = float(-(lr / bias1));
-  const size_t n = m.size();
-  for (size_t i = 0; i < n; ++i) {
-    const float g = grad[i];
-    m[i] = m[i] * beta1 + one_minus_beta1 * g;
-    v[i] = v[i] * beta2 + one_minus_beta2 * g * g;
-    const float denom = std::sqrt(v[i]) / bias2_sqrt + eps;
-    params[i] += step * (m[i] / denom);
+  adam_args a{params, m.data(), v.data(), grad, 0, 0.9f, float(1.0 - 0.9), 0.999f, float(1.0 - 0.999),
+              float(std::sqrt(bias2)), 1e-8f, float(-(lr / bias1))};
+  const size_t n = m.size(), whole = n / 16 * 16;
+  const auto& ks = kernels(best_simd_level());
+  a.n = whole;
+  ks.adam(a);
+  if (whole < n) {  // the tail through padded copies (zero gradients leave the padding at 0)
+    float p[16] = {}, mm[16] = {}, vv[16] = {}, g[16] = {};
+    const size_t t = n - whole;
+    std::copy_n(params + whole, t, p);
+    std::copy_n(m.data() + whole, t, mm);
+    std::copy_n(v.data() + whole, t, vv);
+    std::copy_n(grad + whole, t, g);
+    a.p = p, a.m = mm, a.v = vv, a.g = g, a.n = 16;
+    ks.adam(a);
+    std::copy_n(p, t, params + whole);
+    std::copy_n(mm, t, m.data() + whole);
+    std::copy_n(vv, t, v.data() + whole);
   }
 }
 

@@ -154,9 +154,9 @@ TEST_CASE("critic trainer: the automatic choice is hand-written at small widths 
           "[unit][nets][critic_trainer]") {
   init_torch(1);
   critic_config cfg;
-  cfg.hidden = critic_hand_written_max_hidden;
+  cfg.hidden = hand_written_max_hidden;
   const bool cpu = std::string(init_torch(1)) == "cpu";
   CHECK(critic_trainer_backend(cfg) == (cpu ? trainer_backend::hand_written : trainer_backend::libtorch));
-  cfg.hidden = critic_hand_written_max_hidden + 1;
+  cfg.hidden = hand_written_max_hidden + 1;
   CHECK(critic_trainer_backend(cfg) == trainer_backend::libtorch);
 }

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string>
 
 #include "policies/nets.hpp"
 #include "policies/small_mlp.hpp"
@@ -115,4 +116,101 @@ TEST_CASE("small_mlp: mlp_adam takes torch::optim::Adam's steps", "[unit][small_
   auto p = start;
   adam.update(p.data(), g.data());
   for (size_t i = 0; i < n; ++i) CHECK(std::abs(std::abs(p[i] - start[i]) - 3e-3f) < 1e-6f);
+}
+
+// ---- the policy trainer: hand-written against libtorch's -----------------------------
+
+namespace {
+
+/// `rows` queries with a reward in [0, 1] for every option.
+train_batch policy_batch(const policy_config& c, rng& r, size_t rows) {
+  train_batch b;
+  b.dim = c.dim;
+  b.width = c.options;
+  for (size_t i = 0; i < rows * size_t(c.dim); ++i) b.x.push_back(float(r.normal()));
+  for (size_t i = 0; i < rows * size_t(c.options); ++i) b.target.push_back(float(r.uniform()));
+  return b;
+}
+
+std::vector<policy_config> policy_configs() {
+  policy_config red_team;  // the defaults: 8 -> 64 -> 64 -> 4
+  policy_config odd;
+  odd.dim = 5;
+  odd.hidden = 20;
+  odd.options = 3;
+  odd.entropy = 0.3;
+  odd.epochs = 3;
+  return {red_team, odd};
+}
+
+}  // namespace
+
+TEST_CASE("policy trainer: the hand-written loss and gradient equal libtorch's", "[unit][small_mlp][policy_trainer]") {
+  init_torch(1);
+  for (const auto& cfg : policy_configs())
+    for (size_t rows : {size_t(192), size_t(7)}) {
+      rng init(44, "init"), data(44, "data");
+      const policy_net net(cfg, init);
+      const auto b = policy_batch(cfg, data, rows);
+      const auto hand = policy_trainer_objective(cfg, net.params(), b, trainer_backend::hand_written);
+      const auto torch = policy_trainer_objective(cfg, net.params(), b, trainer_backend::libtorch);
+      INFO("hidden " << cfg.hidden << ", rows " << rows << ": loss " << hand.loss << " vs " << torch.loss);
+      CHECK(std::abs(hand.loss - torch.loss) < 1e-5 * std::max(1.0, std::abs(torch.loss)));
+      const float largest = max_abs(torch.grad);
+      INFO("largest gradient " << largest << ", largest difference " << max_abs_diff(hand.grad, torch.grad));
+      CHECK(max_abs_diff(hand.grad, torch.grad) < 1e-5f * std::max(1.f, largest));
+      CHECK(largest > 1e-3f);
+    }
+}
+
+// Adam's steps hide a gradient's scale (the first step is lr times its sign), so the
+// gradient is compared above and the steps here.
+TEST_CASE("policy trainer: the hand-written trainer's steps equal libtorch's", "[unit][small_mlp][policy_trainer]") {
+  init_torch(1);
+  for (const auto& cfg : policy_configs()) {
+    rng init(45, "init"), data(45, "data");
+    const policy_net net(cfg, init);
+    const auto start = net.params();
+    auto hand = make_policy_trainer(cfg, start, trainer_backend::hand_written);
+    auto torch = make_policy_trainer(cfg, start, trainer_backend::libtorch);
+    for (int s = 0; s < 3; ++s) {
+      const auto b = policy_batch(cfg, data, 64);
+      const auto h = hand->step(b), t = torch->step(b);
+      INFO("hidden " << cfg.hidden << " step " << s << ": largest difference " << max_abs_diff(h, t));
+      CHECK(max_abs_diff(h, t) < 1e-5f);
+      CHECK(max_abs_diff(t, start) > float(cfg.lr));
+    }
+    // An empty batch takes no step on either.
+    const auto h = hand->step({});
+    CHECK(hand->step({}) == h);
+    CHECK(max_abs_diff(h, torch->step({})) < 1e-5f);
+  }
+}
+
+TEST_CASE("policy trainer: the hand-written trainer resumes from its checkpoint bit for bit",
+          "[unit][small_mlp][policy_trainer]") {
+  policy_config cfg;
+  rng init(46, "init"), data(46, "data");
+  const policy_net net(cfg, init);
+  auto first = make_policy_trainer(cfg, net.params(), trainer_backend::hand_written);
+  first->step(policy_batch(cfg, data, 32));
+  auto out = state_io::writer();
+  first->state(out);
+  auto bytes = out.take();
+  auto second = make_policy_trainer(cfg, std::vector<float>(net.params().size(), 0.25f), trainer_backend::hand_written);
+  auto in = state_io::reader(std::move(bytes), "policy trainer");
+  second->state(in);
+  in.finish();
+  const auto b = policy_batch(cfg, data, 32);
+  CHECK(first->step(b) == second->step(b));
+}
+
+TEST_CASE("policy trainer: the automatic choice is hand-written at small widths on the CPU",
+          "[unit][small_mlp][policy_trainer]") {
+  const bool cpu = std::string(init_torch(1)) == "cpu";
+  policy_config cfg;
+  cfg.hidden = hand_written_max_hidden;
+  CHECK(policy_trainer_backend(cfg) == (cpu ? trainer_backend::hand_written : trainer_backend::libtorch));
+  cfg.hidden = hand_written_max_hidden + 1;
+  CHECK(policy_trainer_backend(cfg) == trainer_backend::libtorch);
 }
