@@ -161,6 +161,7 @@ class policy_trainer_hand : public policy_trainer_base {
   }
   std::vector<float> step(const train_batch& b) override {
     if (b.rows() > 0) {
+      OVERSIGHT_CHECK_EQ(b.dim, cfg_.dim);
       OVERSIGHT_CHECK_EQ(b.width, cfg_.options);
       for (int e = 0; e < cfg_.epochs; ++e) {
         gradient(b);
@@ -178,6 +179,7 @@ class policy_trainer_hand : public policy_trainer_base {
     }
   }
   trainer_objective objective(const train_batch& b) override {
+    OVERSIGHT_CHECK_EQ(b.dim, cfg_.dim);
     OVERSIGHT_CHECK_EQ(b.width, cfg_.options);
     const double loss = gradient(b);
     return {loss, grad_};

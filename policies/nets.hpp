@@ -8,15 +8,16 @@
 // device when torch::cuda::is_available(), else the CPU; Debian's libtorch is CPU-only,
 // so CUDA is exercised by tools/gpu-check on a GPU machine, docs/gpu.md). They exchange
 // weights as flat float vectors (libtorch's flatten() order), so the two never share a
-// tensor and messages stay plain. Trainers use libtorch; the inference objects run a
-// hand-written forward pass (policies/small_mlp.hpp) of the same networks, equal to
-// libtorch's to float rounding (tests/unit/small_mlp_test.cpp): at these sizes libtorch's
-// per-operation overhead cost more than the arithmetic.
+// tensor and messages stay plain. The inference objects run a hand-written forward pass
+// (policies/small_mlp.hpp) of the same networks, equal to libtorch's to float rounding
+// (tests/unit/small_mlp_test.cpp): at these sizes libtorch's per-operation overhead cost
+// more than the arithmetic. Trainers are hand-written too at small widths on the CPU, and
+// use libtorch otherwise (trainer_backend below).
 //
 // Determinism: weights are initialized from the caller's rng stream, minibatches are
 // drawn from the trainer's own stream, libtorch runs single-threaded (init_torch), and
-// the forward pass uses one thread and the kernels this CPU picks, so the same inputs
-// give bit-identical outputs on any scheduler. On CUDA, training_device() also turns on
+// the hand-written passes use one thread and the kernels this CPU picks, so the same
+// inputs give bit-identical outputs on any scheduler. On CUDA, training_device() also turns on
 // deterministic algorithms and a fixed cuBLAS workspace.
 #pragma once
 
