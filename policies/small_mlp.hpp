@@ -1,10 +1,10 @@
-// Inference for the small MLPs of policies/nets.hpp without libtorch: plain C++ loops
-// over a batch of rows, float32, vectorized by hand.
+// The small MLPs of policies/nets.hpp without libtorch: plain C++ loops over a batch of
+// rows, float32, vectorized by hand. Inference (mlp_bank), and training at small sizes
+// on the CPU (mlp_tape, mlp_adam: nets.cpp chooses between them and libtorch).
 //
 // Why: the networks are tiny (hidden 64) and run every tick on a few thousand rows.
 // Through libtorch each layer is an operator dispatch, an allocation and a separate pass
-// over memory, which at this size cost more than the arithmetic. Training stays in
-// libtorch (autograd, Adam); only the forward pass of the inference copies is here.
+// over memory, which at this size cost more than the arithmetic.
 //
 // Shape: make_mlp(in, hidden, out) of nets.cpp, Linear(in, hidden), Tanh,
 // Linear(hidden, hidden), Tanh, Linear(hidden, out). A net's flat parameters are in
