@@ -130,7 +130,7 @@ class mlp_tape {
   std::vector<float> w1t_, b1_, w2t_, b2_, w3t_, b3_;  // transposed, padded (the forward kernel's layout)
   std::vector<float> w2p_, w3p_;                       // w2, w3 in libtorch's [out][in], rows padded to s1_
   std::vector<float> x_, h1_, h2_, z_, out_;           // activations, rows padded to the row tile
-  std::vector<float> dz_, d_, dt_, g_, zero_;          // backward scratch
+  std::vector<float> dz_, d_, g_, zero_;               // backward scratch
 };
 
 /// torch::optim::Adam (betas 0.9 and 0.999, eps 1e-8, no weight decay, no amsgrad) over

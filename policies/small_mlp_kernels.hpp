@@ -17,7 +17,9 @@ inline int padded(int n) { return n <= 4 ? 4 : (n + 15) / 16 * 16; }
 
 /// out[r][j] = act(b[j] + sum_k in[r][k] * w[k][j]) for r < rows, j < stride, the sum in
 /// k order; act is tanh or the identity. w is [k][stride], stride a multiple of 16 or
-/// exactly 4; rows a multiple of row_tile.
+/// exactly 4; rows a multiple of row_tile. in[r][k] is in[r * in_stride + k * k_stride]:
+/// k_stride 1 for rows of inputs, or in_stride 1 to read a matrix transposed (a weight
+/// gradient's dA^T).
 struct dense_args {
   const float* in;
   size_t in_stride;
@@ -29,6 +31,7 @@ struct dense_args {
   float* out;
   size_t out_stride;
   bool tanh;
+  size_t k_stride = 1;
 };
 
 /// out[q * options + a][j] = tanh(pre[q][j] + w[a][j]) for q < rows, a < options,

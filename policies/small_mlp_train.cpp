@@ -4,10 +4,11 @@
 // Every matrix product is the kernel's out[r][j] = b[j] + sum_k in[r][k] w[k][j]:
 //   forward        H = tanh(X W1^T + b1), ...       w: the weights transposed, [in][out]
 //   data gradient  dH = dA W                         w: the weights as they are, [out][in]
-//   weight grad.   dW = dA^T H                       in: dA transposed, k over the rows,
+//   weight grad.   dW = dA^T H                       in: dA read transposed in place
+//                                                    (k_stride), k over the batch's rows,
 //                                                    w: the activations H, [rows][in]
-// so each needs only a transpose into the kernel's layout, and its sums run in a fixed
-// order (k ascending), whatever the batch around a row.
+// so only the forward pass transposes (the weights, into the kernel's layout), and every
+// sum runs in a fixed order (k ascending), whatever the batch around a row.
 #include <algorithm>
 #include <cmath>
 
@@ -95,10 +96,9 @@ void mlp_tape::backward(const float* dout, float* grad) {
   const size_t s1 = size_t(s1_), s3 = size_t(s3_), ip = size_t(in_pad_);
   const size_t rows = rows_, rp = rows_pad_;
   const auto& ks = kernels(best_simd_level());
-  // Transposed gradients have one row per unit, padded to the row tile; k runs over the
+  // A weight gradient has one row per unit, padded to the row tile; k runs over the
   // batch's rows, so a padded row of the batch never enters a sum.
   const size_t h4 = round_up(h, size_t(row_tile)), o4 = round_up(o, size_t(row_tile));
-  dt_.resize(std::max(h4, o4) * rows);
   g_.resize(std::max(h4 * std::max(s1, ip), o4 * s1));
   auto bias_grad = [&](const float* d, size_t stride, size_t units, float* out) {
     for (size_t j = 0; j < units; ++j) out[j] = 0.f;
@@ -107,16 +107,16 @@ void mlp_tape::backward(const float* dout, float* grad) {
   };
   auto weight_grad = [&](const float* d, size_t d_stride, size_t units, const float* act, int act_cols,
                          int act_kernel_stride, float* out) {
-    // out [units][act_cols] = d^T act: d transposed into dt_ [units4][rows].
+    // out [units][act_cols] = d^T act, d read transposed in place (in_stride 1, k_stride
+    // d_stride). Its unit rows padded to the row tile read d's padding columns (zero).
     const size_t u4 = round_up(units, size_t(row_tile));
-    if (u4 != units) std::fill(dt_.begin() + std::ptrdiff_t(units * rows), dt_.begin() + std::ptrdiff_t(u4 * rows), 0.f);
-    transpose(d, d_stride, rows, units, dt_.data(), rows);
+    OVERSIGHT_CHECK_LE(u4, d_stride);
     if (u4 == units && act_kernel_stride == act_cols) {  // the kernel's layout is the gradient's
-      ks.dense({dt_.data(), rows, u4, int(rows), act, zero_.data(), act_kernel_stride, out, size_t(act_cols), false});
+      ks.dense({d, 1, u4, int(rows), act, zero_.data(), act_kernel_stride, out, size_t(act_cols), false, d_stride});
       return;
     }
-    ks.dense({dt_.data(), rows, u4, int(rows), act, zero_.data(), act_kernel_stride, g_.data(), size_t(act_kernel_stride),
-              false});
+    ks.dense({d, 1, u4, int(rows), act, zero_.data(), act_kernel_stride, g_.data(), size_t(act_kernel_stride), false,
+              d_stride});
     for (size_t j = 0; j < units; ++j)
       std::copy_n(g_.begin() + std::ptrdiff_t(j * size_t(act_kernel_stride)), act_cols, out + j * size_t(act_cols));
   };
