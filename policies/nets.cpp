@@ -86,9 +86,17 @@ struct policy_module : torch::nn::Module {
   torch::nn::Sequential net;
 };
 
-class policy_trainer : public trainable {
+/// A policy trainer, either backend, with the objective hook for tests.
+class policy_trainer_base : public trainable {
  public:
-  policy_trainer(const policy_config& cfg, const std::vector<float>& init)
+  /// policy_trainer_objective: the loss of an epoch on `b` and its gradient; no step.
+  virtual trainer_objective objective(const train_batch& b) = 0;
+};
+
+/// The policy trainer on libtorch (autograd, torch::optim::Adam, the training device).
+class policy_trainer_torch : public policy_trainer_base {
+ public:
+  policy_trainer_torch(const policy_config& cfg, const std::vector<float>& init)
       : cfg_(cfg), model_(build(cfg, init, dev_)), opt_(model_->parameters(), torch::optim::AdamOptions(cfg.lr)) {}
   std::vector<float> step(const train_batch& b) override {
     pin_torch_thread();
@@ -97,10 +105,7 @@ class policy_trainer : public trainable {
       auto x = as_tensor(b.x, b.dim).to(dev_);
       auto r = as_tensor(b.target, b.width).to(dev_);
       for (int e = 0; e < cfg_.epochs; ++e) {
-        auto p = model_->forward(x);
-        auto expected = (p * r).sum(1);
-        auto entropy = -(p * torch::log(p + 1e-8)).sum(1);
-        auto loss = -(expected + cfg_.entropy * entropy).mean();
+        auto loss = objective_loss(x, r);
         opt_.zero_grad();
         loss.backward();
         opt_.step();
@@ -110,7 +115,28 @@ class policy_trainer : public trainable {
   }
   void state(state_io& io) override { optimizer_state(io, *model_, opt_, dev_); }
 
+  trainer_objective objective(const train_batch& b) override {
+    pin_torch_thread();
+    OVERSIGHT_CHECK_EQ(b.width, cfg_.options);
+    auto loss = objective_loss(as_tensor(b.x, b.dim).to(dev_), as_tensor(b.target, b.width).to(dev_));
+    opt_.zero_grad();
+    loss.backward();
+    std::vector<float> g;
+    for (auto& p : model_->parameters()) {
+      auto c = p.grad().to(torch::kCPU).contiguous();
+      g.insert(g.end(), c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
+    }
+    return {loss.item<double>(), g};
+  }
+
  private:
+  /// Minus the mean over rows of the expected reward plus the entropy bonus.
+  torch::Tensor objective_loss(const torch::Tensor& x, const torch::Tensor& r) {
+    auto p = model_->forward(x);
+    auto expected = (p * r).sum(1);
+    auto entropy = -(p * torch::log(p + 1e-8)).sum(1);
+    return -(expected + cfg_.entropy * entropy).mean();
+  }
   /// The model, initialized from `init`, on the training device (before the optimizer
   /// takes its parameters).
   static std::shared_ptr<policy_module> build(const policy_config& cfg, const std::vector<float>& init,
@@ -125,6 +151,91 @@ class policy_trainer : public trainable {
   std::shared_ptr<policy_module> model_;
   torch::optim::Adam opt_;
 };
+
+/// The policy trainer written by hand (small_mlp.hpp: mlp_tape, mlp_adam): the objective
+/// of policy_trainer_torch, its gradient through the softmax by hand, and Adam.
+class policy_trainer_hand : public policy_trainer_base {
+ public:
+  policy_trainer_hand(const policy_config& cfg, const std::vector<float>& init)
+      : cfg_(cfg), tape_(policy_shape(cfg)), params_(init), grad_(init.size(), 0.f), adam_(init.size(), cfg.lr) {
+    OVERSIGHT_CHECK_EQ(init.size(), policy_shape(cfg).param_count());
+  }
+  std::vector<float> step(const train_batch& b) override {
+    if (b.rows() > 0) {
+      OVERSIGHT_CHECK_EQ(b.dim, cfg_.dim);
+      OVERSIGHT_CHECK_EQ(b.width, cfg_.options);
+      for (int e = 0; e < cfg_.epochs; ++e) {
+        gradient(b);
+        adam_.update(params_.data(), grad_.data());
+      }
+    }
+    return params_;
+  }
+  void state(state_io& io) override {
+    io(params_, adam_);
+    if (io.loading()) {
+      OVERSIGHT_CHECK_EQ(params_.size(), policy_shape(cfg_).param_count());
+      OVERSIGHT_CHECK_EQ(adam_.m.size(), params_.size());
+      OVERSIGHT_CHECK_EQ(adam_.v.size(), params_.size());
+    }
+  }
+  trainer_objective objective(const train_batch& b) override {
+    OVERSIGHT_CHECK_EQ(b.dim, cfg_.dim);
+    OVERSIGHT_CHECK_EQ(b.width, cfg_.options);
+    const double loss = gradient(b);
+    return {loss, grad_};
+  }
+
+ private:
+  /// The loss on b and its gradient into grad_. Per row, with p = softmax(z) and
+  /// L = -(sum_a p_a r_a + c H) / rows, H = -sum_a p_a log(p_a + 1e-8):
+  /// dL/dp_a = -(r_a - c (log(p_a + 1e-8) + p_a / (p_a + 1e-8))) / rows, and through the
+  /// softmax dL/dz_b = p_b (dL/dp_b - sum_a p_a dL/dp_a).
+  double gradient(const train_batch& b) {
+    const size_t rows = b.rows(), k = size_t(cfg_.options);
+    const float* z = tape_.forward(params_.data(), b.x.data(), rows);
+    dz_.resize(rows * k);
+    std::vector<double> p(k), g(k);
+    const double c = cfg_.entropy, n = double(rows);
+    double loss = 0;
+    for (size_t i = 0; i < rows; ++i) {
+      const float* zi = z + i * k;
+      const float* r = b.target.data() + i * k;
+      // Softmax as libtorch's: shifted by the row's largest logit, in float.
+      float top = zi[0];
+      for (size_t a = 1; a < k; ++a) top = std::max(top, zi[a]);
+      float sum = 0.f;
+      std::vector<float> e(k);
+      for (size_t a = 0; a < k; ++a) sum += e[a] = std::exp(zi[a] - top);
+      double expected = 0, entropy = 0, dot = 0;
+      for (size_t a = 0; a < k; ++a) {
+        p[a] = double(e[a] / sum);
+        const double logp = std::log(p[a] + 1e-8);
+        expected += p[a] * r[a];
+        entropy -= p[a] * logp;
+        g[a] = -(double(r[a]) - c * (logp + p[a] / (p[a] + 1e-8))) / n;
+        dot += p[a] * g[a];
+      }
+      loss -= (expected + c * entropy) / n;
+      for (size_t a = 0; a < k; ++a) dz_[i * k + a] = float(p[a] * (g[a] - dot));
+    }
+    tape_.backward(dz_.data(), grad_.data());
+    return loss;
+  }
+
+  policy_config cfg_;
+  mlp_tape tape_;
+  std::vector<float> params_, grad_;
+  mlp_adam adam_;
+  std::vector<float> dz_;
+};
+
+std::unique_ptr<policy_trainer_base> new_policy_trainer(const policy_config& cfg, const std::vector<float>& init,
+                                                        trainer_backend backend) {
+  if (backend == trainer_backend::automatic) backend = policy_trainer_backend(cfg);
+  if (backend == trainer_backend::hand_written) return std::make_unique<policy_trainer_hand>(cfg, init);
+  return std::make_unique<policy_trainer_torch>(cfg, init);
+}
 
 // ---- critic --------------------------------------------------------------------------
 
@@ -175,60 +286,23 @@ struct critic_stack : torch::nn::Module {
   torch::Tensor params;
 };
 
-class critic_trainer : public trainable {
+/// A critic trainer, either backend, with the objective hook for tests.
+class critic_trainer_base : public trainable {
  public:
-  critic_trainer(const critic_config& cfg, const std::vector<float>& init, uint64_t seed)
-      : cfg_(cfg),
-        model_(build(cfg, init, dev_)),
-        opt_(model_->parameters(), torch::optim::AdamOptions(cfg.lr)),
-        priors_(critic_prior_bank(cfg)) {
+  /// critic_trainer_objective: the loss of the next minibatch after `b` and its gradient
+  /// in reward_model's layout; no step is taken (the streams do advance).
+  virtual trainer_objective objective(const train_batch& b) = 0;
+};
+
+/// What both critic trainers share: the replay buffer of labels (each with its options'
+/// prior logits), the members' bootstrap streams, and the drawing of a minibatch.
+class critic_replay {
+ public:
+  critic_replay(const critic_config& cfg, uint64_t seed) : cfg_(cfg), priors_(critic_prior_bank(cfg)) {
     for (int i = 0; i < cfg.ensemble; ++i) streams_.emplace_back(seed, "critic-bootstrap-" + std::to_string(i));
   }
 
-  std::vector<float> step(const train_batch& b) override {
-    pin_torch_thread();
-    add(b);
-    if (point_.empty() && pair_.empty()) return model_->flat();
-    for (int u = 0; u < cfg_.updates; ++u) {
-      auto loss = minibatch_loss();
-      opt_.zero_grad();
-      loss.backward();
-      opt_.step();
-    }
-    return model_->flat();
-  }
-  void state(state_io& io) override {
-    optimizer_state(io, *model_, opt_, dev_);
-    io(streams_, point_, pair_);
-    if (io.loading()) {
-      with_priors(point_.begin(), point_.end());
-      with_priors(pair_.begin(), pair_.end());
-    }
-  }
-
-  /// critic_trainer_objective: the loss of the next minibatch after `b` and its gradient
-  /// in reward_model's layout; no step is taken (the streams do advance).
-  critic_objective objective(const train_batch& b) {
-    pin_torch_thread();
-    add(b);
-    auto loss = minibatch_loss();
-    opt_.zero_grad();
-    loss.backward();
-    auto g = model_->params.grad().to(torch::kCPU).contiguous();
-    return {loss.item<double>(), {g.data_ptr<float>(), g.data_ptr<float>() + g.numel()}};
-  }
-
- private:
-  /// A label, and its options' scaled prior logits [members x 3] (not saved: the priors
-  /// are a function of the configuration).
-  struct item {
-    std::vector<float> x;
-    int a, b;
-    std::vector<float> t;
-    std::vector<float> prior_a, prior_b;
-    void state(state_io& io) { io(x, a, b, t); }
-  };
-  using item_iter = std::vector<item>::iterator;
+  bool empty() const { return point_.empty() && pair_.empty(); }
 
   void add(const train_batch& b) {
     if (b.rows() == 0) return;
@@ -245,6 +319,73 @@ class critic_trainer : public trainable {
     with_priors(point_.begin() + std::ptrdiff_t(points), point_.end());
     with_priors(pair_.begin() + std::ptrdiff_t(pairs), pair_.end());
   }
+
+  /// Checkpoints: the streams and the labels (their prior logits are recomputed).
+  void state(state_io& io) {
+    io(streams_, point_, pair_);
+    if (io.loading()) {
+      with_priors(point_.begin(), point_.end());
+      with_priors(pair_.begin(), pair_.end());
+    }
+  }
+
+  /// One bootstrap minibatch per member. Member m draws its rows from its own stream,
+  /// point-wise first, then pair-wise. Rows per member: np point-wise, then nq pairs as
+  /// nq rows with option a and nq with b; each row is x with its option's one-hot.
+  struct minibatch {
+    int64_t np = 0, nq = 0, rows = 0, in = 0;
+    std::vector<float> x;      ///< [members][rows][in]
+    std::vector<float> prior;  ///< [members][rows][3] scaled prior logits (empty when prior_scale is 0)
+    std::vector<float> t;      ///< [members][np][3] acceptability bits
+    std::vector<float> pref;   ///< [members][nq]: 1 when a is preferred
+  };
+  minibatch& draw() {
+    auto& mb = mb_;
+    const int64_t n = cfg_.minibatch, e = cfg_.ensemble, in = cfg_.dim + cfg_.options;
+    mb.np = point_.empty() ? 0 : n;
+    mb.nq = pair_.empty() ? 0 : n;
+    mb.rows = mb.np + 2 * mb.nq;
+    mb.in = in;
+    const int64_t rows = mb.rows, np = mb.np, nq = mb.nq;
+    const bool priors = cfg_.prior_scale != 0.0;
+    mb.x.assign(size_t(e * rows * in), 0.f);
+    mb.prior.assign(priors ? size_t(e * rows * 3) : 0, 0.f);
+    mb.t.assign(size_t(e * np * 3), 0.f);
+    mb.pref.assign(size_t(e * nq), 0.f);
+    auto put = [&](int64_t m, int64_t row, const item& it, int option, const std::vector<float>& p) {
+      float* dst = mb.x.data() + (m * rows + row) * in;
+      std::copy(it.x.begin(), it.x.end(), dst);
+      dst[cfg_.dim + option] = 1.f;
+      if (priors) std::copy_n(p.begin() + m * 3, 3, mb.prior.begin() + (m * rows + row) * 3);
+    };
+    for (int64_t m = 0; m < e; ++m) {
+      auto& r = streams_[size_t(m)];
+      for (int64_t i = 0; i < np; ++i) {
+        const auto& it = point_[r.below(point_.size())];
+        put(m, i, it, it.a, it.prior_a);
+        std::copy(it.t.begin(), it.t.end(), mb.t.begin() + (m * np + i) * 3);
+      }
+      for (int64_t i = 0; i < nq; ++i) {
+        const auto& it = pair_[r.below(pair_.size())];
+        put(m, np + i, it, it.a, it.prior_a);
+        put(m, np + nq + i, it, it.b, it.prior_b);
+        mb.pref[size_t(m * nq + i)] = it.t[0];
+      }
+    }
+    return mb;
+  }
+
+ private:
+  /// A label, and its options' scaled prior logits [members x 3] (not saved: the priors
+  /// are a function of the configuration).
+  struct item {
+    std::vector<float> x;
+    int a, b;
+    std::vector<float> t;
+    std::vector<float> prior_a, prior_b;
+    void state(state_io& io) { io(x, a, b, t); }
+  };
+  using item_iter = std::vector<item>::iterator;
 
   /// The priors are fixed, so each label's prior logits are computed once, by the
   /// hand-written forward pass (small_mlp.hpp), not in every minibatch step.
@@ -265,53 +406,71 @@ class critic_trainer : public trainable {
     }
   }
 
+  critic_config cfg_;
+  mlp_bank priors_;
+  std::vector<rng> streams_;
+  std::vector<item> point_, pair_;
+  minibatch mb_;
+};
+
+/// The critic trainer on libtorch: the stacked ensemble (critic_stack), autograd, and
+/// torch::optim::Adam. For the training device when it is a GPU, and for large members.
+class critic_trainer_torch : public critic_trainer_base {
+ public:
+  critic_trainer_torch(const critic_config& cfg, const std::vector<float>& init, uint64_t seed)
+      : cfg_(cfg), model_(build(cfg, init, dev_)), opt_(model_->parameters(), torch::optim::AdamOptions(cfg.lr)),
+        replay_(cfg, seed) {}
+
+  std::vector<float> step(const train_batch& b) override {
+    pin_torch_thread();
+    replay_.add(b);
+    if (replay_.empty()) return model_->flat();
+    for (int u = 0; u < cfg_.updates; ++u) {
+      auto loss = minibatch_loss();
+      opt_.zero_grad();
+      loss.backward();
+      opt_.step();
+    }
+    return model_->flat();
+  }
+  void state(state_io& io) override {
+    optimizer_state(io, *model_, opt_, dev_);
+    replay_.state(io);
+  }
+
+  critic_objective objective(const train_batch& b) override {
+    pin_torch_thread();
+    replay_.add(b);
+    auto loss = minibatch_loss();
+    opt_.zero_grad();
+    loss.backward();
+    auto g = model_->params.grad().to(torch::kCPU).contiguous();
+    return {loss.item<double>(), {g.data_ptr<float>(), g.data_ptr<float>() + g.numel()}};
+  }
+
+ private:
   /// One bootstrap minibatch per member, all members at once: the sum over members of
   /// point-wise BCE plus pair-wise Bradley-Terry, each a mean over the member's rows.
-  /// Member m draws its rows from its own stream, point-wise first, then pair-wise.
-  /// Rows per member: n point-wise, then n pairs as n rows with option a and n with b.
   torch::Tensor minibatch_loss() {
-    const int64_t n = cfg_.minibatch, e = cfg_.ensemble, in = cfg_.dim + cfg_.options;
-    const int64_t np = point_.empty() ? 0 : n, nq = pair_.empty() ? 0 : n, rows = np + 2 * nq;
-    const bool priors = cfg_.prior_scale != 0.0;
-    std::vector<float> x(size_t(e * rows * in), 0.f), prior(priors ? size_t(e * rows * 3) : 0), t(size_t(e * np * 3)),
-        pref(size_t(e * nq));
-    auto put = [&](int64_t m, int64_t row, const item& it, int option, const std::vector<float>& p) {
-      float* dst = x.data() + (m * rows + row) * in;
-      std::copy(it.x.begin(), it.x.end(), dst);
-      dst[cfg_.dim + option] = 1.f;
-      if (priors) std::copy_n(p.begin() + m * 3, 3, prior.begin() + (m * rows + row) * 3);
-    };
-    for (int64_t m = 0; m < e; ++m) {
-      auto& r = streams_[size_t(m)];
-      for (int64_t i = 0; i < np; ++i) {
-        const auto& it = point_[r.below(point_.size())];
-        put(m, i, it, it.a, it.prior_a);
-        std::copy(it.t.begin(), it.t.end(), t.begin() + (m * np + i) * 3);
-      }
-      for (int64_t i = 0; i < nq; ++i) {
-        const auto& it = pair_[r.below(pair_.size())];
-        put(m, np + i, it, it.a, it.prior_a);
-        put(m, np + nq + i, it, it.b, it.prior_b);
-        pref[size_t(m * nq + i)] = it.t[0];
-      }
-    }
+    auto& mb = replay_.draw();
+    const int64_t e = cfg_.ensemble, np = mb.np, nq = mb.nq, rows = mb.rows;
     auto tensor = [&](std::vector<float>& v, std::initializer_list<int64_t> shape) {
       return torch::from_blob(v.data(), shape, torch::kFloat32).to(dev_, false, true);  // copies
     };
-    auto logits = model_->logits(tensor(x, {e, rows, in}));
-    if (priors) logits = logits + tensor(prior, {e, rows, 3});
+    auto logits = model_->logits(tensor(mb.x, {e, rows, mb.in}));
+    if (!mb.prior.empty()) logits = logits + tensor(mb.prior, {e, rows, 3});
     // Binary cross-entropy with logits z and targets y, as softplus(z) - y z: the same
     // function as torch::binary_cross_entropy_with_logits in a third of the operations.
     // Each member's mean, summed over members: the sum over every row / rows per member.
     torch::Tensor loss;
     if (np > 0) {
       auto z = nq > 0 ? logits.narrow(1, 0, np) : logits;
-      loss = (torch::softplus(z) - tensor(t, {e, np, 3}) * z).sum() / double(np * 3);
+      loss = (torch::softplus(z) - tensor(mb.t, {e, np, 3}) * z).sum() / double(np * 3);
     }
     if (nq > 0) {
-      auto u = torch::log_sigmoid(nq > 0 && np > 0 ? logits.narrow(1, np, 2 * nq) : logits).sum(2);  // [members, 2 nq]
+      auto u = torch::log_sigmoid(np > 0 ? logits.narrow(1, np, 2 * nq) : logits).sum(2);  // [members, 2 nq]
       auto d = u.narrow(1, 0, nq) - u.narrow(1, nq, nq);
-      auto bt = (torch::softplus(d) - tensor(pref, {e, nq}) * d).sum() / double(nq);
+      auto bt = (torch::softplus(d) - tensor(mb.pref, {e, nq}) * d).sum() / double(nq);
       loss = loss.defined() ? loss + bt : bt;
     }
     return loss;
@@ -329,10 +488,111 @@ class critic_trainer : public trainable {
   critic_config cfg_;
   std::shared_ptr<critic_stack> model_;
   torch::optim::Adam opt_;
-  mlp_bank priors_;
-  std::vector<rng> streams_;
-  std::vector<item> point_, pair_;
+  critic_replay replay_;
 };
+
+/// The critic trainer written by hand (small_mlp.hpp: mlp_tape, mlp_adam): the same
+/// objective and Adam as critic_trainer_torch, member by member on the forward kernel.
+/// At hidden 64 a minibatch step is about 1M multiply-adds, which libtorch's per-
+/// operation overhead (some 40 operators forward and backward, and Adam's) outweighed.
+class critic_trainer_hand : public critic_trainer_base {
+ public:
+  critic_trainer_hand(const critic_config& cfg, const std::vector<float>& init, uint64_t seed)
+      : cfg_(cfg), shape_(critic_shape(cfg)), per_member_(shape_.param_count()), params_(init),
+        grad_(init.size(), 0.f), adam_(init.size(), cfg.lr), replay_(cfg, seed) {
+    OVERSIGHT_CHECK_EQ(init.size(), per_member_ * size_t(cfg.ensemble));
+    for (int m = 0; m < cfg.ensemble; ++m) tapes_.emplace_back(shape_);
+  }
+
+  std::vector<float> step(const train_batch& b) override {
+    replay_.add(b);
+    if (replay_.empty()) return params_;
+    for (int u = 0; u < cfg_.updates; ++u) {
+      minibatch_gradient();
+      adam_.update(params_.data(), grad_.data());
+    }
+    return params_;
+  }
+  void state(state_io& io) override {
+    io(params_, adam_);
+    if (io.loading()) {
+      OVERSIGHT_CHECK_EQ(params_.size(), per_member_ * size_t(cfg_.ensemble));
+      OVERSIGHT_CHECK_EQ(adam_.m.size(), params_.size());
+      OVERSIGHT_CHECK_EQ(adam_.v.size(), params_.size());
+      grad_.assign(params_.size(), 0.f);
+    }
+    replay_.state(io);
+  }
+
+  critic_objective objective(const train_batch& b) override {
+    replay_.add(b);
+    const double loss = minibatch_gradient();
+    return {loss, grad_};
+  }
+
+ private:
+  /// The loss of the next minibatch (summed over members, each member's mean) and its
+  /// gradient into grad_: per member, BCE with logits on the point-wise rows, Bradley-
+  /// Terry on the log-probability that all three dimensions pass for the pairs.
+  double minibatch_gradient() {
+    const auto& mb = replay_.draw();
+    const int64_t np = mb.np, nq = mb.nq, rows = mb.rows;
+    double loss = 0;
+    dz_.assign(size_t(rows * 3), 0.f);
+    for (int64_t m = 0; m < cfg_.ensemble; ++m) {
+      const float* z0 = tapes_[size_t(m)].forward(params_.data() + size_t(m) * per_member_,
+                                                  mb.x.data() + m * rows * mb.in, size_t(rows));
+      z_.assign(z0, z0 + rows * 3);
+      if (!mb.prior.empty())
+        for (int64_t i = 0; i < rows * 3; ++i) z_[size_t(i)] += mb.prior[size_t(m * rows * 3 + i)];
+      // softplus(z) - y z, averaged: d/dz = (sigmoid(z) - y) / (np 3).
+      for (int64_t i = 0; i < np * 3; ++i) {
+        const double z = z_[size_t(i)], y = mb.t[size_t(m * np * 3 + i)];
+        loss += (softplus(z) - y * z) / double(np * 3);
+        dz_[size_t(i)] = float((sigmoid(z) - y) / double(np * 3));
+      }
+      // u = sum over dimensions of log sigmoid(z); d = u_a - u_b; softplus(d) - pref d,
+      // averaged: d/dd = (sigmoid(d) - pref) / nq, and d log sigmoid(z) / dz = sigmoid(-z).
+      for (int64_t i = 0; i < nq; ++i) {
+        const size_t ra = size_t(np + i) * 3, rb = size_t(np + nq + i) * 3;
+        double ua = 0, ub = 0;
+        for (size_t d = 0; d < 3; ++d) {
+          ua -= softplus(-double(z_[ra + d]));
+          ub -= softplus(-double(z_[rb + d]));
+        }
+        const double diff = ua - ub, pref = mb.pref[size_t(m * nq + i)];
+        loss += (softplus(diff) - pref * diff) / double(nq);
+        const double g = (sigmoid(diff) - pref) / double(nq);
+        for (size_t d = 0; d < 3; ++d) {
+          dz_[ra + d] = float(g * sigmoid(-double(z_[ra + d])));
+          dz_[rb + d] = float(-g * sigmoid(-double(z_[rb + d])));
+        }
+      }
+      tapes_[size_t(m)].backward(dz_.data(), grad_.data() + size_t(m) * per_member_);
+    }
+    return loss;
+  }
+
+  /// log(1 + e^x) without overflow, and the logistic function.
+  static double softplus(double x) { return x > 0 ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x)); }
+  static double sigmoid(double x) { return x >= 0 ? 1.0 / (1.0 + std::exp(-x)) : std::exp(x) / (1.0 + std::exp(x)); }
+
+  critic_config cfg_;
+  mlp_shape shape_;
+  size_t per_member_;
+  std::vector<float> params_, grad_;
+  mlp_adam adam_;
+  critic_replay replay_;
+  std::vector<mlp_tape> tapes_;
+  std::vector<float> z_, dz_;
+};
+
+std::unique_ptr<critic_trainer_base> new_critic_trainer(const critic_config& cfg, const std::vector<float>& init,
+                                                        uint64_t seed, trainer_backend backend) {
+  if (backend == trainer_backend::automatic) backend = critic_trainer_backend(cfg);
+  if (backend == trainer_backend::hand_written) return std::make_unique<critic_trainer_hand>(cfg, init, seed);
+  return std::make_unique<critic_trainer_torch>(cfg, init, seed);
+}
 
 }  // namespace
 
@@ -387,8 +647,19 @@ void policy_net::set_params(const std::vector<float>& p) {
 }
 const policy_config& policy_net::config() const { return impl_->cfg; }
 
-std::unique_ptr<trainable> make_policy_trainer(const policy_config& cfg, const std::vector<float>& init) {
-  return std::make_unique<policy_trainer>(cfg, init);
+trainer_backend policy_trainer_backend(const policy_config& cfg) {
+  if (training_device().is_cuda()) return trainer_backend::libtorch;
+  return cfg.hidden <= hand_written_max_hidden ? trainer_backend::hand_written : trainer_backend::libtorch;
+}
+
+std::unique_ptr<trainable> make_policy_trainer(const policy_config& cfg, const std::vector<float>& init,
+                                               trainer_backend backend) {
+  return new_policy_trainer(cfg, init, backend);
+}
+
+trainer_objective policy_trainer_objective(const policy_config& cfg, const std::vector<float>& params,
+                                           const train_batch& b, trainer_backend backend) {
+  return new_policy_trainer(cfg, params, backend)->objective(b);
 }
 
 struct reward_model::impl {
@@ -488,14 +759,19 @@ void reward_model::set_params(const std::vector<float>& p) {
 }
 const critic_config& reward_model::config() const { return impl_->cfg; }
 
+trainer_backend critic_trainer_backend(const critic_config& cfg) {
+  if (training_device().is_cuda()) return trainer_backend::libtorch;
+  return cfg.hidden <= hand_written_max_hidden ? trainer_backend::hand_written : trainer_backend::libtorch;
+}
+
 std::unique_ptr<trainable> make_critic_trainer(const critic_config& cfg, const std::vector<float>& init,
-                                               uint64_t seed) {
-  return std::make_unique<critic_trainer>(cfg, init, seed);
+                                               uint64_t seed, trainer_backend backend) {
+  return new_critic_trainer(cfg, init, seed, backend);
 }
 
 critic_objective critic_trainer_objective(const critic_config& cfg, const std::vector<float>& params,
-                                          const train_batch& b, uint64_t seed) {
-  return critic_trainer(cfg, params, seed).objective(b);
+                                          const train_batch& b, uint64_t seed, trainer_backend backend) {
+  return new_critic_trainer(cfg, params, seed, backend)->objective(b);
 }
 
 }  // namespace oversight

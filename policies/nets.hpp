@@ -8,15 +8,16 @@
 // device when torch::cuda::is_available(), else the CPU; Debian's libtorch is CPU-only,
 // so CUDA is exercised by tools/gpu-check on a GPU machine, docs/gpu.md). They exchange
 // weights as flat float vectors (libtorch's flatten() order), so the two never share a
-// tensor and messages stay plain. Trainers use libtorch; the inference objects run a
-// hand-written forward pass (policies/small_mlp.hpp) of the same networks, equal to
-// libtorch's to float rounding (tests/unit/small_mlp_test.cpp): at these sizes libtorch's
-// per-operation overhead cost more than the arithmetic.
+// tensor and messages stay plain. The inference objects run a hand-written forward pass
+// (policies/small_mlp.hpp) of the same networks, equal to libtorch's to float rounding
+// (tests/unit/small_mlp_test.cpp): at these sizes libtorch's per-operation overhead cost
+// more than the arithmetic. Trainers are hand-written too at small widths on the CPU, and
+// use libtorch otherwise (trainer_backend below).
 //
 // Determinism: weights are initialized from the caller's rng stream, minibatches are
 // drawn from the trainer's own stream, libtorch runs single-threaded (init_torch), and
-// the forward pass uses one thread and the kernels this CPU picks, so the same inputs
-// give bit-identical outputs on any scheduler. On CUDA, training_device() also turns on
+// the hand-written passes use one thread and the kernels this CPU picks, so the same
+// inputs give bit-identical outputs on any scheduler. On CUDA, training_device() also turns on
 // deterministic algorithms and a fixed cuBLAS workspace.
 #pragma once
 
@@ -48,6 +49,24 @@ const char* blas_concurrency_problem();
 /// policy that runs libtorch calls this first (cheap after the first call).
 void pin_torch_thread();
 
+/// Which implementation a trainer runs: libtorch (autograd and torch::optim::Adam, on the
+/// training device), or written by hand on the CPU (small_mlp.hpp: mlp_tape, mlp_adam),
+/// equal to libtorch's to float rounding (tests/unit/critic_trainer_test.cpp,
+/// tests/unit/small_mlp_train_test.cpp). `automatic` picks by size and device.
+enum class trainer_backend { automatic, libtorch, hand_written };
+
+/// The widest hidden layer the automatic choice trains by hand. Up to it, libtorch's
+/// per-operation overhead outweighs its faster large products (docs/architecture.md,
+/// "Learners and trainers").
+inline constexpr int hand_written_max_hidden = 192;
+
+/// What a trainer minimizes on a batch, and the gradient with respect to its flat
+/// parameters, without taking a step: for tests of one backend against the other.
+struct trainer_objective {
+  double loss = 0;
+  std::vector<float> grad;
+};
+
 struct policy_config {
   int dim = 8;
   int options = 4;
@@ -78,7 +97,16 @@ class policy_net {
 /// an entropy bonus. Batch: x `rows x dim`, target `rows x options` rewards. This is
 /// the exact policy gradient over all K options (a baseline would not change it), so it
 /// has none of REINFORCE's sampling variance.
-std::unique_ptr<trainable> make_policy_trainer(const policy_config& cfg, const std::vector<float>& init);
+/// A checkpoint (state()) restores only into a trainer of the same backend.
+std::unique_ptr<trainable> make_policy_trainer(const policy_config& cfg, const std::vector<float>& init,
+                                               trainer_backend backend = trainer_backend::automatic);
+
+/// What `automatic` picks for a policy: libtorch on a GPU, else by hidden width.
+trainer_backend policy_trainer_backend(const policy_config& cfg);
+
+/// The policy trainer's loss on `b` (one epoch's, before any step) and its gradient.
+trainer_objective policy_trainer_objective(const policy_config& cfg, const std::vector<float>& params,
+                                           const train_batch& b, trainer_backend backend = trainer_backend::automatic);
 
 struct critic_config {
   int dim = 8;
@@ -119,24 +147,26 @@ class reward_model {
 /// and the trainer both take them from here, so they add the same functions.
 std::vector<float> critic_prior_params(const critic_config& cfg);
 
+/// What `automatic` picks for a critic: libtorch on a GPU, else by hidden width.
+trainer_backend critic_trainer_backend(const critic_config& cfg);
+
 /// Trains a reward_model copy on every label seen so far (kept in a replay buffer).
 /// Batch rows: x, a, b; point-wise (b < 0): target = 3 acceptability bits;
 /// pair-wise (b >= 0): target[0] = 1 when a is preferred (Bradley-Terry on the
 /// log-probability that a response is acceptable). Each ensemble member draws its own
 /// bootstrap minibatches from `seed`; a minibatch step minimizes the sum over members of
 /// each member's mean loss on its own minibatch, all members in one batched pass.
+/// A checkpoint (state()) restores only into a trainer of the same backend.
 std::unique_ptr<trainable> make_critic_trainer(const critic_config& cfg, const std::vector<float>& init,
-                                               uint64_t seed);
+                                               uint64_t seed, trainer_backend backend = trainer_backend::automatic);
 
 /// What the critic trainer made from (cfg, params, seed) minimizes on its first
 /// minibatch step after `b`: the loss and its gradient with respect to `params`
 /// (reward_model's layout). No step is taken. For tests of the batched ensemble against
 /// a member-by-member computation.
-struct critic_objective {
-  double loss = 0;
-  std::vector<float> grad;
-};
+using critic_objective = trainer_objective;
 critic_objective critic_trainer_objective(const critic_config& cfg, const std::vector<float>& params,
-                                          const train_batch& b, uint64_t seed);
+                                          const train_batch& b, uint64_t seed,
+                                          trainer_backend backend = trainer_backend::automatic);
 
 }  // namespace oversight

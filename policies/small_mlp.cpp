@@ -15,30 +15,11 @@ using namespace small_mlp_detail;
 
 namespace {
 
-/// Outputs padded to the kernels' tile width: 4 for the narrow output layers, else a
-/// multiple of 16 (one AVX-512 vector, two AVX2 ones).
-int padded(int n) { return n <= 4 ? 4 : (n + 15) / 16 * 16; }
-
 size_t round_up(size_t n, size_t m) { return (n + m - 1) / m * m; }
 
 /// Query rows (options == 0) or (row, option) pairs a block holds: small enough that a
 /// block's activations stay in L1 while every net passes over them.
 constexpr size_t block_rows = 32;
-
-const kernel_set& kernels(simd_level level) {
-  static const kernel_set portable = portable_kernels();
-#if defined(__x86_64__)
-  static const kernel_set sse2 = sse2_kernels(), avx2 = avx2_kernels(), avx512 = avx512_kernels();
-  switch (level) {
-    case simd_level::avx512: return avx512;
-    case simd_level::avx2: return avx2;
-    case simd_level::sse2: return sse2;
-    case simd_level::portable: break;
-  }
-#endif
-  (void)level;
-  return portable;
-}
 
 mlp_bank::layer pack(const float* w, const float* b, int in, int out) {
   mlp_bank::layer l;
@@ -55,6 +36,21 @@ mlp_bank::layer pack(const float* w, const float* b, int in, int out) {
 }
 
 }  // namespace
+
+const kernel_set& small_mlp_detail::kernels(simd_level level) {
+  static const kernel_set portable = portable_kernels();
+#if defined(__x86_64__)
+  static const kernel_set sse2 = sse2_kernels(), avx2 = avx2_kernels(), avx512 = avx512_kernels();
+  switch (level) {
+    case simd_level::avx512: return avx512;
+    case simd_level::avx2: return avx2;
+    case simd_level::sse2: return sse2;
+    case simd_level::portable: break;
+  }
+#endif
+  (void)level;
+  return portable;
+}
 
 size_t mlp_shape::param_count() const { return size_t(mlp_layout(*this).total); }
 

@@ -1,10 +1,10 @@
-// Inference for the small MLPs of policies/nets.hpp without libtorch: plain C++ loops
-// over a batch of rows, float32, vectorized by hand.
+// The small MLPs of policies/nets.hpp without libtorch: plain C++ loops over a batch of
+// rows, float32, vectorized by hand. Inference (mlp_bank), and training at small sizes
+// on the CPU (mlp_tape, mlp_adam: nets.cpp chooses between them and libtorch).
 //
 // Why: the networks are tiny (hidden 64) and run every tick on a few thousand rows.
 // Through libtorch each layer is an operator dispatch, an allocation and a separate pass
-// over memory, which at this size cost more than the arithmetic. Training stays in
-// libtorch (autograd, Adam); only the forward pass of the inference copies is here.
+// over memory, which at this size cost more than the arithmetic.
 //
 // Shape: make_mlp(in, hidden, out) of nets.cpp, Linear(in, hidden), Tanh,
 // Linear(hidden, hidden), Tanh, Linear(hidden, out). A net's flat parameters are in
@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "base/rng.hpp"
+#include "base/state_io.hpp"
 
 namespace oversight {
 
@@ -97,6 +98,54 @@ class mlp_bank {
  private:
   mlp_shape shape_;
   std::vector<net> nets_;
+};
+
+/// Training one net of the shape above without libtorch: a forward pass that keeps its
+/// activations, and the backward pass from the gradient of a loss with respect to the
+/// outputs to its gradient with respect to the flat parameters (flatten() order). On the
+/// kernels of best_simd_level(): every product a dense layer or a weight gradient needs
+/// is one pass of the forward kernel (the weight gradient dW = dA^T H as a layer whose
+/// "weights" are the activations H), so the sums run in row order, one fused
+/// multiply-add at a time. Results equal libtorch's autograd to float rounding
+/// (tests/unit/small_mlp_train_test.cpp), and depend only on the inputs: no threads.
+class mlp_tape {
+ public:
+  explicit mlp_tape(const mlp_shape& shape);
+  const mlp_shape& shape() const { return shape_; }
+
+  /// The outputs (rows x shape().out, row-major) of the net `flat` on the rows x
+  /// shape().in inputs x; valid until the next call. Keeps flat's values (copied) and
+  /// the activations for backward().
+  const float* forward(const float* flat, const float* x, size_t rows);
+
+  /// grad (param_count() floats, overwritten) = d loss / d flat at the last forward(),
+  /// given dout = d loss / d outputs (rows x shape().out).
+  void backward(const float* dout, float* grad);
+
+ private:
+  mlp_shape shape_;
+  size_t rows_ = 0, rows_pad_ = 0;
+  int in_pad_ = 0, s1_ = 0, s3_ = 0;
+  std::vector<float> flat_;
+  std::vector<float> w1t_, b1_, w2t_, b2_, w3t_, b3_;  // transposed, padded (the forward kernel's layout)
+  std::vector<float> w2p_, w3p_;                       // w2, w3 in libtorch's [out][in], rows padded to s1_
+  std::vector<float> x_, h1_, h2_, z_, out_;           // activations, rows padded to the row tile
+  std::vector<float> dz_, d_, g_, zero_;               // backward scratch
+};
+
+/// torch::optim::Adam (betas 0.9 and 0.999, eps 1e-8, no weight decay, no amsgrad) over
+/// one flat parameter vector, each element updated as libtorch's CPU kernels do:
+/// m = 0.9 m + 0.1 g; v = 0.999 v + 0.001 g g; p -= lr / (1 - 0.9^t) * m /
+/// (sqrt(v) / sqrt(1 - 0.999^t) + eps), t the number of steps so far.
+struct mlp_adam {
+  double lr = 1e-3;
+  std::vector<float> m, v;
+  int64_t steps = 0;
+  mlp_adam() = default;
+  mlp_adam(size_t n, double learning_rate) : lr(learning_rate), m(n, 0.f), v(n, 0.f) {}
+  void update(float* params, const float* grad);
+  /// Checkpoints: moments and step count.
+  void state(state_io& io) { io(m, v, steps); }
 };
 
 }  // namespace oversight

@@ -46,6 +46,30 @@ std::vector<float> torch_mlp_forward(const mlp_shape& s, const std::vector<float
   return values(torch_mlp(s, flat)->forward(in));
 }
 
+std::vector<float> torch_mlp_gradient(const mlp_shape& s, const std::vector<float>& flat, const std::vector<float>& x,
+                                      const std::vector<float>& dout) {
+  auto m = torch_mlp(s, flat);
+  auto out = m->forward(torch_util::as_tensor(x, s.in));
+  (out * torch_util::as_tensor(dout, s.out)).sum().backward();
+  std::vector<float> g;
+  for (auto& p : m->parameters()) {
+    auto v = values(p.grad());
+    g.insert(g.end(), v.begin(), v.end());
+  }
+  return g;
+}
+
+std::vector<float> torch_adam_steps(const std::vector<float>& params, const std::vector<std::vector<float>>& grads,
+                                    double lr) {
+  auto p = torch_util::as_tensor(params, int64_t(params.size())).requires_grad_();
+  torch::optim::Adam opt({p}, torch::optim::AdamOptions(lr));
+  for (const auto& g : grads) {
+    p.mutable_grad() = torch_util::as_tensor(g, int64_t(g.size()));
+    opt.step();
+  }
+  return values(p);
+}
+
 std::vector<float> torch_policy_probs(const policy_config& c, const std::vector<float>& params,
                                       const std::vector<float>& x) {
   torch::NoGradGuard ng;

@@ -23,6 +23,17 @@ std::vector<float> torch_init_mlp(const mlp_shape& s, rng& init);
 std::vector<float> torch_mlp_forward(const mlp_shape& s, const std::vector<float>& flat, const std::vector<float>& x,
                                      int options);
 
+/// libtorch autograd's gradient of sum(outputs * dout) with respect to the flat
+/// parameters of make_mlp holding `flat`, on the rows of x (rows x s.in); dout is rows x
+/// s.out. What mlp_tape::backward computes.
+std::vector<float> torch_mlp_gradient(const mlp_shape& s, const std::vector<float>& flat, const std::vector<float>& x,
+                                      const std::vector<float>& dout);
+
+/// torch::optim::Adam (learning rate lr, defaults otherwise) on one flat parameter tensor
+/// starting at `params`, one step per gradient in `grads`: the parameters after them.
+std::vector<float> torch_adam_steps(const std::vector<float>& params, const std::vector<std::vector<float>>& grads,
+                                    double lr);
+
 /// policy_net's probabilities as libtorch computes them: softmax of the MLP's outputs.
 std::vector<float> torch_policy_probs(const policy_config& c, const std::vector<float>& params,
                                       const std::vector<float>& x);
