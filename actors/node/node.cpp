@@ -65,6 +65,16 @@ std::string peer_of(caf::stateful_actor<gate_state>* self) {
 caf::behavior node_gate(caf::stateful_actor<gate_state>* self, std::string secret, node_facts facts) {
   self->state.secret = std::move(secret);
   self->state.facts = std::move(facts);
+  // The gate is linked to every role it hosts, so that when the node stops (SIGTERM: the
+  // gate is sent an exit) its roles stop with it instead of keeping the process alive. A
+  // hosted role that dies on its own does not take the gate down: its run's coordinator
+  // learns it from its own monitor.
+  self->set_exit_handler([=](caf::exit_msg& m) {
+    for (auto& run : self->state.runs)
+      for (auto& a : run.actors)
+        if (a && a.address() == m.source) return;
+    self->quit(m.reason);
+  });
   self->set_down_handler([=](caf::down_msg& m) {
     auto& runs = self->state.runs;
     for (auto it = runs.begin(); it != runs.end();) {
@@ -73,7 +83,10 @@ caf::behavior node_gate(caf::stateful_actor<gate_state>* self, std::string secre
         continue;
       }
       for (auto& a : it->actors)
-        if (a) self->send_exit(a, caf::exit_reason::user_shutdown);
+        if (a) {
+          self->unlink_from(a);
+          self->send_exit(a, caf::exit_reason::user_shutdown);
+        }
       std::cerr << "oversight node: " << it->label << " ended"
                 << (m.reason == caf::exit_reason::remote_link_unreachable ? " (its coordinator is unreachable)" : "")
                 << std::endl;
@@ -116,6 +129,8 @@ caf::behavior node_gate(caf::stateful_actor<gate_state>* self, std::string secre
           run.label = spec.scenario + " seed " + std::to_string(spec.seed) + " (node " + std::to_string(rq.node) + ")";
           std::cerr << "oversight node: hosting " << plan.hosted().size() << " roles of " << run.label << " for "
                     << peer_of(self) << std::endl;
+          for (auto& a : run.actors)
+            if (a) self->link_to(a);
           self->state.runs.push_back(std::move(run));
           self->monitor(rq.anchor);
           return hosted_roles{plan.hosted_names(), plan.hosted()};
