@@ -95,6 +95,8 @@ struct child_cost {
 child_cost run_child(const std::vector<std::string>& args) {
   std::vector<std::string> argv_s{"/proc/self/exe", "run"};
   argv_s.insert(argv_s.end(), args.begin(), args.end());
+  // The child's stderr goes to a file, so that a failed run says why.
+  const auto err_file = std::filesystem::temp_directory_path() / ("oversight-bench-child-" + std::to_string(::getpid()));
   auto t0 = clock_type::now();
   pid_t pid = fork();
   if (pid == 0) {
@@ -102,8 +104,9 @@ child_cost run_child(const std::vector<std::string>& args) {
     for (auto& a : argv_s) argv.push_back(a.data());
     argv.push_back(nullptr);
     int devnull = ::open("/dev/null", O_WRONLY);
+    int err = ::open(err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     dup2(devnull, 1);
-    dup2(devnull, 2);
+    dup2(err >= 0 ? err : devnull, 2);
     execv("/proc/self/exe", argv.data());
     _exit(127);
   }
@@ -111,8 +114,16 @@ child_cost run_child(const std::vector<std::string>& args) {
   rusage ru{};
   wait4(pid, &status, 0, &ru);
   const double s = seconds_since(t0);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-    throw std::runtime_error("bench: child run failed (exit " + std::to_string(WEXITSTATUS(status)) + ")");
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    std::string why, line;
+    std::ifstream in(err_file);
+    while (std::getline(in, line))
+      if (line.rfind("error: ", 0) == 0) why = line;
+    std::filesystem::remove(err_file);
+    throw std::runtime_error("bench: child run failed (exit " + std::to_string(WEXITSTATUS(status)) + ")" +
+                             (why.empty() ? "" : ": " + why));
+  }
+  std::filesystem::remove(err_file);
   auto secs = [](const timeval& tv) { return double(tv.tv_sec) + double(tv.tv_usec) * 1e-6; };
   return {s, double(ru.ru_maxrss) * 1024.0, secs(ru.ru_utime) + secs(ru.ru_stime)};
 }

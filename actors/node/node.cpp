@@ -65,14 +65,14 @@ std::string peer_of(caf::stateful_actor<gate_state>* self) {
 caf::behavior node_gate(caf::stateful_actor<gate_state>* self, std::string secret, node_facts facts) {
   self->state.secret = std::move(secret);
   self->state.facts = std::move(facts);
-  // The gate is linked to every role it hosts, so that when the node stops (SIGTERM: the
-  // gate is sent an exit) its roles stop with it instead of keeping the process alive. A
-  // hosted role that dies on its own does not take the gate down: its run's coordinator
-  // learns it from its own monitor.
+  // The gate is linked to every role it hosts, so that when the node stops (SIGTERM:
+  // serve_node sends the gate an anonymous exit) its roles stop with it instead of
+  // keeping the process alive. The exit of a role (stopped by its run's director, or dead
+  // on its own, possibly after its run was forgotten here) does not take the gate down:
+  // the run's coordinator learns it from its own monitor.
   self->set_exit_handler([=](caf::exit_msg& m) {
-    for (auto& run : self->state.runs)
-      for (auto& a : run.actors)
-        if (a && a.address() == m.source) return;
+    // anon_send_exit names the receiver itself as the source.
+    if (m.source && m.source != self->address()) return;  // a role's, not serve_node's
     self->quit(m.reason);
   });
   self->set_down_handler([=](caf::down_msg& m) {

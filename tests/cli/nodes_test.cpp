@@ -180,6 +180,10 @@ TEST_CASE("a node refuses a run without the lab's secret or CA and the run says 
   // The node still serves the lab, with the single process's metrics.
   const std::vector<std::string> sets{"ticks=3"};
   CHECK(run_metrics(l, toml, sets, "after", l.address(0)) == run_metrics(l, toml, sets, "alone", ""));
+
+  // And stops cleanly on SIGTERM.
+  l.node(0).signal(SIGTERM);
+  CHECK(l.node(0).wait_exit(std::chrono::seconds(30)) == 0);
 }
 
 TEST_CASE("bad node flags and TLS sets are one line naming the value", "[nodes][cli]") {

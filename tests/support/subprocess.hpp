@@ -131,6 +131,13 @@ class background_process {
     return false;
   }
   void signal(int sig) { ::kill(pid_, sig); }
+  /// Waits up to `timeout` for the process to end; its exit status, or -1 if still running.
+  int wait_exit(std::chrono::milliseconds timeout) {
+    const auto until = std::chrono::steady_clock::now() + timeout;
+    while (!exited() && std::chrono::steady_clock::now() < until)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    return status_;
+  }
   /// Exit status as run_process reports it; waits for the end.
   int wait() {
     if (status_ >= 0) return status_;
