@@ -41,48 +41,9 @@ struct process_result {
   }
 };
 
-/// Runs `program args...` with `cwd` as working directory and stdin from /dev/null.
-inline process_result run_process(const std::string& program, const std::vector<std::string>& args,
-                                  const std::filesystem::path& cwd) {
-  temp_dir capture("capture");
-  const auto out_file = capture / "stdout", err_file = capture / "stderr";
-  std::vector<std::string> argv_s{program};
-  argv_s.insert(argv_s.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& a : argv_s) argv.push_back(a.data());
-  argv.push_back(nullptr);
-
-  const pid_t pid = ::fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    // Child: only async-signal-safe calls until exec.
-    int in = ::open("/dev/null", O_RDONLY);
-    int out = ::open(out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    int err = ::open(err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (in < 0 || out < 0 || err < 0 || ::dup2(in, 0) < 0 || ::dup2(out, 1) < 0 || ::dup2(err, 2) < 0 ||
-        ::chdir(cwd.c_str()) != 0)
-      ::_exit(126);
-    ::execv(program.c_str(), argv.data());
-    static const char msg[] = "run_process: execv failed (is the program built?)\n";
-    [[maybe_unused]] auto n = ::write(2, msg, sizeof msg - 1);
-    ::_exit(127);
-  }
-  int wstatus = 0;
-  pid_t r;
-  do {
-    r = ::waitpid(pid, &wstatus, 0);
-  } while (r < 0 && errno == EINTR);
-  REQUIRE(r == pid);
-  process_result res;
-  res.status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
-  res.out = slurp(out_file);
-  res.err = slurp(err_file);
-  return res;
-}
-
-/// A program running in the background (a node, a run to interrupt), its stdout and
-/// stderr going to files that can be watched while it runs. Killed (SIGKILL) and reaped
-/// by the destructor if still running.
+/// A program running in the background (a node, a run to interrupt), stdin from
+/// /dev/null, its stdout and stderr going to files that can be watched while it runs.
+/// Killed (SIGKILL) and reaped by the destructor if still running.
 class background_process {
  public:
   background_process(const std::string& program, const std::vector<std::string>& args,
@@ -104,6 +65,8 @@ class background_process {
           ::chdir(cwd.c_str()) != 0)
         ::_exit(126);
       ::execv(program.c_str(), argv.data());
+      static const char msg[] = "background_process: execv failed (is the program built?)\n";
+      [[maybe_unused]] auto n = ::write(2, msg, sizeof msg - 1);
       ::_exit(127);
     }
   }
@@ -162,5 +125,17 @@ class background_process {
   pid_t pid_ = -1;
   int status_ = -1;
 };
+
+/// Runs `program args...` with `cwd` as working directory and stdin from /dev/null, to
+/// completion.
+inline process_result run_process(const std::string& program, const std::vector<std::string>& args,
+                                  const std::filesystem::path& cwd) {
+  background_process p(program, args, cwd);
+  process_result res;
+  res.status = p.wait();
+  res.out = p.out();
+  res.err = p.err();
+  return res;
+}
 
 }  // namespace oversight::testing
