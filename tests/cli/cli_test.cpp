@@ -28,14 +28,9 @@ process_result oversight_cmd(const std::vector<std::string>& args, const temp_di
 }
 
 /// Status 2, exactly one stderr line, "error: ...", naming each of `names`.
-void require_user_error(const process_result& r, const std::vector<std::string>& names) {
-  INFO("status " << r.status << "\nstdout:\n" << r.out << "\nstderr:\n" << r.err);
-  CHECK(r.status == 2);
-  const auto lines = r.err_lines();
-  REQUIRE(lines.size() == 1);
+void require_user_error_line(const process_result& r, const std::vector<std::string>& names) {
+  require_user_error(r, names);
   CHECK(r.err.back() == '\n');
-  CHECK_THAT(lines[0], StartsWith("error: "));
-  for (auto& n : names) CHECK_THAT(lines[0], Contains(n));
 }
 
 /// Nothing there looks like a finished run.
@@ -87,7 +82,7 @@ TEST_CASE("cli: a bad scenario file exits 2 with one error line and no finished 
     SECTION(c.what) {
       const auto file = c.text ? tmp.write(c.file, c.text) : tmp / c.file;
       auto r = oversight_cmd({"run", file.string(), "--set", "ticks=3", "--out", out.string()}, tmp);
-      require_user_error(r, c.names);
+      require_user_error_line(r, c.names);
       require_no_finished_run(out);
     }
   }
@@ -114,7 +109,7 @@ TEST_CASE("cli: a bad --set or --seed exits 2 with one error line and no finishe
       std::vector<std::string> args{"run", red_team_toml.string(), "--out", out.string()};
       args.insert(args.end(), c.args.begin(), c.args.end());
       auto r = oversight_cmd(args, tmp);
-      require_user_error(r, c.names);
+      require_user_error_line(r, c.names);
       require_no_finished_run(out);
     }
   }
@@ -136,7 +131,7 @@ TEST_CASE("cli: bad flags exit 2 with one error line", "[cli]") {
   for (const auto& c : cases) {
     SECTION(c.what) {
       auto r = oversight_cmd(c.args, tmp);
-      require_user_error(r, {c.names});
+      require_user_error_line(r, {c.names});
       require_no_finished_run(out);
       CHECK_FALSE(fs::exists(tmp / "runs"));
     }
@@ -256,7 +251,7 @@ TEST_CASE("cli: --out refuses a directory that already holds a finished run", "[
   const auto before = fs::last_write_time(existing);
 
   auto r = oversight_cmd({"run", red_team_toml.string(), "--set", "ticks=3", "--out", out.string()}, tmp);
-  require_user_error(r, {out.string(), "run.sqlite"});
+  require_user_error_line(r, {out.string(), "run.sqlite"});
   CHECK(slurp(existing) == bytes);
   CHECK(fs::last_write_time(existing) == before);
   CHECK_FALSE(fs::exists(out / "run.sqlite.partial"));
@@ -294,7 +289,7 @@ TEST_CASE("cli: principal_agent and oversight_monitor reject impossible combinat
     auto r = oversight_cmd({"run", (dir / "principal_agent/principal_agent.toml").string(), "--set", "population=3",
                             "--set", "shards=4", "--out", out.string()},
                            tmp);
-    require_user_error(r, {"principal_agent.toml", "shards = 4", "population = 3"});
+    require_user_error_line(r, {"principal_agent.toml", "shards = 4", "population = 3"});
     require_no_finished_run(out);
   }
   {
@@ -302,7 +297,7 @@ TEST_CASE("cli: principal_agent and oversight_monitor reject impossible combinat
     auto r = oversight_cmd({"run", (dir / "oversight_monitor/oversight_monitor.toml").string(), "--set",
                             "monitor.critic=false", "--set", "monitor.rules=false", "--out", out.string()},
                            tmp);
-    require_user_error(r, {"oversight_monitor.toml", "monitor.critic = false", "monitor.rules = false"});
+    require_user_error_line(r, {"oversight_monitor.toml", "monitor.critic = false", "monitor.rules = false"});
     require_no_finished_run(out);
   }
 }

@@ -36,15 +36,6 @@ void small_red_team_run(const temp_dir& tmp, std::vector<std::string> extra = {}
   REQUIRE(r.status == 0);
 }
 
-void require_user_error(const process_result& r, const std::vector<std::string>& names) {
-  INFO("status " << r.status << "\nstdout:\n" << r.out << "\nstderr:\n" << r.err);
-  CHECK(r.status == 2);
-  const auto lines = r.err_lines();
-  REQUIRE(lines.size() == 1);
-  CHECK_THAT(lines[0], StartsWith("error: "));
-  for (auto& n : names) CHECK_THAT(lines[0], Contains(n));
-}
-
 // Reads the log with python3-msgpack and checks the documented schema; prints
 // "records requests replies ticks".
 const char* const schema_check = R"(

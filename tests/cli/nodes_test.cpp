@@ -96,16 +96,6 @@ std::vector<metric_row> run_metrics(lab& l, const fs::path& toml, const std::vec
   return read_metrics(l.dir() / out / "run.sqlite");
 }
 
-/// Status 2, exactly one stderr line, "error: ...", naming each of `names`.
-void require_user_error(const process_result& r, const std::vector<std::string>& names) {
-  INFO("status " << r.status << "\nstdout:\n" << r.out << "\nstderr:\n" << r.err);
-  CHECK(r.status == 2);
-  const auto lines = r.err_lines();
-  REQUIRE(lines.size() == 1);
-  CHECK_THAT(lines[0], StartsWith("error: "));
-  for (auto& n : names) CHECK_THAT(lines[0], Contains(n));
-}
-
 }  // namespace
 
 TEST_CASE("runs over three nodes on loopback give the single process's metrics", "[nodes][determinism]") {

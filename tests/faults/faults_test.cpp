@@ -148,16 +148,6 @@ std::string read_file(const fs::path& f) {
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
-/// Status 2 and exactly one stderr line, "error: ...", naming each of `names`.
-void require_user_error(const process_result& r, const std::vector<std::string>& names) {
-  INFO("status " << r.status << "\nstdout:\n" << r.out << "\nstderr:\n" << r.err);
-  CHECK(r.status == 2);
-  const auto lines = r.err_lines();
-  REQUIRE(lines.size() == 1);
-  CHECK_THAT(lines[0], StartsWith("error: "));
-  for (auto& n : names) CHECK_THAT(lines[0], Contains(n));
-}
-
 /// The last stderr line (progress lines come before it).
 std::string last_line(const std::string& err) {
   auto lines = process_result::lines(err);

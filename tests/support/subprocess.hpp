@@ -138,4 +138,15 @@ inline process_result run_process(const std::string& program, const std::vector<
   return res;
 }
 
+/// Bad input as the command reports it: status 2, exactly one stderr line, "error: ...",
+/// naming each of `names`.
+inline void require_user_error(const process_result& r, const std::vector<std::string>& names) {
+  INFO("status " << r.status << "\nstdout:\n" << r.out << "\nstderr:\n" << r.err);
+  CHECK(r.status == 2);
+  const auto lines = r.err_lines();
+  REQUIRE(lines.size() == 1);
+  CHECK_THAT(lines[0], Catch::Matchers::StartsWith("error: "));
+  for (auto& n : names) CHECK_THAT(lines[0], Catch::Matchers::Contains(n));
+}
+
 }  // namespace oversight::testing
