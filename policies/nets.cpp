@@ -1,69 +1,23 @@
-// The only translation unit of the red-team brains that sees libtorch (see nets.hpp).
+// The networks of nets.hpp without libtorch: the inference objects, the hand-written
+// trainers, and the choice between them and the libtorch trainers (nets_torch.cpp,
+// reached through trainer_backends.hpp so that libtorch loads only when one is needed).
 #include "policies/nets.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-
-#include "policies/small_mlp.hpp"
-#include "policies/torch_util.hpp"
+#include <stdexcept>
 
 #include "base/device.hpp"
 #include "base/error.hpp"
-
-#include "base/log.hpp"
-
-// Declared weak so this links whichever BLAS is installed; called when it is OpenBLAS.
-extern "C" void openblas_set_num_threads(int) __attribute__((weak));
-// 0 for OpenBLAS built without threads (Debian's libopenblas0-serial), 1 pthreads, 2 OpenMP.
-extern "C" int openblas_get_parallel() __attribute__((weak));
+#include "policies/small_mlp.hpp"
+#include "policies/trainer_backends.hpp"
 
 namespace oversight {
-
-void pin_torch_thread() {
-  thread_local bool pinned = false;
-  if (!pinned) {
-    if (openblas_set_num_threads) openblas_set_num_threads(1);
-    torch::set_num_threads(1);
-    pinned = true;
-  }
-}
-
-const char* blas_concurrency_problem() {
-  if (openblas_get_parallel && openblas_get_parallel() == 0)
-    return "libblas.so.3 is OpenBLAS's serial build (libopenblas0-serial), which is not safe to call from "
-           "several threads at once: trainers running side by side get results that change from run to "
-           "run. Run tools/setup (it installs libopenblas0-pthread, which locks) or point the libblas.so.3 "
-           "alternative elsewhere (update-alternatives --config libblas.so.3-x86_64-linux-gnu)";
-  return nullptr;
-}
-
-const char* init_torch(int intra_op_threads) {
-  static const bool warned = [] {
-    if (const char* problem = blas_concurrency_problem()) log().warn("{}", problem);
-    return true;
-  }();
-  (void)warned;
-  if (openblas_set_num_threads) openblas_set_num_threads(1);
-  torch::set_num_threads(intra_op_threads);
-  return torch_util::training_device().is_cuda() ? "cuda" : "cpu";  // on CUDA: deterministic from here on
-}
-
-namespace {
-
-// Before anything in this binary or module can use libtorch (see init_torch).
-[[maybe_unused]] const bool torch_ready = (accelerator_present() = std::string(init_torch(1)) == "cuda", true);
-
-torch::nn::Sequential make_mlp(int in, int hidden, int out) {
-  return torch::nn::Sequential(torch::nn::Linear(in, hidden), torch::nn::Tanh(), torch::nn::Linear(hidden, hidden),
-                               torch::nn::Tanh(), torch::nn::Linear(hidden, out));
-}
 
 mlp_shape policy_shape(const policy_config& c) { return {c.dim, c.hidden, c.options}; }
 mlp_shape critic_shape(const critic_config& c) { return {c.dim + c.options, c.hidden, 3}; }
 
-/// The critic's priors for the hand-written forward pass: net m is member m's prior,
-/// its outputs scaled by prior_scale.
 mlp_bank critic_prior_bank(const critic_config& c) {
   mlp_bank bank(critic_shape(c), size_t(c.ensemble));
   const auto p = critic_prior_params(c);
@@ -72,85 +26,38 @@ mlp_bank critic_prior_bank(const critic_config& c) {
   return bank;
 }
 
-using torch_util::as_tensor;
-using torch_util::flatten;
-using torch_util::optimizer_state;
-using torch_util::training_device;
-using torch_util::unflatten;
+libtorch_trainers& libtorch_registry() {
+  static libtorch_trainers r;
+  return r;
+}
 
-// ---- policy ------------------------------------------------------------------------
-
-struct policy_module : torch::nn::Module {
-  explicit policy_module(const policy_config& c) : net(register_module("net", make_mlp(c.dim, c.hidden, c.options))) {}
-  torch::Tensor forward(const torch::Tensor& x) { return torch::softmax(net->forward(x), 1); }
-  torch::nn::Sequential net;
-};
-
-/// A policy trainer, either backend, with the objective hook for tests.
-class policy_trainer_base : public trainable {
- public:
-  /// policy_trainer_objective: the loss of an epoch on `b` and its gradient; no step.
-  virtual trainer_objective objective(const train_batch& b) = 0;
-};
-
-/// The policy trainer on libtorch (autograd, torch::optim::Adam, the training device).
-class policy_trainer_torch : public policy_trainer_base {
- public:
-  policy_trainer_torch(const policy_config& cfg, const std::vector<float>& init)
-      : cfg_(cfg), model_(build(cfg, init, dev_)), opt_(model_->parameters(), torch::optim::AdamOptions(cfg.lr)) {}
-  std::vector<float> step(const train_batch& b) override {
-    pin_torch_thread();
-    if (b.rows() > 0) {
-      OVERSIGHT_CHECK_EQ(b.width, cfg_.options);
-      auto x = as_tensor(b.x, b.dim).to(dev_);
-      auto r = as_tensor(b.target, b.width).to(dev_);
-      for (int e = 0; e < cfg_.epochs; ++e) {
-        auto loss = objective_loss(x, r);
-        opt_.zero_grad();
-        loss.backward();
-        opt_.step();
-      }
-    }
-    return flatten(*model_);
+const libtorch_trainers& libtorch_backend(const std::string& who) {
+  const auto& r = libtorch_registry();
+  try {
+    if (!r.loaded) load_libtorch();
+  } catch (const std::exception& e) {
+    throw std::runtime_error(who + " trains on libtorch: " + e.what());
   }
-  void state(state_io& io) override { optimizer_state(io, *model_, opt_, dev_); }
+  if (!r.loaded || !r.policy || !r.critic || !r.population)
+    throw std::runtime_error(who + " trains on libtorch, and this program has none");
+  return r;
+}
 
-  trainer_objective objective(const train_batch& b) override {
-    pin_torch_thread();
-    OVERSIGHT_CHECK_EQ(b.width, cfg_.options);
-    auto loss = objective_loss(as_tensor(b.x, b.dim).to(dev_), as_tensor(b.target, b.width).to(dev_));
-    opt_.zero_grad();
-    loss.backward();
-    std::vector<float> g;
-    for (auto& p : model_->parameters()) {
-      auto c = p.grad().to(torch::kCPU).contiguous();
-      g.insert(g.end(), c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
-    }
-    return {loss.item<double>(), g};
-  }
+std::string trainer_needing_libtorch(const char* what, int hidden) {
+  if (hidden > hand_written_max_hidden)
+    return std::string(what) + " with hidden = " + std::to_string(hidden) + " (more than " +
+           std::to_string(hand_written_max_hidden) + ")";
+  if (gpu_may_be_present()) return std::string(what) + " on a machine that may have a GPU";
+  return what;
+}
 
- private:
-  /// Minus the mean over rows of the expected reward plus the entropy bonus.
-  torch::Tensor objective_loss(const torch::Tensor& x, const torch::Tensor& r) {
-    auto p = model_->forward(x);
-    auto expected = (p * r).sum(1);
-    auto entropy = -(p * torch::log(p + 1e-8)).sum(1);
-    return -(expected + cfg_.entropy * entropy).mean();
-  }
-  /// The model, initialized from `init`, on the training device (before the optimizer
-  /// takes its parameters).
-  static std::shared_ptr<policy_module> build(const policy_config& cfg, const std::vector<float>& init,
-                                              torch::Device dev) {
-    auto m = std::make_shared<policy_module>(cfg);
-    unflatten(*m, init);
-    m->to(dev);
-    return m;
-  }
-  torch::Device dev_ = training_device();
-  policy_config cfg_;
-  std::shared_ptr<policy_module> model_;
-  torch::optim::Adam opt_;
-};
+bool trainers_on_gpu() {
+  // Without a device that CUDA could use, libtorch need not be loaded to know.
+  if (!libtorch_registry().loaded && !gpu_may_be_present()) return false;
+  return libtorch_backend("a trainer on a machine with a GPU").cuda;
+}
+
+namespace {
 
 /// The policy trainer written by hand (small_mlp.hpp: mlp_tape, mlp_adam): the objective
 /// of policy_trainer_torch, its gradient through the softmax by hand, and Adam.
@@ -229,267 +136,12 @@ class policy_trainer_hand : public policy_trainer_base {
   mlp_adam adam_;
   std::vector<float> dz_;
 };
-
 std::unique_ptr<policy_trainer_base> new_policy_trainer(const policy_config& cfg, const std::vector<float>& init,
                                                         trainer_backend backend) {
   if (backend == trainer_backend::automatic) backend = policy_trainer_backend(cfg);
   if (backend == trainer_backend::hand_written) return std::make_unique<policy_trainer_hand>(cfg, init);
-  return std::make_unique<policy_trainer_torch>(cfg, init);
+  return libtorch_backend(trainer_needing_libtorch("a policy trainer", cfg.hidden)).policy(cfg, init);
 }
-
-// ---- critic --------------------------------------------------------------------------
-
-/// An ensemble with randomized prior functions (Osband et al. 2018): each member's
-/// logits are a trained MLP plus a fixed, untrained random MLP scaled by prior_scale.
-/// The priors make members disagree where there is no data, so the ensemble's spread is
-/// a usable uncertainty far from the labels. Priors are not parameters: both copies of
-/// a critic take the same ones from critic_prior_params.
-///
-/// The members are stacked: one parameter tensor [members, total] holds every member's
-/// flat parameters (reward_model's layout), and the layers are views of it. A minibatch
-/// step is one batched forward and backward for the whole ensemble (baddbmm) and one
-/// Adam update of one tensor, where one module per member took 3 x 6: at hidden 64
-/// libtorch's per-operation overhead, not arithmetic, sets the cost. Members still never
-/// mix: a member's gradient depends only on its own rows.
-struct critic_stack : torch::nn::Module {
-  critic_stack(const critic_config& c, torch::Device dev)
-      : members(c.ensemble), l(mlp_shape{c.dim + c.options, c.hidden, 3}) {
-    params = register_parameter("members", torch::zeros({members, l.total}));
-    to(dev);
-  }
-
-  /// Every member's flat parameters, concatenated in member order.
-  std::vector<float> flat() {
-    auto all = params.detach().to(torch::kCPU).contiguous();
-    return {all.data_ptr<float>(), all.data_ptr<float>() + all.numel()};
-  }
-  void set_flat(const std::vector<float>& v) {
-    OVERSIGHT_CHECK_EQ(v.size(), size_t(members * l.total));
-    torch::NoGradGuard ng;
-    params.copy_(torch::from_blob(const_cast<float*>(v.data()), {members, l.total}, torch::kFloat32));
-  }
-
-  /// Logits [members, rows, 3] for inputs x [members, rows, in]: member m's rows through
-  /// member m. The layers are views of the one parameter tensor, split in one operation
-  /// (one backward node gathers their gradients).
-  torch::Tensor logits(const torch::Tensor& x) {
-    const int64_t n = members;
-    auto p = params.split_with_sizes({l.b1 - l.w1, l.w2 - l.b1, l.b2 - l.w2, l.w3 - l.b2, l.b3 - l.w3, l.total - l.b3}, 1);
-    auto w1 = p[0].view({n, l.hidden, l.in}), w2 = p[2].view({n, l.hidden, l.hidden}), w3 = p[4].view({n, l.out, l.hidden});
-    auto h = torch::tanh(torch::baddbmm(p[1].unsqueeze(1), x, w1.transpose(1, 2)));
-    h = torch::tanh(torch::baddbmm(p[3].unsqueeze(1), h, w2.transpose(1, 2)));
-    return torch::baddbmm(p[5].unsqueeze(1), h, w3.transpose(1, 2));
-  }
-
-  int64_t members;
-  mlp_layout l;  ///< one member's flat parameters
-  torch::Tensor params;
-};
-
-/// A critic trainer, either backend, with the objective hook for tests.
-class critic_trainer_base : public trainable {
- public:
-  /// critic_trainer_objective: the loss of the next minibatch after `b` and its gradient
-  /// in reward_model's layout; no step is taken (the streams do advance).
-  virtual trainer_objective objective(const train_batch& b) = 0;
-};
-
-/// What both critic trainers share: the replay buffer of labels (each with its options'
-/// prior logits), the members' bootstrap streams, and the drawing of a minibatch.
-class critic_replay {
- public:
-  critic_replay(const critic_config& cfg, uint64_t seed) : cfg_(cfg), priors_(critic_prior_bank(cfg)) {
-    for (int i = 0; i < cfg.ensemble; ++i) streams_.emplace_back(seed, "critic-bootstrap-" + std::to_string(i));
-  }
-
-  bool empty() const { return point_.empty() && pair_.empty(); }
-
-  void add(const train_batch& b) {
-    if (b.rows() == 0) return;
-    OVERSIGHT_CHECK_EQ(b.dim, cfg_.dim);
-    const size_t points = point_.size(), pairs = pair_.size();
-    for (size_t i = 0; i < b.rows(); ++i) {
-      item it;
-      it.x.assign(b.x.begin() + i * b.dim, b.x.begin() + (i + 1) * b.dim);
-      it.a = b.a[i];
-      it.b = b.b[i];
-      it.t.assign(b.target.begin() + i * b.width, b.target.begin() + i * b.width + 3);
-      (it.b < 0 ? point_ : pair_).push_back(std::move(it));
-    }
-    with_priors(point_.begin() + std::ptrdiff_t(points), point_.end());
-    with_priors(pair_.begin() + std::ptrdiff_t(pairs), pair_.end());
-  }
-
-  /// Checkpoints: the streams and the labels (their prior logits are recomputed).
-  void state(state_io& io) {
-    io(streams_, point_, pair_);
-    if (io.loading()) {
-      with_priors(point_.begin(), point_.end());
-      with_priors(pair_.begin(), pair_.end());
-    }
-  }
-
-  /// One bootstrap minibatch per member. Member m draws its rows from its own stream,
-  /// point-wise first, then pair-wise. Rows per member: np point-wise, then nq pairs as
-  /// nq rows with option a and nq with b; each row is x with its option's one-hot.
-  struct minibatch {
-    int64_t np = 0, nq = 0, rows = 0, in = 0;
-    std::vector<float> x;      ///< [members][rows][in]
-    std::vector<float> prior;  ///< [members][rows][3] scaled prior logits (empty when prior_scale is 0)
-    std::vector<float> t;      ///< [members][np][3] acceptability bits
-    std::vector<float> pref;   ///< [members][nq]: 1 when a is preferred
-  };
-  minibatch& draw() {
-    auto& mb = mb_;
-    const int64_t n = cfg_.minibatch, e = cfg_.ensemble, in = cfg_.dim + cfg_.options;
-    mb.np = point_.empty() ? 0 : n;
-    mb.nq = pair_.empty() ? 0 : n;
-    mb.rows = mb.np + 2 * mb.nq;
-    mb.in = in;
-    const int64_t rows = mb.rows, np = mb.np, nq = mb.nq;
-    const bool priors = cfg_.prior_scale != 0.0;
-    mb.x.assign(size_t(e * rows * in), 0.f);
-    mb.prior.assign(priors ? size_t(e * rows * 3) : 0, 0.f);
-    mb.t.assign(size_t(e * np * 3), 0.f);
-    mb.pref.assign(size_t(e * nq), 0.f);
-    auto put = [&](int64_t m, int64_t row, const item& it, int option, const std::vector<float>& p) {
-      float* dst = mb.x.data() + (m * rows + row) * in;
-      std::copy(it.x.begin(), it.x.end(), dst);
-      dst[cfg_.dim + option] = 1.f;
-      if (priors) std::copy_n(p.begin() + m * 3, 3, mb.prior.begin() + (m * rows + row) * 3);
-    };
-    for (int64_t m = 0; m < e; ++m) {
-      auto& r = streams_[size_t(m)];
-      for (int64_t i = 0; i < np; ++i) {
-        const auto& it = point_[r.below(point_.size())];
-        put(m, i, it, it.a, it.prior_a);
-        std::copy(it.t.begin(), it.t.end(), mb.t.begin() + (m * np + i) * 3);
-      }
-      for (int64_t i = 0; i < nq; ++i) {
-        const auto& it = pair_[r.below(pair_.size())];
-        put(m, np + i, it, it.a, it.prior_a);
-        put(m, np + nq + i, it, it.b, it.prior_b);
-        mb.pref[size_t(m * nq + i)] = it.t[0];
-      }
-    }
-    return mb;
-  }
-
- private:
-  /// A label, and its options' scaled prior logits [members x 3] (not saved: the priors
-  /// are a function of the configuration).
-  struct item {
-    std::vector<float> x;
-    int a, b;
-    std::vector<float> t;
-    std::vector<float> prior_a, prior_b;
-    void state(state_io& io) { io(x, a, b, t); }
-  };
-  using item_iter = std::vector<item>::iterator;
-
-  /// The priors are fixed, so each label's prior logits are computed once, by the
-  /// hand-written forward pass (small_mlp.hpp), not in every minibatch step.
-  void with_priors(item_iter first, item_iter last) {
-    if (cfg_.prior_scale == 0.0 || first == last) return;
-    std::vector<float> x;
-    for (auto it = first; it != last; ++it) x.insert(x.end(), it->x.begin(), it->x.end());
-    const size_t e = size_t(cfg_.ensemble), k = size_t(cfg_.options);
-    const auto all = priors_.forward(x.data(), size_t(last - first), cfg_.options);  // rows x options x members x 3
-    size_t r = 0;
-    for (auto it = first; it != last; ++it, ++r) {
-      auto pick = [&](int option) {
-        const float* p = all.data() + (r * k + size_t(option)) * e * 3;
-        return std::vector<float>(p, p + e * 3);
-      };
-      it->prior_a = pick(it->a);
-      if (it->b >= 0) it->prior_b = pick(it->b);
-    }
-  }
-
-  critic_config cfg_;
-  mlp_bank priors_;
-  std::vector<rng> streams_;
-  std::vector<item> point_, pair_;
-  minibatch mb_;
-};
-
-/// The critic trainer on libtorch: the stacked ensemble (critic_stack), autograd, and
-/// torch::optim::Adam. For the training device when it is a GPU, and for large members.
-class critic_trainer_torch : public critic_trainer_base {
- public:
-  critic_trainer_torch(const critic_config& cfg, const std::vector<float>& init, uint64_t seed)
-      : cfg_(cfg), model_(build(cfg, init, dev_)), opt_(model_->parameters(), torch::optim::AdamOptions(cfg.lr)),
-        replay_(cfg, seed) {}
-
-  std::vector<float> step(const train_batch& b) override {
-    pin_torch_thread();
-    replay_.add(b);
-    if (replay_.empty()) return model_->flat();
-    for (int u = 0; u < cfg_.updates; ++u) {
-      auto loss = minibatch_loss();
-      opt_.zero_grad();
-      loss.backward();
-      opt_.step();
-    }
-    return model_->flat();
-  }
-  void state(state_io& io) override {
-    optimizer_state(io, *model_, opt_, dev_);
-    replay_.state(io);
-  }
-
-  critic_objective objective(const train_batch& b) override {
-    pin_torch_thread();
-    replay_.add(b);
-    auto loss = minibatch_loss();
-    opt_.zero_grad();
-    loss.backward();
-    auto g = model_->params.grad().to(torch::kCPU).contiguous();
-    return {loss.item<double>(), {g.data_ptr<float>(), g.data_ptr<float>() + g.numel()}};
-  }
-
- private:
-  /// One bootstrap minibatch per member, all members at once: the sum over members of
-  /// point-wise BCE plus pair-wise Bradley-Terry, each a mean over the member's rows.
-  torch::Tensor minibatch_loss() {
-    auto& mb = replay_.draw();
-    const int64_t e = cfg_.ensemble, np = mb.np, nq = mb.nq, rows = mb.rows;
-    auto tensor = [&](std::vector<float>& v, std::initializer_list<int64_t> shape) {
-      return torch::from_blob(v.data(), shape, torch::kFloat32).to(dev_, false, true);  // copies
-    };
-    auto logits = model_->logits(tensor(mb.x, {e, rows, mb.in}));
-    if (!mb.prior.empty()) logits = logits + tensor(mb.prior, {e, rows, 3});
-    // Binary cross-entropy with logits z and targets y, as softplus(z) - y z: the same
-    // function as torch::binary_cross_entropy_with_logits in a third of the operations.
-    // Each member's mean, summed over members: the sum over every row / rows per member.
-    torch::Tensor loss;
-    if (np > 0) {
-      auto z = nq > 0 ? logits.narrow(1, 0, np) : logits;
-      loss = (torch::softplus(z) - tensor(mb.t, {e, np, 3}) * z).sum() / double(np * 3);
-    }
-    if (nq > 0) {
-      auto u = torch::log_sigmoid(np > 0 ? logits.narrow(1, np, 2 * nq) : logits).sum(2);  // [members, 2 nq]
-      auto d = u.narrow(1, 0, nq) - u.narrow(1, nq, nq);
-      auto bt = (torch::softplus(d) - tensor(mb.pref, {e, nq}) * d).sum() / double(nq);
-      loss = loss.defined() ? loss + bt : bt;
-    }
-    return loss;
-  }
-
-  /// The stacked ensemble, initialized from `init`, on the training device.
-  static std::shared_ptr<critic_stack> build(const critic_config& cfg, const std::vector<float>& init,
-                                             torch::Device dev) {
-    auto m = std::make_shared<critic_stack>(cfg, dev);
-    m->set_flat(init);
-    return m;
-  }
-
-  torch::Device dev_ = training_device();
-  critic_config cfg_;
-  std::shared_ptr<critic_stack> model_;
-  torch::optim::Adam opt_;
-  critic_replay replay_;
-};
 
 /// The critic trainer written by hand (small_mlp.hpp: mlp_tape, mlp_adam): the same
 /// objective and Adam as critic_trainer_torch, member by member on the forward kernel.
@@ -586,15 +238,18 @@ class critic_trainer_hand : public critic_trainer_base {
   std::vector<mlp_tape> tapes_;
   std::vector<float> z_, dz_;
 };
-
 std::unique_ptr<critic_trainer_base> new_critic_trainer(const critic_config& cfg, const std::vector<float>& init,
                                                         uint64_t seed, trainer_backend backend) {
   if (backend == trainer_backend::automatic) backend = critic_trainer_backend(cfg);
   if (backend == trainer_backend::hand_written) return std::make_unique<critic_trainer_hand>(cfg, init, seed);
-  return std::make_unique<critic_trainer_torch>(cfg, init, seed);
+  return libtorch_backend(trainer_needing_libtorch("a critic trainer", cfg.hidden)).critic(cfg, init, seed);
 }
 
 }  // namespace
+
+std::unique_ptr<policy_trainer_base> make_hand_policy_trainer(const policy_config& cfg, const std::vector<float>& init) {
+  return std::make_unique<policy_trainer_hand>(cfg, init);
+}
 
 // ---- inference: the hand-written forward pass (small_mlp.hpp), no libtorch ------------
 
@@ -648,7 +303,7 @@ void policy_net::set_params(const std::vector<float>& p) {
 const policy_config& policy_net::config() const { return impl_->cfg; }
 
 trainer_backend policy_trainer_backend(const policy_config& cfg) {
-  if (training_device().is_cuda()) return trainer_backend::libtorch;
+  if (trainers_on_gpu()) return trainer_backend::libtorch;
   return cfg.hidden <= hand_written_max_hidden ? trainer_backend::hand_written : trainer_backend::libtorch;
 }
 
@@ -760,7 +415,7 @@ void reward_model::set_params(const std::vector<float>& p) {
 const critic_config& reward_model::config() const { return impl_->cfg; }
 
 trainer_backend critic_trainer_backend(const critic_config& cfg) {
-  if (training_device().is_cuda()) return trainer_backend::libtorch;
+  if (trainers_on_gpu()) return trainer_backend::libtorch;
   return cfg.hidden <= hand_written_max_hidden ? trainer_backend::hand_written : trainer_backend::libtorch;
 }
 

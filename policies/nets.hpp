@@ -1,18 +1,19 @@
-// Neural policies behind plain headers: libtorch stays inside nets.cpp.
+// Neural policies behind plain headers: no libtorch here or in nets.cpp.
 //
 //   policy_net    the learner's softmax policy over K responses to a query
 //   reward_model  the critic: an ensemble predicting, for (query, response), the
 //                 probability that each value dimension is acceptable
 // Each has an inference object (owned by an actor, used on its thread, on the CPU) and
-// a trainer (a `trainable` owned by a trainer actor on its own thread, on the first CUDA
-// device when torch::cuda::is_available(), else the CPU; Debian's libtorch is CPU-only,
-// so CUDA is exercised by tools/gpu-check on a GPU machine, docs/gpu.md). They exchange
+// a trainer (a `trainable` owned by a trainer actor on its own thread). They exchange
 // weights as flat float vectors (libtorch's flatten() order), so the two never share a
 // tensor and messages stay plain. The inference objects run a hand-written forward pass
 // (policies/small_mlp.hpp) of the same networks, equal to libtorch's to float rounding
 // (tests/unit/small_mlp_test.cpp): at these sizes libtorch's per-operation overhead cost
-// more than the arithmetic. Trainers are hand-written too at small widths on the CPU, and
-// use libtorch otherwise (trainer_backend below).
+// more than the arithmetic. Trainers are hand-written too at small widths on the CPU; wider
+// ones, and every trainer on a machine whose libtorch sees a CUDA device, run on libtorch
+// (nets_torch.cpp, in the libtorch module, loaded only then: trainer_backend below).
+// Debian's libtorch is CPU-only, so CUDA is exercised by tools/gpu-check on a GPU machine
+// (docs/gpu.md).
 //
 // Determinism: weights are initialized from the caller's rng stream, minibatches are
 // drawn from the trainer's own stream, libtorch runs single-threaded (init_torch), and
@@ -29,6 +30,9 @@
 #include "base/rng.hpp"
 
 namespace oversight {
+
+// init_torch, blas_concurrency_problem and pin_torch_thread are defined with libtorch
+// (nets_torch.cpp): only the libtorch units and binaries linking libtorch may call them.
 
 /// Pins libtorch's intra-op threads (1 keeps results bit-identical) and returns the
 /// device trainers use: "cuda" when torch::cuda::is_available(), else "cpu". Warns once
@@ -59,6 +63,11 @@ enum class trainer_backend { automatic, libtorch, hand_written };
 /// per-operation overhead outweighs its faster large products (docs/architecture.md,
 /// "Learners and trainers").
 inline constexpr int hand_written_max_hidden = 192;
+
+/// Whether trainers run on a GPU (libtorch sees a CUDA device). Loads libtorch to ask only
+/// when the machine may have one (base/device.hpp: gpu_may_be_present); false otherwise.
+/// Throws std::runtime_error when libtorch is needed and cannot be loaded.
+bool trainers_on_gpu();
 
 /// What a trainer minimizes on a batch, and the gradient with respect to its flat
 /// parameters, without taking a step: for tests of one backend against the other.

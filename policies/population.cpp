@@ -1,68 +1,18 @@
-// The batched population of policies (see population.hpp); a libtorch unit.
+// The population of policies (population.hpp) without libtorch: the inference copy on
+// the hand-written forward pass, and the trainer that steps each member with the
+// hand-written policy trainer; the libtorch trainer is in population_torch.cpp.
 #include "policies/population.hpp"
 
 #include <algorithm>
 #include <cmath>
-#include <numeric>
 #include <stdexcept>
 #include <string>
 
-#include "policies/small_mlp.hpp"
-#include "policies/torch_util.hpp"
 #include "base/error.hpp"
+#include "policies/small_mlp.hpp"
+#include "policies/trainer_backends.hpp"
 
 namespace oversight {
-
-namespace {
-
-using torch_util::training_device;
-
-/// Where each tensor of a member sits in its flat parameters (policy_net's order).
-struct member_layout : mlp_layout {
-  int64_t dim, options;
-  explicit member_layout(const policy_config& c)
-      : mlp_layout(checked(c)), dim(c.dim), options(c.options) {}
-
- private:
-  static mlp_shape checked(const policy_config& c) {
-    OVERSIGHT_CHECK_LT(0, c.dim);
-    OVERSIGHT_CHECK_LT(0, c.hidden);
-    OVERSIGHT_CHECK_LT(1, c.options);
-    return {c.dim, c.hidden, c.options};
-  }
-};
-
-/// The six stacked tensors of `flat` ([members, total], any device): views, no copies.
-struct stacked {
-  torch::Tensor w1, b1, w2, b2, w3, b3;
-  stacked(const torch::Tensor& flat, const member_layout& l) {
-    const int64_t n = flat.size(0);
-    w1 = flat.narrow(1, l.w1, l.hidden * l.dim).view({n, l.hidden, l.dim});
-    b1 = flat.narrow(1, l.b1, l.hidden);
-    w2 = flat.narrow(1, l.w2, l.hidden * l.hidden).view({n, l.hidden, l.hidden});
-    b2 = flat.narrow(1, l.b2, l.hidden);
-    w3 = flat.narrow(1, l.w3, l.options * l.hidden).view({n, l.options, l.hidden});
-    b3 = flat.narrow(1, l.b3, l.options);
-  }
-};
-
-/// Probabilities [members, rows, options] for inputs x [members, rows, dim]: each
-/// member's policy_net (Linear, Tanh, Linear, Tanh, Linear, softmax), all at once.
-torch::Tensor batched_probs(const torch::Tensor& x, const torch::Tensor& w1, const torch::Tensor& b1,
-                            const torch::Tensor& w2, const torch::Tensor& b2, const torch::Tensor& w3,
-                            const torch::Tensor& b3) {
-  auto h1 = torch::tanh(torch::baddbmm(b1.unsqueeze(1), x, w1.transpose(1, 2)));
-  auto h2 = torch::tanh(torch::baddbmm(b2.unsqueeze(1), h1, w2.transpose(1, 2)));
-  return torch::softmax(torch::baddbmm(b3.unsqueeze(1), h2, w3.transpose(1, 2)), 2);
-}
-
-/// Rows grouped by member: for row i, its member and its position among that member's
-/// rows (in batch order), and each member's row count.
-struct grouping {
-  std::vector<int64_t> count;  // per member
-  std::vector<int64_t> pos;    // per row
-  int64_t max_count = 0;
-};
 
 grouping group_rows(const std::vector<int32_t>& who, size_t members, const char* what) {
   grouping g;
@@ -80,126 +30,73 @@ grouping group_rows(const std::vector<int32_t>& who, size_t members, const char*
   return g;
 }
 
-// ---- trainer ---------------------------------------------------------------------------
+namespace {
 
-class population_trainer : public trainable {
+/// Each member stepped by the hand-written policy trainer on its own rows, in member
+/// order. Batching buys nothing here: those trainers have no per-operation overhead to
+/// share, and a member's step is arithmetic on its own weights.
+class population_trainer_hand : public trainable {
  public:
-  population_trainer(const policy_config& cfg, size_t members, const std::vector<float>& init)
-      : cfg_(cfg), layout_(cfg), n_(int64_t(members)), steps_(members, 0) {
+  population_trainer_hand(const policy_config& cfg, size_t members, const std::vector<float>& init)
+      : cfg_(cfg), per_(member_param_count(cfg)), flat_(init) {
     OVERSIGHT_CHECK_LT(size_t(0), members);
-    OVERSIGHT_CHECK_EQ(init.size(), members * size_t(layout_.total));
-    auto flat = torch::from_blob(const_cast<float*>(init.data()), {n_, layout_.total}, torch::kFloat32).to(dev_);
-    stacked s(flat, layout_);
-    // Leaves of their own (contiguous), so gradients and Adam's moments have their shapes.
-    params_ = {s.w1.contiguous(), s.b1.contiguous(), s.w2.contiguous(),
-               s.b2.contiguous(), s.w3.contiguous(), s.b3.contiguous()};
-    for (auto& p : params_) {
-      p = p.clone().set_requires_grad(true);
-      exp_avg_.push_back(torch::zeros_like(p));
-      exp_avg_sq_.push_back(torch::zeros_like(p));
-    }
+    OVERSIGHT_CHECK_EQ(init.size(), members * per_);
+    for (size_t m = 0; m < members; ++m)
+      members_.push_back(make_hand_policy_trainer(
+          cfg, std::vector<float>(init.begin() + std::ptrdiff_t(m * per_), init.begin() + std::ptrdiff_t((m + 1) * per_))));
+    rows_.dim = cfg.dim;
+    rows_.width = cfg.options;
   }
 
   std::vector<float> step(const train_batch& b) override {
-    pin_torch_thread();
     const size_t rows = b.rows();
     if (rows > 0) {
       OVERSIGHT_CHECK_EQ(b.dim, cfg_.dim);
       OVERSIGHT_CHECK_EQ(b.width, cfg_.options);
       OVERSIGHT_CHECK_EQ(b.a.size(), rows);
       OVERSIGHT_CHECK_EQ(b.target.size(), rows * size_t(cfg_.options));
-      const auto g = group_rows(b.a, size_t(n_), "population trainer");
-      // Inputs, rewards and a mask, padded to [members, max rows, ...]: a member's rows
-      // keep their batch order, so its loss is summed as a lone trainer would sum it.
-      const int64_t r = g.max_count, d = cfg_.dim, k = cfg_.options;
-      std::vector<float> x(size_t(n_ * r * d), 0.f), t(size_t(n_ * r * k), 0.f), mask(size_t(n_ * r), 0.f);
-      for (size_t i = 0; i < rows; ++i) {
-        const int64_t slot = int64_t(b.a[i]) * r + g.pos[i];
-        std::copy_n(b.x.data() + i * size_t(d), d, x.data() + slot * d);
-        std::copy_n(b.target.data() + i * size_t(k), k, t.data() + slot * k);
-        mask[size_t(slot)] = 1.f;
-      }
-      auto xt = torch::from_blob(x.data(), {n_, r, d}, torch::kFloat32).to(dev_, false, true);
-      auto rt = torch::from_blob(t.data(), {n_, r, k}, torch::kFloat32).to(dev_, false, true);
-      auto mt = torch::from_blob(mask.data(), {n_, r}, torch::kFloat32).to(dev_, false, true);
-      std::vector<float> counts(static_cast<size_t>(n_));
-      std::vector<uint8_t> active(static_cast<size_t>(n_));
-      bool all_active = true;
-      for (int64_t m = 0; m < n_; ++m) {
-        counts[size_t(m)] = float(std::max<int64_t>(g.count[size_t(m)], 1));
-        active[size_t(m)] = g.count[size_t(m)] > 0;
-        all_active = all_active && active[size_t(m)];
-      }
-      auto ct = torch::from_blob(counts.data(), {n_}, torch::kFloat32).to(dev_, false, true);
-      auto at = torch::from_blob(active.data(), {n_}, torch::kUInt8).to(dev_, false, true).to(torch::kBool);
-      for (int e = 0; e < cfg_.epochs; ++e) {
-        auto p = batched_probs(xt, params_[0], params_[1], params_[2], params_[3], params_[4], params_[5]);
-        auto expected = (p * rt).sum(2);
-        auto entropy = -(p * torch::log(p + 1e-8)).sum(2);
-        // Each member's mean over its own rows; the sum over members keeps every
-        // member's gradient exactly its own.
-        auto loss = -(((expected + cfg_.entropy * entropy) * mt).sum(1) / ct).sum();
-        auto grads = torch::autograd::grad({loss}, params_);
-        adam(grads, active, at, all_active);
+      const auto g = group_rows(b.a, members_.size(), "population trainer");
+      // Each member's rows in batch order, gathered by a counting sort.
+      std::vector<size_t> start(members_.size() + 1, 0), order(rows);
+      for (size_t m = 0; m < members_.size(); ++m) start[m + 1] = start[m] + size_t(g.count[m]);
+      for (size_t i = 0; i < rows; ++i) order[start[size_t(b.a[i])] + size_t(g.pos[i])] = i;
+      const size_t d = size_t(cfg_.dim), k = size_t(cfg_.options);
+      for (size_t m = 0; m < members_.size(); ++m) {
+        const size_t n = start[m + 1] - start[m];
+        if (n == 0) continue;  // not stepped: its weights, moments and step count stay
+        rows_.x.resize(n * d);
+        rows_.target.resize(n * k);
+        for (size_t j = 0; j < n; ++j) {
+          const size_t i = order[start[m] + j];
+          std::copy_n(b.x.data() + i * d, d, rows_.x.data() + j * d);
+          std::copy_n(b.target.data() + i * k, k, rows_.target.data() + j * k);
+        }
+        const auto p = members_[m]->step(rows_);
+        std::copy(p.begin(), p.end(), flat_.begin() + std::ptrdiff_t(m * per_));
       }
     }
-    return flat_params();
+    return flat_;
   }
+
   void state(state_io& io) override {
-    io(steps_);
-    for (auto* group : {&params_, &exp_avg_, &exp_avg_sq_})
-      for (auto& t : *group) torch_util::tensor_state(io, t);
+    for (auto& m : members_) m->state(io);
+    if (io.loading()) {
+      train_batch none;  // a step on no rows returns the weights and takes no step
+      none.dim = cfg_.dim;
+      none.width = cfg_.options;
+      for (size_t m = 0; m < members_.size(); ++m) {
+        const auto p = members_[m]->step(none);
+        std::copy(p.begin(), p.end(), flat_.begin() + std::ptrdiff_t(m * per_));
+      }
+    }
   }
 
  private:
-  /// Adam as libtorch's torch::optim::Adam computes it (default betas and eps, no weight
-  /// decay), with a step count per member; members without rows keep weights and moments.
-  void adam(const std::vector<torch::Tensor>& grads, const std::vector<uint8_t>& active, const torch::Tensor& at,
-            bool all_active) {
-    constexpr double beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
-    std::vector<float> step_size(static_cast<size_t>(n_)), bc2_sqrt(static_cast<size_t>(n_));
-    for (int64_t m = 0; m < n_; ++m) {
-      if (active[size_t(m)]) ++steps_[size_t(m)];
-      const double s = double(std::max<int64_t>(steps_[size_t(m)], 1));
-      step_size[size_t(m)] = float(cfg_.lr / (1.0 - std::pow(beta1, s)));
-      bc2_sqrt[size_t(m)] = float(std::sqrt(1.0 - std::pow(beta2, s)));
-    }
-    auto ss = torch::from_blob(step_size.data(), {n_}, torch::kFloat32).to(dev_, false, true);
-    auto bc = torch::from_blob(bc2_sqrt.data(), {n_}, torch::kFloat32).to(dev_, false, true);
-    torch::NoGradGuard ng;
-    for (size_t i = 0; i < params_.size(); ++i) {
-      std::vector<int64_t> shape(size_t(params_[i].dim()), 1);
-      shape[0] = n_;  // [members, 1, ...]: broadcasts a per-member scalar
-      const auto& g = grads[i];
-      auto m = exp_avg_[i] * beta1 + g * (1 - beta1);
-      auto v = exp_avg_sq_[i] * beta2 + g * g * (1 - beta2);
-      auto denom = v.sqrt() / bc.view(shape) + eps;
-      auto p = params_[i] - ss.view(shape) * (m / denom);
-      if (!all_active) {
-        auto keep = at.view(shape);
-        m = torch::where(keep, m, exp_avg_[i]);
-        v = torch::where(keep, v, exp_avg_sq_[i]);
-        p = torch::where(keep, p, params_[i]);
-      }
-      exp_avg_[i] = m;
-      exp_avg_sq_[i] = v;
-      params_[i].copy_(p);
-    }
-  }
-
-  std::vector<float> flat_params() const {
-    std::vector<torch::Tensor> parts;
-    for (auto& p : params_) parts.push_back(p.detach().reshape({n_, -1}));
-    auto flat = torch::cat(parts, 1).to(torch::kCPU).contiguous();
-    return {flat.data_ptr<float>(), flat.data_ptr<float>() + flat.numel()};
-  }
-
-  torch::Device dev_ = training_device();
   policy_config cfg_;
-  member_layout layout_;
-  int64_t n_;
-  std::vector<int64_t> steps_;
-  std::vector<torch::Tensor> params_, exp_avg_, exp_avg_sq_;
+  size_t per_;
+  std::vector<float> flat_;  ///< every member's parameters (the population layout)
+  std::vector<std::unique_ptr<policy_trainer_base>> members_;
+  train_batch rows_;  ///< one member's rows (scratch)
 };
 
 }  // namespace
@@ -223,12 +120,18 @@ std::vector<float> init_member(const policy_config& cfg, rng& init) {
   fill(l.b3, l.options, l.options);
   return out;
 }
-
 struct population_net::impl {
   policy_config cfg;
-  member_layout layout;
-  torch::Tensor flat;  // [members, total], CPU
-  impl(const policy_config& c, size_t n) : cfg(c), layout(c), flat(torch::zeros({int64_t(n), layout.total})) {}
+  size_t total;
+  std::vector<float> flat;     ///< [members][total]: each member's flat parameters
+  std::vector<mlp_bank> nets;  ///< one per member: its weights as the forward kernel reads them
+  impl(const policy_config& c, size_t n) : cfg(c), total(member_param_count(c)), flat(n * total, 0.f) {
+    nets.reserve(n);
+    for (size_t m = 0; m < n; ++m) {
+      nets.emplace_back(policy_shape(c), 1);
+      nets.back().set(0, flat.data() + m * total);
+    }
+  }
 };
 
 population_net::population_net(const policy_config& cfg, size_t members)
@@ -236,30 +139,30 @@ population_net::population_net(const policy_config& cfg, size_t members)
 population_net::~population_net() = default;
 population_net::population_net(population_net&&) noexcept = default;
 
-size_t population_net::size() const { return size_t(impl_->flat.size(0)); }
+size_t population_net::size() const { return impl_->nets.size(); }
 const policy_config& population_net::config() const { return impl_->cfg; }
 
 void population_net::set_members(size_t first, const std::vector<float>& flat) {
-  const auto total = size_t(impl_->layout.total);
+  const size_t total = impl_->total;
   OVERSIGHT_CHECK_EQ(flat.size() % total, size_t(0));
   const size_t count = flat.size() / total;
   OVERSIGHT_CHECK_LE(first + count, size());
-  std::copy(flat.begin(), flat.end(), impl_->flat.data_ptr<float>() + first * total);
+  std::copy(flat.begin(), flat.end(), impl_->flat.begin() + std::ptrdiff_t(first * total));
+  for (size_t m = first; m < first + count; ++m) impl_->nets[m].set(0, impl_->flat.data() + m * total);
 }
 
 std::vector<float> population_net::member(size_t i) const {
   OVERSIGHT_CHECK_LT(i, size());
-  const auto total = size_t(impl_->layout.total);
-  const float* p = impl_->flat.data_ptr<float>() + i * total;
-  return {p, p + total};
+  const float* p = impl_->flat.data() + i * impl_->total;
+  return {p, p + impl_->total};
 }
 
 void population_net::copy_member(size_t from, size_t to) {
   OVERSIGHT_CHECK_LT(from, size());
   OVERSIGHT_CHECK_LT(to, size());
-  const auto total = int64_t(impl_->layout.total);
-  float* p = impl_->flat.data_ptr<float>();
-  std::copy_n(p + int64_t(from) * total, total, p + int64_t(to) * total);
+  const size_t total = impl_->total;
+  std::copy_n(impl_->flat.data() + from * total, total, impl_->flat.data() + to * total);
+  impl_->nets[to].set(0, impl_->flat.data() + to * total);
 }
 
 std::vector<float> population_net::probs(const std::vector<float>& x, const std::vector<int32_t>& who) const {
@@ -269,62 +172,41 @@ std::vector<float> population_net::probs(const std::vector<float>& x, const std:
     throw std::invalid_argument("population_net::probs: " + std::to_string(x.size()) + " input floats for " +
                                 std::to_string(rows) + " rows of dim " + std::to_string(d));
   if (rows == 0) return {};
-  pin_torch_thread();
-  torch::NoGradGuard ng;
   const auto g = group_rows(who, size(), "population_net::probs");
-  // Members that answer something, most rows first, cut into chunks each padded to its
-  // first member's row count; a chunk grows only while padding at most doubles its
-  // rows, so a member with many rows (a popular frozen snapshot) never pads the rest.
-  std::vector<int64_t> present;
-  for (size_t m = 0; m < g.count.size(); ++m)
-    if (g.count[m] > 0) present.push_back(int64_t(m));
-  std::stable_sort(present.begin(), present.end(),
-                   [&](int64_t a, int64_t b) { return g.count[size_t(a)] > g.count[size_t(b)]; });
-  std::vector<int64_t> chunk_of(size(), -1), index_in_chunk(size(), -1);
-  std::vector<std::pair<size_t, size_t>> chunks;  // [begin, end) in `present`
-  for (size_t i = 0; i < present.size();) {
-    const int64_t pad = g.count[size_t(present[i])];
-    size_t j = i;
-    int64_t real = 0;
-    while (j < present.size() && int64_t(j - i + 1) * pad <= 2 * (real + g.count[size_t(present[j])])) {
-      real += g.count[size_t(present[j])];
-      chunk_of[size_t(present[j])] = int64_t(chunks.size());
-      index_in_chunk[size_t(present[j])] = int64_t(j - i);
-      ++j;
-    }
-    chunks.emplace_back(i, j);
-    i = j;
-  }
-  std::vector<std::vector<size_t>> chunk_rows(chunks.size());
-  for (size_t i = 0; i < rows; ++i) chunk_rows[size_t(chunk_of[size_t(who[i])])].push_back(i);
-  std::vector<float> out(rows * k);
-  const stacked all(impl_->flat, impl_->layout);
-  for (size_t ci = 0; ci < chunks.size(); ++ci) {
-    const auto [begin, end] = chunks[ci];
-    const int64_t n = int64_t(end - begin), r = g.count[size_t(present[begin])];
-    std::vector<int64_t> ids(present.begin() + std::ptrdiff_t(begin), present.begin() + std::ptrdiff_t(end));
-    std::vector<float> xs(size_t(n * r) * d, 0.f);
-    const auto& rows_here = chunk_rows[ci];
-    for (size_t i : rows_here)
-      std::copy_n(x.data() + i * d, d, xs.data() + size_t(index_in_chunk[size_t(who[i])] * r + g.pos[i]) * d);
-    auto idx = torch::from_blob(ids.data(), {n}, torch::kLong);
-    auto xt = torch::from_blob(xs.data(), {n, r, int64_t(d)}, torch::kFloat32);
-    auto p = batched_probs(xt, all.w1.index_select(0, idx), all.b1.index_select(0, idx),
-                           all.w2.index_select(0, idx), all.b2.index_select(0, idx), all.w3.index_select(0, idx),
-                           all.b3.index_select(0, idx))
-                 .contiguous();
-    const float* pp = p.data_ptr<float>();
-    for (size_t i : rows_here) {
-      const auto m = size_t(who[i]);
-      std::copy_n(pp + size_t(index_in_chunk[m] * r + g.pos[i]) * k, k, out.data() + i * k);
+  // Each member's rows, gathered in batch order, through its net: the answers a lone
+  // policy_net with its weights gives (the same kernels, the same softmax).
+  std::vector<size_t> start(size() + 1, 0), order(rows);
+  for (size_t m = 0; m < size(); ++m) start[m + 1] = start[m] + size_t(g.count[m]);
+  for (size_t i = 0; i < rows; ++i) order[start[size_t(who[i])] + size_t(g.pos[i])] = i;
+  std::vector<float> out(rows * k), xs;
+  for (size_t m = 0; m < size(); ++m) {
+    const size_t n = start[m + 1] - start[m];
+    if (n == 0) continue;
+    xs.resize(n * d);
+    for (size_t j = 0; j < n; ++j) std::copy_n(x.data() + order[start[m] + j] * d, d, xs.data() + j * d);
+    const auto z = impl_->nets[m].forward(xs.data(), n, 0);  // n x 1 x options logits
+    for (size_t j = 0; j < n; ++j) {
+      const float* zi = z.data() + j * k;
+      float* row = out.data() + order[start[m] + j] * k;
+      // Softmax per row, as policy_net::probs (and torch::softmax): shifted by the
+      // row's largest logit.
+      float top = zi[0];
+      for (size_t a = 1; a < k; ++a) top = std::max(top, zi[a]);
+      float sum = 0.f;
+      for (size_t a = 0; a < k; ++a) sum += row[a] = std::exp(zi[a] - top);
+      for (size_t a = 0; a < k; ++a) row[a] /= sum;
     }
   }
   return out;
 }
 
+trainer_backend population_trainer_backend(const policy_config& cfg) { return policy_trainer_backend(cfg); }
+
 std::unique_ptr<trainable> make_population_trainer(const policy_config& cfg, size_t members,
-                                                   const std::vector<float>& init) {
-  return std::make_unique<population_trainer>(cfg, members, init);
+                                                   const std::vector<float>& init, trainer_backend backend) {
+  if (backend == trainer_backend::automatic) backend = population_trainer_backend(cfg);
+  if (backend == trainer_backend::hand_written) return std::make_unique<population_trainer_hand>(cfg, members, init);
+  return libtorch_backend(trainer_needing_libtorch("a population trainer", cfg.hidden)).population(cfg, members, init);
 }
 
 }  // namespace oversight

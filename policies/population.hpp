@@ -1,24 +1,28 @@
-// A population of policies of one shape, held and trained as one batched model.
+// A population of policies of one shape, held and trained as one model.
 //
 // A league has hundreds of learners, each a policy_net (policies/nets.hpp) of the same
-// shape. One trainer per learner pays libtorch's per-operation overhead (dispatch,
-// autograd nodes, optimizer bookkeeping) once per learner per step, for matrices of a
-// few dozen rows. Here the members' weights are stacked into tensors [members, out, in]
-// and a step runs every member at once with batched matrix products (baddbmm), so that
-// overhead is paid once per step for the whole population.
+// shape, and one trainer for all of them.
 //
 //   population_net      inference copy (CPU, owned by an actor): rows answered by any
-//                       member, including frozen snapshots kept beside the trained ones
-//   population trainer  a `trainable` (base/batch.hpp) on the trainer's thread, on
-//                       the first CUDA device when torch::cuda::is_available(), else
-//                       the CPU (as nets.cpp's trainers)
+//                       member, including frozen snapshots kept beside the trained ones,
+//                       each member on the hand-written forward pass (small_mlp.hpp)
+//   population trainer  a `trainable` (base/batch.hpp) on the trainer's thread, in one
+//                       of two implementations chosen as nets.hpp's trainers are:
+//     hand-written (the CPU, hidden <= hand_written_max_hidden): each member stepped by
+//       the hand-written policy trainer on its own rows. Those trainers run at the speed
+//       of their arithmetic, so stacking members would not make them faster.
+//     libtorch (a GPU, or wider members; population_torch.cpp): the members' weights
+//       stacked into tensors [members, out, in] and a step for every member at once in
+//       batched matrix products (baddbmm), so libtorch's per-operation overhead is paid
+//       once per step for the whole population and a GPU gets work worth its launch cost.
 //
-// Contract of equivalence: a member's slice of a batched step is the step a
+// Contract of equivalence: a member's slice of a population step is the step a
 // policy_trainer (make_policy_trainer) would take on that member's rows alone: the same
 // objective (expected critic score over all options plus an entropy bonus, averaged over
 // the member's rows), the same epochs, and Adam with libtorch's defaults applied to each
 // member independently (its own step count; a member with no rows in a batch is not
-// stepped at all). Equal to float rounding (tests/unit/population_test.cpp: 1e-5).
+// stepped at all). Exact for the hand-written trainer; equal to float rounding for the
+// libtorch one (tests/unit/population_test.cpp: 1e-5).
 //
 // Layout: a member's flat parameters are exactly a policy_net's params() (its modules'
 // registration order, each weight [out, in] row-major), and a population's flat vector
@@ -26,9 +30,9 @@
 // population and a lone policy_net, and init_member() draws what policy_net's
 // constructor draws from the same stream.
 //
-// Determinism: libtorch runs single-threaded on the calling thread (pin_torch_thread);
-// a row's answer depends only on its member's weights and the row's position among
-// that member's rows, never on the scheduler.
+// Determinism: one thread, the kernels this CPU picks (or libtorch single-threaded,
+// pin_torch_thread); a row's answer depends only on its member's weights and the row,
+// never on the scheduler.
 #pragma once
 
 #include <cstdint>
@@ -78,7 +82,12 @@ class population_net {
 /// one member may be anywhere in the batch; their order among themselves is kept.
 /// step() returns every member's parameters, concatenated (the population layout).
 /// `init` holds `members` members' parameters in that layout.
+/// A checkpoint (state()) restores only into a trainer of the same backend.
 std::unique_ptr<trainable> make_population_trainer(const policy_config& cfg, size_t members,
-                                                   const std::vector<float>& init);
+                                                   const std::vector<float>& init,
+                                                   trainer_backend backend = trainer_backend::automatic);
+
+/// What `automatic` picks for a population: what it picks for one of its members.
+trainer_backend population_trainer_backend(const policy_config& cfg);
 
 }  // namespace oversight

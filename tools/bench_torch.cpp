@@ -57,17 +57,19 @@ void train_figures(bool quick, std::vector<figure>& out) {
   out.push_back({"train_ratio", actor_rate / bare_rate, "target >= 0.9"});
 }
 
-/// League learner updates/s: one batched population trainer (policies/population.hpp)
-/// against one policy trainer per learner, both on the CPU, at 16, 256 and 4096
-/// learners of the league's shape (hidden 32). A learner update is one learner's
-/// trainer step (2 epochs) on its 48 rows, a league tick's share (16 natural queries and
-/// about two matches of 16). Each figure runs for at least `budget` seconds.
+/// League learner updates/s: one population trainer (policies/population.hpp) against
+/// one policy trainer per learner, both on the CPU, at 16, 256 and 4096 learners of the
+/// league's shape (hidden 32), with the trainers the league runs there (hand-written) and
+/// with libtorch's (the population stacked into batched products, as on a GPU). A learner
+/// update is one learner's trainer step (2 epochs) on its 48 rows, a league tick's share
+/// (16 natural queries and about two matches of 16). Each figure runs for at least
+/// `budget` seconds.
 void league_figures(bool quick, std::vector<figure>& out) {
   policy_config pc;
   pc.hidden = 32;
   const int rows = 48;
   const double budget = quick ? 0.5 : 2.0;
-  double ratio_256 = 0;
+  double ratio_256 = 0, ratio_256_torch = 0;
   for (int n : {16, 256, 4096}) {
     rng data(1, "bench-league"), init_stream(1, "bench-league-init");
     train_batch all;
@@ -98,24 +100,40 @@ void league_figures(bool quick, std::vector<figure>& out) {
       } while (seconds_since(t0) < budget);
       return double(n) * rounds / seconds_since(t0);
     };
-    auto batched = make_population_trainer(pc, size_t(n), init);
-    const double b_rate = rate([&] { batched->step(all); });
-    batched.reset();
-    std::vector<std::unique_ptr<trainable>> lone;
-    const size_t per = member_param_count(pc);
-    for (int m = 0; m < n; ++m)
-      lone.push_back(make_policy_trainer(
-          pc, std::vector<float>(init.begin() + std::ptrdiff_t(size_t(m) * per),
-                                 init.begin() + std::ptrdiff_t(size_t(m + 1) * per))));
-    const double s_rate = rate([&] {
-      for (int m = 0; m < n; ++m) lone[size_t(m)]->step(each[size_t(m)]);
-    });
+    auto population_rate = [&](trainer_backend backend) {
+      auto trainer = make_population_trainer(pc, size_t(n), init, backend);
+      return rate([&] { trainer->step(all); });
+    };
+    auto separate_rate = [&](trainer_backend backend) {
+      std::vector<std::unique_ptr<trainable>> lone;
+      const size_t per = member_param_count(pc);
+      for (int m = 0; m < n; ++m)
+        lone.push_back(make_policy_trainer(pc,
+                                           std::vector<float>(init.begin() + std::ptrdiff_t(size_t(m) * per),
+                                                              init.begin() + std::ptrdiff_t(size_t(m + 1) * per)),
+                                           backend));
+      return rate([&] {
+        for (int m = 0; m < n; ++m) lone[size_t(m)]->step(each[size_t(m)]);
+      });
+    };
+    const double b_rate = population_rate(trainer_backend::automatic);
+    const double s_rate = separate_rate(trainer_backend::automatic);
+    const double bt_rate = population_rate(trainer_backend::libtorch);
+    const double st_rate = separate_rate(trainer_backend::libtorch);
     const std::string tag = std::to_string(n);
-    out.push_back({"league_updates_per_s_batched_" + tag, b_rate, "one population trainer, CPU"});
+    out.push_back({"league_updates_per_s_batched_" + tag, b_rate, "one population trainer, CPU (as the league runs)"});
     out.push_back({"league_updates_per_s_separate_" + tag, s_rate, "one policy trainer per learner, CPU"});
-    if (n == 256) ratio_256 = b_rate / s_rate;
+    out.push_back({"league_updates_per_s_batched_libtorch_" + tag, bt_rate, "one stacked libtorch population trainer, CPU"});
+    out.push_back({"league_updates_per_s_separate_libtorch_" + tag, st_rate, "one libtorch policy trainer per learner, CPU"});
+    if (n == 256) {
+      ratio_256 = b_rate / s_rate;
+      ratio_256_torch = bt_rate / st_rate;
+    }
   }
-  out.push_back({"league_batched_ratio", ratio_256, "batched / separate learner updates/s at 256 learners, CPU; target >= 3"});
+  out.push_back({"league_batched_ratio", ratio_256,
+                 "population / per-learner updates/s at 256 learners, CPU, the trainers the league runs; target >= 3"});
+  out.push_back({"league_batched_ratio_libtorch", ratio_256_torch,
+                 "the same with libtorch's trainers: stacked / per learner"});
 }
 
 }  // namespace

@@ -22,6 +22,7 @@
 #include "runtime/version.hpp"
 #include "tools/bench.hpp"
 #include "tools/report.hpp"
+#include "base/device.hpp"
 #include "tools/torch_module.hpp"
 
 using namespace oversight;
@@ -431,6 +432,8 @@ int main(int argc, char** argv) {
     set_log_level(log_level);
     // The scenarios that use libtorch are in its module, loaded when a command needs one.
     set_scenario_loader(load_torch_module);
+    // Trainers wider than the hand-written ones, or on a GPU, load it when they start.
+    set_libtorch_loader(load_torch_module);
     if (run->parsed()) return cmd_run(file, sets, seed, threads, out, nodes, tls, command_line(argc, argv));
     if (resume->parsed())
       return cmd_resume(resume_dir, resume_threads, resume_nodes, resume_tls, command_line(argc, argv));

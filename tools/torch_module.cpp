@@ -3,6 +3,7 @@
 #include <dlfcn.h>
 
 #include <chrono>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 
@@ -12,6 +13,7 @@ namespace oversight {
 
 namespace {
 void* module_handle = nullptr;
+std::mutex loading;  // a trainer may load the module from an actor's thread
 
 std::string last_dlerror() {
   const char* e = dlerror();
@@ -27,6 +29,7 @@ std::filesystem::path torch_module_path() {
 }
 
 void load_torch_module() {
+  std::lock_guard<std::mutex> lock(loading);
   if (module_handle) return;
   const auto path = torch_module_path();
   const auto t0 = std::chrono::steady_clock::now();
@@ -39,7 +42,7 @@ void load_torch_module() {
     // dlerror() names the file it failed on; say which file that is when it does not.
     std::string why = last_dlerror();
     if (why.find(path.string()) == std::string::npos) why = path.string() + ": " + why;
-    throw std::runtime_error("cannot load the libtorch module, which holds the scenarios with networks: " + why);
+    throw std::runtime_error("cannot load the libtorch module, which holds libtorch's trainers and the scenarios that need libtorch: " + why);
   }
   log().info("loaded {} in {:.3f} s", path.string(),
              std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
@@ -47,6 +50,7 @@ void load_torch_module() {
 
 void* torch_module_symbol(const char* name) {
   load_torch_module();
+  std::lock_guard<std::mutex> lock(loading);
   dlerror();
   void* sym = dlsym(module_handle, name);
   if (!sym)

@@ -13,7 +13,7 @@
 #include <caf/openssl/all.hpp>
 
 #include "actors/director/director.hpp"
-#include "base/device.hpp"
+#include "policies/nets.hpp"
 #include "base/error.hpp"
 #include "base/log.hpp"
 #include "runtime/event_log.hpp"
@@ -173,7 +173,7 @@ int serve_node(const std::string& listen, const tls_set& tls, int threads) {
   cfg.set("work-stealing.aggressive-steal-interval", 1);
   cfg.set("work-stealing.moderate-steal-interval", 1);
   caf::actor_system sys{cfg};
-  node_facts facts{oversight_commit(), accelerator_present(), int32_t(workers)};
+  node_facts facts{oversight_commit(), trainers_on_gpu(), int32_t(workers)};
   auto gate = sys.spawn(node_gate, tls.secret, facts);
   auto port = caf::openssl::publish(gate, at.port, at.host.c_str(), true);
   if (!port) {

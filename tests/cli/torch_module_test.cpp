@@ -1,7 +1,8 @@
-// The `oversight` executable without libtorch: the scenarios that use networks are in
-// liboversight_torch.so beside it, loaded only by the commands that need one of them
-// (tools/torch_module.hpp). The other scenarios run without the module; a missing or
-// broken module is one error line naming the file, exit 1.
+// The `oversight` executable without libtorch: the scenarios that need libtorch, and
+// libtorch's trainers, are in liboversight_torch.so beside it, loaded only by the
+// commands and trainers that need them (tools/torch_module.hpp, policies/nets.hpp). The
+// other scenarios, and networks small enough for the hand-written trainers, run without
+// the module; a missing or broken module is one error line naming the file, exit 1.
 #include <catch2/catch.hpp>
 
 #include <filesystem>
@@ -32,26 +33,29 @@ void require_error_line(const process_result& r, int status, const std::vector<s
 
 }  // namespace
 
-TEST_CASE("cli: the libtorch module is loaded by a scenario with networks and not by one without", "[cli]") {
+TEST_CASE("cli: the libtorch module is loaded by a trainer too wide to write by hand and not by small networks",
+          "[cli]") {
   temp_dir tmp("module");
   REQUIRE(fs::is_regular_file(fs::path(OVERSIGHT_BIN).parent_path() / module_name));
-  auto without = run_process(OVERSIGHT_BIN,
-                             {"run", (scenarios_dir / "principal_agent/principal_agent.toml").string(), "--set",
-                              "ticks=2", "--log-level", "info", "--out", (tmp / "pa").string()},
-                             tmp.path());
-  INFO("principal_agent stderr:\n" << without.err);
-  CHECK(without.status == 0);
-  CHECK(fs::is_regular_file(tmp / "pa" / "run.sqlite"));
-  CHECK_THAT(without.err, !Contains(module_name));
-
-  auto with = run_process(OVERSIGHT_BIN,
-                          {"run", (scenarios_dir / "red_team/red_team.toml").string(), "--set", "ticks=2", "--set",
-                           "eval.queries=64", "--log-level", "info", "--out", (tmp / "rt").string()},
-                          tmp.path());
-  INFO("red_team stderr:\n" << with.err);
-  CHECK(with.status == 0);
-  CHECK(fs::is_regular_file(tmp / "rt" / "run.sqlite"));
-  CHECK_THAT(with.err, Contains("loaded ") && Contains(module_name));
+  auto run = [&](const std::string& scenario, std::vector<std::string> sets, const std::string& out) {
+    std::vector<std::string> args = {"run", (scenarios_dir / scenario / (scenario + ".toml")).string(), "--set",
+                                     "ticks=2", "--log-level", "info", "--out", (tmp / out).string()};
+    for (auto& s : sets) {
+      args.push_back("--set");
+      args.push_back(s);
+    }
+    auto r = run_process(OVERSIGHT_BIN, args, tmp.path());
+    INFO(scenario << " stderr:\n" << r.err);
+    CHECK(r.status == 0);
+    CHECK(fs::is_regular_file(tmp / out / "run.sqlite"));
+    return r;
+  };
+  // No network; then networks of the default widths, trained by hand.
+  CHECK_THAT(run("principal_agent", {}, "pa").err, !Contains(module_name));
+  CHECK_THAT(run("red_team", {"eval.queries=64"}, "rt").err, !Contains(module_name));
+  // A critic wider than hand_written_max_hidden trains on libtorch: the module loads.
+  CHECK_THAT(run("red_team", {"eval.queries=64", "critic.hidden=256"}, "rt_wide").err,
+             Contains("loaded ") && Contains(module_name));
 
   // Every symbol the module needs is in the executable or libtorch (the module is loaded
   // lazily: a missing function would otherwise fail only when first called).
@@ -74,7 +78,7 @@ TEST_CASE("cli: without its libtorch module oversight runs the other scenarios a
   CHECK(version.status == 0);
   CHECK_THAT(version.out, StartsWith("oversight "));
 
-  for (const char* name : {"principal_agent", "oversight_monitor", "abstention", "sandwiching"}) {
+  for (const char* name : {"principal_agent", "oversight_monitor", "abstention", "sandwiching", "red_team", "league"}) {
     INFO("scenario " << name);
     const auto out = tmp / name;
     auto r = oversight({"run", (scenarios_dir / name / (std::string(name) + ".toml")).string(), "--set", "ticks=1",
@@ -88,11 +92,18 @@ TEST_CASE("cli: without its libtorch module oversight runs the other scenarios a
   auto summary = oversight({"summary", (tmp / "principal_agent").string()});
   CHECK(summary.status == 0);
 
-  // The commands that need the module name it and dlerror()'s reason, exit 1.
-  const auto red_team = (scenarios_dir / "red_team/red_team.toml").string();
-  require_error_line(oversight({"run", red_team, "--out", (tmp / "rt").string()}), 1,
+  // The commands that need the module name it and dlerror()'s reason, exit 1: a scenario
+  // in the module, before anything is written; a trainer that needs libtorch, when its
+  // role starts (the run ends as failed, with the reason).
+  const auto rlhf = (scenarios_dir / "rlhf/rlhf.toml").string();
+  require_error_line(oversight({"run", rlhf, "--out", (tmp / "rlhf").string()}), 1,
                      {module.string(), "No such file"});
-  CHECK_FALSE(fs::exists(tmp / "rt"));
+  CHECK_FALSE(fs::exists(tmp / "rlhf"));
+  const auto red_team = (scenarios_dir / "red_team/red_team.toml").string();
+  require_error_line(
+      oversight({"run", red_team, "--set", "critic.hidden=256", "--set", "ticks=2", "--out", (tmp / "wide").string()}),
+      1, {"a critic trainer with hidden = 256", module.string(), "No such file"});
+  CHECK_FALSE(fs::exists(tmp / "wide" / "run.sqlite"));
   require_error_line(oversight({"list"}), 1, {module.string(), "No such file"});
   // A scenario that is in neither: the module is needed to know that.
   require_error_line(oversight({"list", "no_such_scenario"}), 1, {module.string()});
@@ -101,6 +112,6 @@ TEST_CASE("cli: without its libtorch module oversight runs the other scenarios a
   {
     std::ofstream(module) << std::string(256, 'x');
   }
-  require_error_line(oversight({"run", red_team, "--out", (tmp / "rt").string()}), 1, {module.string(), "ELF"});
-  CHECK_FALSE(fs::exists(tmp / "rt"));
+  require_error_line(oversight({"run", rlhf, "--out", (tmp / "rlhf").string()}), 1, {module.string(), "ELF"});
+  CHECK_FALSE(fs::exists(tmp / "rlhf"));
 }

@@ -1,4 +1,4 @@
-// The batched population (policies/population.hpp) against lone policy_nets and their
+// The population (policies/population.hpp) against lone policy_nets and their
 // trainers, and the league's Elo and PFSP helpers (policies/league.hpp).
 #include <catch2/catch.hpp>
 
@@ -84,7 +84,7 @@ TEST_CASE("population: a member starts as the policy_net drawn from the same str
     pop.set_members(m, p);
   }
   // Uneven row counts per member (one with 9 rows, one with none), interleaved: the
-  // answers are each member's own, whatever the grouping into padded chunks.
+  // answers are each member's own, bit for bit (the same kernels as policy_net's).
   rng r(4, "rows");
   std::vector<int32_t> who;
   std::vector<float> x;
@@ -101,17 +101,22 @@ TEST_CASE("population: a member starts as the policy_net drawn from the same str
     const std::vector<float> mine(p.begin() + std::ptrdiff_t(i) * cfg.options,
                                   p.begin() + std::ptrdiff_t(i + 1) * cfg.options);
     INFO("row " << i << " member " << who[i]);
-    CHECK(max_abs_diff(mine, lone) < 1e-6f);
+    CHECK(max_abs_diff(mine, lone) == 0.f);
   }
   // A frozen copy answers as its source and keeps its weights.
   pop.copy_member(2, 4);
   CHECK(pop.member(4) == pop.member(2));
 }
 
-TEST_CASE("population: a batched step equals separate policy trainer steps of the same networks",
+TEST_CASE("population: a population step equals separate policy trainer steps of the same networks",
           "[unit][population]") {
   init_torch(1);
   const auto cfg = small_config();
+  // Hand-written: each member stepped by the hand-written policy trainer, so exactly the
+  // lone trainers' weights; libtorch: the stacked batched model, equal to float rounding.
+  const auto backend = GENERATE(trainer_backend::hand_written, trainer_backend::libtorch);
+  const bool exact = backend == trainer_backend::hand_written;
+  INFO((exact ? "hand-written" : "libtorch") << " population trainer");
   const size_t n = 6;
   std::vector<float> init;
   std::vector<std::unique_ptr<trainable>> lone;
@@ -122,7 +127,8 @@ TEST_CASE("population: a batched step equals separate policy trainer steps of th
     init.insert(init.end(), lone_params[m].begin(), lone_params[m].end());
     lone.push_back(make_policy_trainer(cfg, lone_params[m]));
   }
-  auto batched = make_population_trainer(cfg, n, init);
+  REQUIRE(policy_trainer_backend(cfg) == trainer_backend::hand_written);
+  auto batched = make_population_trainer(cfg, n, init, backend);
   rng data(10, "batches");
   // Three steps with different row counts; member 5 has no rows in the first step and
   // member 2 none in the second: a lone trainer would not be stepped then, so neither
@@ -140,8 +146,9 @@ TEST_CASE("population: a batched step equals separate policy trainer steps of th
   for (size_t m = 0; m < n; ++m) {
     const std::vector<float> mine(out.begin() + std::ptrdiff_t(m * per), out.begin() + std::ptrdiff_t((m + 1) * per));
     const auto diff = max_abs_diff(mine, lone_params[m]);
-    INFO("member " << m << ": max |batched - separate| = " << diff);
+    INFO("member " << m << ": max |population - separate| = " << diff);
     CHECK(diff < 1e-5f);
+    if (exact) CHECK(diff == 0.f);
     CHECK(max_abs_diff(mine, std::vector<float>(init.begin() + std::ptrdiff_t(m * per),
                                                 init.begin() + std::ptrdiff_t((m + 1) * per))) > 1e-3f);
   }
@@ -154,11 +161,13 @@ TEST_CASE("population: a row naming a member out of range is refused with its in
   std::vector<float> x(size_t(2 * cfg.dim), 0.f);
   CHECK_THROWS_WITH(pop.probs(x, {0, 3}), Catch::Contains("names member 3") && Catch::Contains("0..2"));
   CHECK_THROWS_AS(pop.probs(x, {0}), std::invalid_argument);  // 2 rows of inputs, 1 member named
-  auto trainer = make_population_trainer(cfg, 3, std::vector<float>(3 * member_param_count(cfg), 0.f));
-  rng r(1, "rows");
-  auto b = interleaved_batch(cfg, {1, 1, 1}, r);
-  b.a[1] = -1;
-  CHECK_THROWS_WITH(trainer->step(b), Catch::Contains("names member -1"));
+  for (auto backend : {trainer_backend::hand_written, trainer_backend::libtorch}) {
+    auto trainer = make_population_trainer(cfg, 3, std::vector<float>(3 * member_param_count(cfg), 0.f), backend);
+    rng r(1, "rows");
+    auto b = interleaved_batch(cfg, {1, 1, 1}, r);
+    b.a[1] = -1;
+    CHECK_THROWS_WITH(trainer->step(b), Catch::Contains("names member -1"));
+  }
 }
 
 TEST_CASE("league: Elo expectations and PFSP draws", "[unit][population]") {
