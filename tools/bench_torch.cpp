@@ -58,9 +58,11 @@ void train_figures(bool quick, std::vector<figure>& out) {
 }
 
 /// League learner updates/s: one population trainer (policies/population.hpp) against
-/// one policy trainer per learner, both on the CPU, at 16, 256 and 4096 learners of the
-/// league's shape (hidden 32), with the trainers the league runs there (hand-written) and
-/// with libtorch's (the population stacked into batched products, as on a GPU). A learner
+/// one policy trainer per learner, at 16, 256 and 4096 learners of the league's shape
+/// (hidden 32), with the trainers the league runs (hand-written on the CPU, libtorch's on
+/// a GPU) and with libtorch's (the population stacked into batched products) on the
+/// training device. tools/gpu-check runs bench with the GPU visible and hidden: the
+/// first figures of the two runs are the league's GPU against its CPU. A learner
 /// update is one learner's trainer step (2 epochs) on its 48 rows, a league tick's share
 /// (16 natural queries and about two matches of 16). Each figure runs for at least
 /// `budget` seconds.
@@ -120,18 +122,18 @@ void league_figures(bool quick, std::vector<figure>& out) {
     const double s_rate = separate_rate(trainer_backend::automatic);
     const double bt_rate = population_rate(trainer_backend::libtorch);
     const double st_rate = separate_rate(trainer_backend::libtorch);
-    const std::string tag = std::to_string(n);
-    out.push_back({"league_updates_per_s_batched_" + tag, b_rate, "one population trainer, CPU (as the league runs)"});
-    out.push_back({"league_updates_per_s_separate_" + tag, s_rate, "one policy trainer per learner, CPU"});
-    out.push_back({"league_updates_per_s_batched_libtorch_" + tag, bt_rate, "one stacked libtorch population trainer, CPU"});
-    out.push_back({"league_updates_per_s_separate_libtorch_" + tag, st_rate, "one libtorch policy trainer per learner, CPU"});
+    const std::string tag = std::to_string(n), dev = trainers_on_gpu() ? "GPU" : "CPU";
+    out.push_back({"league_updates_per_s_batched_" + tag, b_rate, "one population trainer, as the league runs (" + dev + ")"});
+    out.push_back({"league_updates_per_s_separate_" + tag, s_rate, "one policy trainer per learner (" + dev + ")"});
+    out.push_back({"league_updates_per_s_batched_libtorch_" + tag, bt_rate, "one stacked libtorch population trainer, " + dev});
+    out.push_back({"league_updates_per_s_separate_libtorch_" + tag, st_rate, "one libtorch policy trainer per learner, " + dev});
     if (n == 256) {
       ratio_256 = b_rate / s_rate;
       ratio_256_torch = bt_rate / st_rate;
     }
   }
   out.push_back({"league_batched_ratio", ratio_256,
-                 "population / per-learner updates/s at 256 learners, CPU, the trainers the league runs; target >= 3"});
+                 "population / per-learner updates/s at 256 learners, the trainers the league runs; target >= 3 on the CPU"});
   out.push_back({"league_batched_ratio_libtorch", ratio_256_torch,
                  "the same with libtorch's trainers: stacked / per learner"});
 }
