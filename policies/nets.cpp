@@ -34,7 +34,9 @@ libtorch_trainers& libtorch_registry() {
 const libtorch_trainers& libtorch_backend(const std::string& who) {
   const auto& r = libtorch_registry();
   try {
-    if (!r.loaded) load_libtorch();
+    // Always through the loader's lock (cheap once loaded): when it returns, every
+    // registrar of the module has run.
+    load_libtorch();
   } catch (const std::exception& e) {
     throw std::runtime_error(who + " trains on libtorch: " + e.what());
   }

@@ -10,6 +10,7 @@
 // (the test binary) have them registered before main().
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -192,7 +193,9 @@ std::unique_ptr<policy_trainer_base> make_hand_policy_trainer(const policy_confi
 
 /// The libtorch trainers, as the libtorch units register them when they load.
 struct libtorch_trainers {
-  bool loaded = false;  ///< nets_torch.cpp has registered (libtorch is initialized)
+  /// nets_torch.cpp has registered (libtorch is initialized). Atomic: read without the
+  /// loader's lock by trainers_on_gpu().
+  std::atomic<bool> loaded{false};
   bool cuda = false;    ///< trainers run on the first CUDA device
   std::unique_ptr<policy_trainer_base> (*policy)(const policy_config&, const std::vector<float>&) = nullptr;
   std::unique_ptr<critic_trainer_base> (*critic)(const critic_config&, const std::vector<float>&, uint64_t) = nullptr;

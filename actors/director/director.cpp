@@ -58,9 +58,13 @@ caf::behavior director(caf::stateful_actor<director_state>* self, std::shared_pt
         if (actors[i] && actors[i].address() == m.source) who = names[i];
       if (const placement* p = ctx->places()) who = p->where(who);
       const bool remote = m.reason == caf::exit_reason::remote_link_unreachable;
+      // sec::runtime_error: CAF's exit reason for an exception thrown in the actor (or in
+      // one linked to it); run.cpp waits for its what() (role_threw_exception).
+      const bool threw = m.reason == caf::sec::runtime_error;
       fail(caf::make_error(caf::sec::runtime_error,
-                           who + (remote ? " is unreachable: its node died or the connection to it was lost"
-                                         : " stopped during the run (" + self->system().render(m.reason) + ")")));
+                           who + (remote  ? " is unreachable: its node died or the connection to it was lost"
+                                  : threw ? std::string(role_threw_exception)
+                                          : " stopped during the run (" + self->system().render(m.reason) + ")")));
     });
   }
 

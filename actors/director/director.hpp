@@ -152,6 +152,11 @@ class scenario_program : public tick_program {
   placement* placement_ = placement_in_construction();
 };
 
+/// What drive()'s error says after a role's name when the role (or an actor linked to it)
+/// threw: CAF hands the exception's what() to its printer, not to the director, so the
+/// caller waits for it there (actors/director/run.cpp).
+inline constexpr const char* role_threw_exception = " threw an exception";
+
 /// Spawns the director, runs every tick, flushes the recorder, stops the role actors.
 /// Blocks the calling thread (the command line's) until done; throws
 /// std::runtime_error with the reason when an actor failed.

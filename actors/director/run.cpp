@@ -16,6 +16,7 @@
 #include <thread>
 #include <unistd.h>
 
+#include "actors/director/director.hpp"
 #include "actors/node/node.hpp"
 #include "actors/recorder/recorder.hpp"
 #include "base/error.hpp"
@@ -365,8 +366,21 @@ run_result run_scenario(const scenario_spec& spec, const run_options& opt) {
     if (links) caf::anon_send_exit(links->anchor, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(recorder, caf::exit_reason::user_shutdown);
     if (failure) {
-      // Let the printer hand over an actor's exception before the listener goes.
-      if (!store.stop_requested() && store.failure().empty()) failures->get(std::chrono::milliseconds(200));
+      // Let the printer hand over an actor's exception before the listener goes: it
+      // arrives on the printer's own thread, which a loaded machine (or a sanitizer
+      // build) may not schedule for a while. When the director saw a role throw, the
+      // line is on its way, so wait for it; otherwise briefly, for a line from a role
+      // whose exception reached the director some other way.
+      std::string said;
+      try {
+        std::rethrow_exception(failure);
+      } catch (const std::exception& e) {
+        said = e.what();
+      } catch (...) {
+      }
+      const bool threw = said.find(role_threw_exception) != std::string::npos;
+      if (!store.stop_requested() && store.failure().empty())
+        failures->get(std::chrono::milliseconds(threw ? 5000 : 200));
     }
     caf::anon_send_exit(listener, caf::exit_reason::user_shutdown);
     if (failure) std::rethrow_exception(failure);
