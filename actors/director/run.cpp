@@ -317,8 +317,16 @@ run_result run_scenario(const scenario_spec& spec, const run_options& opt) {
     auto output_group = sys.groups().get_local(":oversight-actor-output");
     auto listener = sys.spawn([failures, output_group](caf::event_based_actor* self) -> caf::behavior {
       self->join(output_group);
-      return {[failures](const std::string&, const std::string& line) { failures->add(line); }};
+      return {[failures](const std::string&, const std::string& line) { failures->add(line); },
+              [](caf::get_atom) { return true; }};
     });
+    // The listener joins the group when it first runs, on a worker; a line printed before
+    // that (a role that throws while it starts) would reach no one. Its answer to this
+    // request comes after the join.
+    {
+      caf::scoped_actor waiter{sys};
+      waiter->request(listener, caf::infinite, caf::get_atom::value).receive([](bool) {}, [](caf::error&) {});
+    }
     auto recorder = spawn_recorder(sys, &store);
     const bool tty = isatty(STDERR_FILENO);
     int64_t last_decile = -1;
