@@ -6,7 +6,7 @@
 // Through libtorch each layer is an operator dispatch, an allocation and a separate pass
 // over memory, which at this size cost more than the arithmetic.
 //
-// Shape: make_mlp(in, hidden, out) of nets.cpp, Linear(in, hidden), Tanh,
+// Shape: make_mlp(in, hidden, out) of nets_torch.cpp, Linear(in, hidden), Tanh,
 // Linear(hidden, hidden), Tanh, Linear(hidden, out). A net's flat parameters are in
 // libtorch's flatten() order (policies/torch_util.hpp): w1 [hidden x in] row-major, b1
 // [hidden], w2 [hidden x hidden], b2 [hidden], w3 [out x hidden], b3 [out].

@@ -1,4 +1,4 @@
-// Helpers shared by the libtorch units of policies/ (nets.cpp, classifier.cpp, ...).
+// Helpers shared by the libtorch units of policies/ (nets_torch.cpp, population_torch.cpp, classifier.cpp, ...).
 // Includes libtorch: include it from policies/*.cpp only, never from a header others see.
 #pragma once
 

@@ -1,4 +1,4 @@
-// The critic trainers (policies/nets.cpp), libtorch's batched ensemble and the one written
+// The critic trainers (policies/nets.cpp and nets_torch.cpp), libtorch's batched ensemble and the one written
 // by hand, against the same objective computed member by member with libtorch modules
 // (tests/support/torch_reference.hpp): the loss and its gradient; then the hand-written
 // trainer's steps against libtorch's, and its checkpoints.
