@@ -138,6 +138,7 @@ class policy_trainer_hand : public policy_trainer_base {
   mlp_adam adam_;
   std::vector<float> dz_;
 };
+
 std::unique_ptr<policy_trainer_base> new_policy_trainer(const policy_config& cfg, const std::vector<float>& init,
                                                         trainer_backend backend) {
   if (backend == trainer_backend::automatic) backend = policy_trainer_backend(cfg);
@@ -240,6 +241,7 @@ class critic_trainer_hand : public critic_trainer_base {
   std::vector<mlp_tape> tapes_;
   std::vector<float> z_, dz_;
 };
+
 std::unique_ptr<critic_trainer_base> new_critic_trainer(const critic_config& cfg, const std::vector<float>& init,
                                                         uint64_t seed, trainer_backend backend) {
   if (backend == trainer_backend::automatic) backend = critic_trainer_backend(cfg);

@@ -45,17 +45,20 @@ const char* init_torch(int intra_op_threads) {
   torch::set_num_threads(intra_op_threads);
   return torch_util::training_device().is_cuda() ? "cuda" : "cpu";  // on CUDA: deterministic from here on
 }
+
 namespace {
 
 torch::nn::Sequential make_mlp(int in, int hidden, int out) {
   return torch::nn::Sequential(torch::nn::Linear(in, hidden), torch::nn::Tanh(), torch::nn::Linear(hidden, hidden),
                                torch::nn::Tanh(), torch::nn::Linear(hidden, out));
 }
+
 using torch_util::as_tensor;
 using torch_util::flatten;
 using torch_util::optimizer_state;
 using torch_util::training_device;
 using torch_util::unflatten;
+
 // ---- policy ------------------------------------------------------------------------
 
 struct policy_module : torch::nn::Module {
@@ -63,6 +66,7 @@ struct policy_module : torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& x) { return torch::softmax(net->forward(x), 1); }
   torch::nn::Sequential net;
 };
+
 /// The policy trainer on libtorch (autograd, torch::optim::Adam, the training device).
 class policy_trainer_torch : public policy_trainer_base {
  public:
@@ -169,6 +173,7 @@ struct critic_stack : torch::nn::Module {
   mlp_layout l;  ///< one member's flat parameters
   torch::Tensor params;
 };
+
 /// The critic trainer on libtorch: the stacked ensemble (critic_stack), autograd, and
 /// torch::optim::Adam. For the training device when it is a GPU, and for large members.
 class critic_trainer_torch : public critic_trainer_base {
@@ -246,6 +251,7 @@ class critic_trainer_torch : public critic_trainer_base {
   torch::optim::Adam opt_;
   critic_replay replay_;
 };
+
 // Before anything in this binary or module can use libtorch (see init_torch), and then
 // the trainers' registration.
 [[maybe_unused]] const bool registered = [] {

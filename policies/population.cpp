@@ -120,6 +120,7 @@ std::vector<float> init_member(const policy_config& cfg, rng& init) {
   fill(l.b3, l.options, l.options);
   return out;
 }
+
 struct population_net::impl {
   policy_config cfg;
   size_t total;

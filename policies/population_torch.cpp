@@ -39,6 +39,7 @@ torch::Tensor batched_probs(const torch::Tensor& x, const torch::Tensor& w1, con
   auto h2 = torch::tanh(torch::baddbmm(b2.unsqueeze(1), h1, w2.transpose(1, 2)));
   return torch::softmax(torch::baddbmm(b3.unsqueeze(1), h2, w3.transpose(1, 2)), 2);
 }
+
 /// Members stacked: one step runs every member at once with batched matrix products,
 /// so libtorch's per-operation overhead (dispatch, autograd nodes, optimizer
 /// bookkeeping) is paid once per step for the whole population, and a GPU gets work
