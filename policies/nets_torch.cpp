@@ -125,6 +125,7 @@ class policy_trainer_torch : public policy_trainer_base {
   std::shared_ptr<policy_module> model_;
   torch::optim::Adam opt_;
 };
+
 // ---- critic --------------------------------------------------------------------------
 
 /// An ensemble with randomized prior functions (Osband et al. 2018): each member's

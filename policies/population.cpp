@@ -30,6 +30,24 @@ grouping group_rows(const std::vector<int32_t>& who, size_t members, const char*
   return g;
 }
 
+grouping group_population_batch(const train_batch& b, const policy_config& cfg, size_t members) {
+  const size_t rows = b.rows();
+  OVERSIGHT_CHECK_EQ(b.dim, cfg.dim);
+  OVERSIGHT_CHECK_EQ(b.width, cfg.options);
+  OVERSIGHT_CHECK_EQ(b.a.size(), rows);
+  OVERSIGHT_CHECK_EQ(b.target.size(), rows * size_t(cfg.options));
+  return group_rows(b.a, members, "population trainer");
+}
+
+member_rows rows_by_member(const grouping& g, const std::vector<int32_t>& who) {
+  member_rows out;
+  out.start.assign(g.count.size() + 1, 0);
+  out.order.resize(who.size());
+  for (size_t m = 0; m < g.count.size(); ++m) out.start[m + 1] = out.start[m] + size_t(g.count[m]);
+  for (size_t i = 0; i < who.size(); ++i) out.order[out.start[size_t(who[i])] + size_t(g.pos[i])] = i;
+  return out;
+}
+
 namespace {
 
 /// Each member stepped by the hand-written policy trainer on its own rows, in member
@@ -51,15 +69,7 @@ class population_trainer_hand : public trainable {
   std::vector<float> step(const train_batch& b) override {
     const size_t rows = b.rows();
     if (rows > 0) {
-      OVERSIGHT_CHECK_EQ(b.dim, cfg_.dim);
-      OVERSIGHT_CHECK_EQ(b.width, cfg_.options);
-      OVERSIGHT_CHECK_EQ(b.a.size(), rows);
-      OVERSIGHT_CHECK_EQ(b.target.size(), rows * size_t(cfg_.options));
-      const auto g = group_rows(b.a, members_.size(), "population trainer");
-      // Each member's rows in batch order, gathered by a counting sort.
-      std::vector<size_t> start(members_.size() + 1, 0), order(rows);
-      for (size_t m = 0; m < members_.size(); ++m) start[m + 1] = start[m] + size_t(g.count[m]);
-      for (size_t i = 0; i < rows; ++i) order[start[size_t(b.a[i])] + size_t(g.pos[i])] = i;
+      const auto [start, order] = rows_by_member(group_population_batch(b, cfg_, members_.size()), b.a);
       const size_t d = size_t(cfg_.dim), k = size_t(cfg_.options);
       for (size_t m = 0; m < members_.size(); ++m) {
         const size_t n = start[m + 1] - start[m];
@@ -173,12 +183,9 @@ std::vector<float> population_net::probs(const std::vector<float>& x, const std:
     throw std::invalid_argument("population_net::probs: " + std::to_string(x.size()) + " input floats for " +
                                 std::to_string(rows) + " rows of dim " + std::to_string(d));
   if (rows == 0) return {};
-  const auto g = group_rows(who, size(), "population_net::probs");
   // Each member's rows, gathered in batch order, through its net: the answers a lone
   // policy_net with its weights gives (the same kernels, the same softmax).
-  std::vector<size_t> start(size() + 1, 0), order(rows);
-  for (size_t m = 0; m < size(); ++m) start[m + 1] = start[m] + size_t(g.count[m]);
-  for (size_t i = 0; i < rows; ++i) order[start[size_t(who[i])] + size_t(g.pos[i])] = i;
+  const auto [start, order] = rows_by_member(group_rows(who, size(), "population_net::probs"), who);
   std::vector<float> out(rows * k), xs;
   for (size_t m = 0; m < size(); ++m) {
     const size_t n = start[m + 1] - start[m];

@@ -66,11 +66,7 @@ class population_trainer_torch : public trainable {
     pin_torch_thread();
     const size_t rows = b.rows();
     if (rows > 0) {
-      OVERSIGHT_CHECK_EQ(b.dim, cfg_.dim);
-      OVERSIGHT_CHECK_EQ(b.width, cfg_.options);
-      OVERSIGHT_CHECK_EQ(b.a.size(), rows);
-      OVERSIGHT_CHECK_EQ(b.target.size(), rows * size_t(cfg_.options));
-      const auto g = group_rows(b.a, size_t(n_), "population trainer");
+      const auto g = group_population_batch(b, cfg_, size_t(n_));
       // Inputs, rewards and a mask, padded to [members, max rows, ...]: a member's rows
       // keep their batch order, so its loss is summed as a lone trainer would sum it.
       const int64_t r = g.max_count, d = cfg_.dim, k = cfg_.options;

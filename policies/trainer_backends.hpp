@@ -188,6 +188,17 @@ struct grouping {
 /// std::invalid_argument naming `what`, the row and the member when one is out of range.
 grouping group_rows(const std::vector<int32_t>& who, size_t members, const char* what);
 
+/// A population trainer's batch (population.hpp: x, a member per row in a, target),
+/// checked against the members' shape and grouped by member.
+grouping group_population_batch(const train_batch& b, const policy_config& cfg, size_t members);
+
+/// The rows of `who` in member order, batch order kept within a member (a counting sort
+/// of `g`): member m's rows are order[start[m]] .. order[start[m + 1] - 1].
+struct member_rows {
+  std::vector<size_t> start, order;
+};
+member_rows rows_by_member(const grouping& g, const std::vector<int32_t>& who);
+
 /// The hand-written policy trainer (nets.cpp), for the population trainer's members.
 std::unique_ptr<policy_trainer_base> make_hand_policy_trainer(const policy_config& cfg, const std::vector<float>& init);
 
