@@ -4,6 +4,10 @@
 #include <cmath>
 #include <numeric>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace oversight {
 
 catalog catalog::generate(const market_config& cfg, rng& r) {
@@ -64,45 +68,67 @@ principal_block::principal_block(const market_config& cfg, std::shared_ptr<const
 void principal_block::make_task(size_t i, rng& r, int32_t* products, float* utility) {
   const int c = cfg_.candidates;
   const size_t m = size_t(affordable_[i]);
-  // The offers first (distinct when there are enough affordable products), then their
-  // utilities: the second loop's iterations are independent, so they overlap.
-  for (int k = 0; k < c; ++k) {
-    int32_t pick;
-    for (;;) {
-      pick = by_price_[r.below(m)];
-      if (size_t(c) > m || std::find(products, products + k, pick) == products + k) break;
+  // The offers first (distinct when there are enough affordable products: a draw already
+  // taken is drawn again), then their utilities: the second loop's iterations are
+  // independent, so they overlap.
+  if (m <= 256 && size_t(c) <= m) {
+    // The catalog's usual size: positions taken as bits of four words, one test a draw.
+    uint64_t taken[4] = {0, 0, 0, 0};
+    for (int k = 0; k < c; ++k) {
+      uint64_t x;
+      do x = r.below(m);
+      while (__builtin_expect((taken[x >> 6] >> (x & 63)) & 1, 0));
+      taken[x >> 6] |= uint64_t(1) << (x & 63);
+      products[k] = by_price_[x];
     }
-    products[k] = pick;
+  } else {
+    for (int k = 0; k < c; ++k) {
+      int32_t pick;
+      for (;;) {
+        pick = by_price_[r.below(m)];
+        if (size_t(c) > m || std::find(products, products + k, pick) == products + k) break;
+      }
+      products[k] = pick;
+    }
   }
   const size_t d = size_t(cat_->attributes);
   const float* pref = &pref_[i * d];
   const double budget = double(budget_[i]);
   float* remembered = &task_utility_[i * size_t(c)];
-  float best = 0;
-  auto finish = [&](int k, double u) {
+  float v[64];  // market.candidates is at most 64 (its declared range)
+  int done = 0;
+#if defined(__SSE2__)
+  if (d == 4) {
+    // The catalog's shape: two candidates at a time, the same operations in the same
+    // order as the loop below (so the same bits).
+    const __m128d p0 = _mm_set1_pd(double(pref[0])), p1 = _mm_set1_pd(double(pref[1]));
+    const __m128d p2 = _mm_set1_pd(double(pref[2])), p3 = _mm_set1_pd(double(pref[3]));
+    const __m128d b = _mm_set1_pd(budget);
+    const double* attr = attr_.data();
+    for (; done + 2 <= c; done += 2) {
+      const size_t j0 = size_t(products[done]), j1 = size_t(products[done + 1]);
+      const __m128d x01 = _mm_loadu_pd(attr + j0 * 4), x23 = _mm_loadu_pd(attr + j0 * 4 + 2);
+      const __m128d y01 = _mm_loadu_pd(attr + j1 * 4), y23 = _mm_loadu_pd(attr + j1 * 4 + 2);
+      __m128d u = _mm_mul_pd(p0, _mm_unpacklo_pd(x01, y01));
+      u = _mm_add_pd(u, _mm_mul_pd(p1, _mm_unpackhi_pd(x01, y01)));
+      u = _mm_add_pd(u, _mm_mul_pd(p2, _mm_unpacklo_pd(x23, y23)));
+      u = _mm_add_pd(u, _mm_mul_pd(p3, _mm_unpackhi_pd(x23, y23)));
+      u = _mm_sub_pd(u, _mm_div_pd(_mm_set_pd(price_cost_[j1], price_cost_[j0]), b));
+      _mm_storel_pi(reinterpret_cast<__m64*>(v + done), _mm_cvtpd_ps(u));
+    }
+  }
+#endif
+  for (int k = done; k < c; ++k) {
+    const double* a = &attr_[size_t(products[k]) * d];
+    double u = 0;
+    for (size_t x = 0; x < d; ++x) u += double(pref[x]) * a[x];
     u -= price_cost_[size_t(products[k])] / budget;
-    const float v = float(u);
-    utility[k] = remembered[k] = v;
-    best = (k == 0 || v > best) ? v : best;
-  };
-  if (d == 4) {  // the catalog's shape: an unrolled dot product, the same sums in the same order
-    const double p0 = pref[0], p1 = pref[1], p2 = pref[2], p3 = pref[3];
-    for (int k = 0; k < c; ++k) {
-      const double* a = &attr_[size_t(products[k]) * 4];
-      double u = 0;
-      u += p0 * a[0];
-      u += p1 * a[1];
-      u += p2 * a[2];
-      u += p3 * a[3];
-      finish(k, u);
-    }
-  } else {
-    for (int k = 0; k < c; ++k) {
-      const double* a = &attr_[size_t(products[k]) * d];
-      double u = 0;
-      for (size_t x = 0; x < d; ++x) u += double(pref[x]) * a[x];
-      finish(k, u);
-    }
+    v[k] = float(u);
+  }
+  float best = -HUGE_VALF;
+  for (int k = 0; k < c; ++k) {
+    utility[k] = remembered[k] = v[k];
+    best = v[k] > best ? v[k] : best;
   }
   best_[i] = best;
 }
@@ -135,51 +161,101 @@ int agent_block::choose(size_t i, const int32_t* products, const float* utility,
   } else if (r.bernoulli(cfg_.epsilon)) {
     arm = int(r.below(arms));
   } else {
-    arm = int(std::max_element(me.q, me.q + arms) - me.q);
+    // The first best value, as selects: values differ from agent to agent, so a branch
+    // here would be mispredicted half the time.
+    const float q0 = me.q[0], q1 = me.q[1], q2 = me.q[2];
+    const float q01 = q1 > q0 ? q1 : q0;
+    arm = q2 > q01 ? 2 : (q1 > q0 ? 1 : 0);
   }
   const double commission = double(me.commission), bonus = cfg_.brand_bonus;
   const float* rate = cat_->commission.data();
   const int32_t* brand = cat_->brand.data();
-  auto private_gain = [&](int k) {
+  double gain[64];  // market.candidates is at most 64
+  for (int k = 0; k < n; ++k) {
     const size_t j = size_t(products[k]);
-    return commission * double(rate[j]) + (brand[j] == me.brand ? bonus : 0.0);
-  };
-  // The comparisons below depend on random data, so they are written as selects (no
-  // branch to mispredict).
-  int best = 0;
+    gain[k] = commission * double(rate[j]) + (brand[j] == me.brand ? bonus : 0.0);
+  }
+  const int pick = n == 8 ? pick_of_8(arm, cfg_.hedge_weight, gain, utility)
+                          : pick_of(arm, cfg_.hedge_weight, gain, utility, n);
   float best_u = utility[0];
+  for (int k = 1; k < n; ++k) best_u = utility[k] > best_u ? utility[k] : best_u;
+  gap = best_u - utility[pick];
+  me.arm = int8_t(arm);
+  reward_[i].material = float(gain[pick]);
+  reward_[i].intrinsic = gap <= 0.0f ? float(cfg_.alignment_weight * me.alignment) : 0.0f;
+  return pick;
+}
+
+int agent_block::pick_of(int arm, double hedge_weight, const double* gain, const float* utility, int n) {
+  float best_u = utility[0];
+  int best = 0;
   for (int k = 1; k < n; ++k) {
     const bool better = utility[k] > best_u;
     best = better ? k : best;
     best_u = better ? utility[k] : best_u;
   }
+  if (arm == 0) return best;
+  // selfish: the largest private gain; hedge: gain minus weighted principal loss. Ties
+  // go to the principal's better candidate (then the earlier one), so a gain-free task
+  // is served faithfully.
   int pick = best;
   float pick_u = best_u;
-  double gain;
-  if (arm == 0) {
-    gain = private_gain(pick);
-  } else {
-    // selfish: the largest private gain; hedge: gain minus weighted principal loss. Ties
-    // go to the principal's better candidate, so a gain-free task is served faithfully.
-    const bool hedging = arm == 2;
-    const double hedge = cfg_.hedge_weight;
-    double top = -1e300;
-    gain = 0;
-    for (int k = 0; k < n; ++k) {
-      const double g = private_gain(k);
-      const double v = hedging ? g - hedge * double(best_u - utility[k]) : g;
-      const bool take = v > top || (v == top && utility[k] > pick_u);
-      top = take ? v : top;
-      pick = take ? k : pick;
-      pick_u = take ? utility[k] : pick_u;
-      gain = take ? g : gain;
-    }
+  double top = -1e300;
+  for (int k = 0; k < n; ++k) {
+    const double v = arm == 2 ? gain[k] - hedge_weight * double(best_u - utility[k]) : gain[k];
+    const bool take = v > top || (v == top && utility[k] > pick_u);
+    top = take ? v : top;
+    pick = take ? k : pick;
+    pick_u = take ? utility[k] : pick_u;
   }
-  gap = best_u - pick_u;
-  me.arm = int8_t(arm);
-  reward_[i].material = float(gain);
-  reward_[i].intrinsic = gap <= 0.0f ? float(cfg_.alignment_weight * me.alignment) : 0.0f;
   return pick;
+}
+
+int agent_block::pick_of_8(int arm, double hedge_weight, const double* gain, const float* utility) {
+#if defined(__SSE2__)
+  // pick_of for 8 candidates without a data-dependent branch: every candidate's value v
+  // (the principal's utility for the faithful strategy), the largest v, the largest
+  // utility among the candidates that reach it, and the first candidate with both. The
+  // same operations on the same numbers as pick_of, so the same pick.
+  const __m128 ua = _mm_loadu_ps(utility), ub = _mm_loadu_ps(utility + 4);
+  __m128 mx = _mm_max_ps(ua, ub);
+  mx = _mm_max_ps(mx, _mm_movehl_ps(mx, mx));
+  mx = _mm_max_ss(mx, _mm_shuffle_ps(mx, mx, 1));
+  const float best_u = _mm_cvtss_f32(mx);
+  const __m128d u[4] = {_mm_cvtps_pd(ua), _mm_cvtps_pd(_mm_movehl_ps(ua, ua)), _mm_cvtps_pd(ub),
+                        _mm_cvtps_pd(_mm_movehl_ps(ub, ub))};
+  __m128d v[4];
+  if (arm == 0) {
+    for (int h = 0; h < 4; ++h) v[h] = u[h];
+  } else if (arm == 1) {
+    for (int h = 0; h < 4; ++h) v[h] = _mm_loadu_pd(gain + 2 * h);
+  } else {
+    const __m128 bu = _mm_set1_ps(best_u);
+    const __m128 la = _mm_sub_ps(bu, ua), lb = _mm_sub_ps(bu, ub);
+    const __m128d loss[4] = {_mm_cvtps_pd(la), _mm_cvtps_pd(_mm_movehl_ps(la, la)), _mm_cvtps_pd(lb),
+                             _mm_cvtps_pd(_mm_movehl_ps(lb, lb))};
+    const __m128d w = _mm_set1_pd(hedge_weight);
+    for (int h = 0; h < 4; ++h) v[h] = _mm_sub_pd(_mm_loadu_pd(gain + 2 * h), _mm_mul_pd(w, loss[h]));
+  }
+  __m128d top = _mm_max_pd(_mm_max_pd(v[0], v[1]), _mm_max_pd(v[2], v[3]));
+  top = _mm_max_pd(top, _mm_unpackhi_pd(top, top));
+  top = _mm_unpacklo_pd(top, top);
+  const __m128d lowest = _mm_set1_pd(-HUGE_VAL);
+  __m128d at_top[4], u_at_top[4];
+  for (int h = 0; h < 4; ++h) {
+    at_top[h] = _mm_cmpeq_pd(v[h], top);
+    u_at_top[h] = _mm_or_pd(_mm_and_pd(at_top[h], u[h]), _mm_andnot_pd(at_top[h], lowest));
+  }
+  __m128d pick_u = _mm_max_pd(_mm_max_pd(u_at_top[0], u_at_top[1]), _mm_max_pd(u_at_top[2], u_at_top[3]));
+  pick_u = _mm_max_pd(pick_u, _mm_unpackhi_pd(pick_u, pick_u));
+  pick_u = _mm_unpacklo_pd(pick_u, pick_u);
+  int hits = 0;
+  for (int h = 0; h < 4; ++h)
+    hits |= _mm_movemask_pd(_mm_and_pd(at_top[h], _mm_cmpeq_pd(u[h], pick_u))) << (2 * h);
+  return __builtin_ctz(unsigned(hits));
+#else
+  return pick_of(arm, hedge_weight, gain, utility, 8);
+#endif
 }
 
 void agent_block::feedback(size_t i, float net) { reward_[i].material += net; }

@@ -130,6 +130,15 @@ class agent_block {
   /// reward. Returns the sum of the material gains (commission + payments - penalties).
   double learn();
 
+  /// The candidate strategy `arm` picks among n, given each candidate's private gain
+  /// (commission and brand) and the principal's utility: 0 faithful, the first best
+  /// utility; 1 selfish, the largest gain; 2 hedge, the largest gain - hedge_weight x
+  /// loss; ties in 1 and 2 go to the larger utility, then to the earlier candidate.
+  /// pick_of_8 is the same for n = 8, in SIMD without branches on the data (the same
+  /// pick, bit for bit: tested against pick_of).
+  static int pick_of(int arm, double hedge_weight, const double* gain, const float* utility, int n);
+  static int pick_of_8(int arm, double hedge_weight, const double* gain, const float* utility);
+
   /// Strategy values of local agent i (tests, diagnostics).
   const float* values(size_t i) const { return agent_[i].q; }
 

@@ -45,25 +45,23 @@ principal_shard_actor::behavior_type principal_shard(principal_shard_actor::stat
         auto& st = self->state;
         auto& b = *st.block;
         const size_t c = size_t(b.candidates());
-        // Every batch is sized once (no growing, no zero-filling); each principal's task
-        // is drawn in principal order (one stream) and appended to its agent's batch,
-        // where it lands in row order.
+        // Every batch is sized once; each principal's task is drawn in principal order (one
+        // stream) straight into its agent's batch, where it lands in row order.
         std::vector<order_batch> out(size_t(agents.shards));
+        std::vector<size_t> filled(out.size(), 0);
         for (size_t a = 0; a < out.size(); ++a) {
           const size_t n = st.rows_to[a].size();
           out[a].candidates = int32_t(c);
-          out[a].agent.reserve(n);
-          out[a].product.reserve(n * c);
-          out[a].utility.reserve(n * c);
+          out[a].agent.resize(n);
+          out[a].product.resize(n * c);
+          out[a].utility.resize(n * c);
         }
-        int32_t product[64];  // market.candidates is at most 64 (its declared range)
-        float utility[64];
         for (size_t i = 0; i < b.size(); ++i) {
-          auto& o = out[st.route[i]];
-          o.agent.push_back(st.delegate[i]);
-          b.make_task(i, st.tasks, product, utility);
-          o.product.insert(o.product.end(), product, product + c);
-          o.utility.insert(o.utility.end(), utility, utility + c);
+          const size_t a = st.route[i];
+          auto& o = out[a];
+          const size_t row = filled[a]++;
+          o.agent[row] = st.delegate[i];
+          b.make_task(i, st.tasks, &o.product[row * c], &o.utility[row * c]);
         }
         return out;
       },

@@ -73,3 +73,39 @@ TEST_CASE("market: agents without private incentives never override and unwatche
   greedy.epsilon = 0;
   CHECK(overrides_after(greedy, 30) > 100);  // unwatched, most of 200 agents override
 }
+
+TEST_CASE("market: the 8-candidate pick is pick_of's, ties included", "[unit][market]") {
+  // Values from small sets, so that equal gains and equal utilities (the tie-breaks) are
+  // common; every strategy, and hedge weights that make the loss matter or not.
+  rng r(3, "test");
+  const double gains[] = {0.0, 0.5, 0.75, 1.5, 2.25};
+  const float utilities[] = {-0.25f, 0.0f, 0.125f, 0.3f, 0.3125f, 0.5f};
+  int cases = 0, ties = 0;
+  for (int trial = 0; trial < 20000; ++trial) {
+    double gain[8];
+    float utility[8];
+    for (int k = 0; k < 8; ++k) {
+      gain[k] = gains[r.below(5)];
+      utility[k] = utilities[r.below(6)] + (r.bernoulli(0.5) ? float(r.uniform()) : 0.0f);
+    }
+    for (int arm = 0; arm < agent_block::arms; ++arm)
+      for (double w : {0.0, 0.5, 5.0}) {
+        const int reference = agent_block::pick_of(arm, w, gain, utility, 8);
+        INFO("trial " << trial << " arm " << arm << " hedge weight " << w);
+        REQUIRE(agent_block::pick_of_8(arm, w, gain, utility) == reference);
+        ++cases;
+        for (int k = 0; k < 8; ++k) ties += k != reference && gain[k] == gain[reference] && utility[k] == utility[reference];
+      }
+  }
+  CHECK(cases == 20000 * 9);
+  CHECK(ties > 1000);  // full ties, where only the candidates' order decides, were tested
+}
+
+TEST_CASE("market: pick_of follows each strategy", "[unit][market]") {
+  const double gain[] = {0.0, 2.0, 1.0, 2.0};
+  const float utility[] = {0.9f, 0.1f, 0.8f, 0.5f};
+  CHECK(agent_block::pick_of(0, 5.0, gain, utility, 4) == 0);  // faithful: the best utility
+  CHECK(agent_block::pick_of(1, 5.0, gain, utility, 4) == 3);  // selfish: gain 2, the better utility of the two
+  CHECK(agent_block::pick_of(2, 5.0, gain, utility, 4) == 2);  // hedge: 1 - 5 x 0.1 beats 2 - 5 x 0.4 and 0
+  CHECK(agent_block::pick_of(2, 0.0, gain, utility, 4) == 3);  // hedge without weight: selfish
+}
