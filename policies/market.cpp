@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <stdexcept>
+#include <string>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -11,6 +13,9 @@
 namespace oversight {
 
 catalog catalog::generate(const market_config& cfg, rng& r) {
+  if (cfg.products < 1 || cfg.products > max_products)
+    throw std::invalid_argument("market.products = " + std::to_string(cfg.products) + ": a catalog holds 1 to " +
+                                std::to_string(max_products) + " products (ids travel as 16 bits)");
   catalog c;
   c.attributes = cfg.attributes;
   c.brands = cfg.brands;
@@ -50,7 +55,7 @@ principal_block::principal_block(const market_config& cfg, std::shared_ptr<const
   by_price_.resize(cat_->size());
   std::iota(by_price_.begin(), by_price_.end(), 0);
   std::stable_sort(by_price_.begin(), by_price_.end(),
-                   [&](int32_t a, int32_t b) { return cat_->price[size_t(a)] < cat_->price[size_t(b)]; });
+                   [&](product_id a, product_id b) { return cat_->price[size_t(a)] < cat_->price[size_t(b)]; });
   // What every task reads of the catalog, in the precision the utilities are computed in.
   attr_.assign(cat_->attr.begin(), cat_->attr.end());
   price_cost_.resize(cat_->size());
@@ -59,13 +64,13 @@ principal_block::principal_block(const market_config& cfg, std::shared_ptr<const
   affordable_.resize(n);
   for (size_t i = 0; i < n; ++i) {
     const auto end = std::upper_bound(by_price_.begin(), by_price_.end(), budget_[i],
-                                      [&](float b, int32_t j) { return b < cat_->price[size_t(j)]; });
+                                      [&](float b, product_id j) { return b < cat_->price[size_t(j)]; });
     // Nothing affordable: the cheapest product is the only offer.
     affordable_[i] = std::max<int32_t>(1, int32_t(end - by_price_.begin()));
   }
 }
 
-void principal_block::make_task(size_t i, rng& r, int32_t* products, float* utility) {
+void principal_block::make_task(size_t i, rng& r, product_id* products, float* utility) {
   const int c = cfg_.candidates;
   const size_t m = size_t(affordable_[i]);
   // The offers first (distinct when there are enough affordable products: a draw already
@@ -83,7 +88,7 @@ void principal_block::make_task(size_t i, rng& r, int32_t* products, float* util
     }
   } else {
     for (int k = 0; k < c; ++k) {
-      int32_t pick;
+      product_id pick;
       for (;;) {
         pick = by_price_[r.below(m)];
         if (size_t(c) > m || std::find(products, products + k, pick) == products + k) break;
@@ -149,7 +154,7 @@ agent_block::agent_block(const agent_config& cfg, std::shared_ptr<const catalog>
   }
 }
 
-int agent_block::choose(size_t i, const int32_t* products, const float* utility, int n, rng& r, float& gap) {
+int agent_block::choose(size_t i, const product_id* products, const float* utility, int n, rng& r, float& gap) {
   auto& me = agent_[i];
   // Strategy: an untried one first, else explore with probability epsilon, else the best
   // value (lowest index on ties).

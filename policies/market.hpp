@@ -33,8 +33,13 @@
 
 namespace oversight {
 
+/// A product's id in tasks and orders: 16 bits, so a catalog holds at most
+/// `max_products` (orders are most of what a population's tick moves between shards).
+using product_id = uint16_t;
+inline constexpr int max_products = 65536;
+
 struct market_config {
-  int products = 200;
+  int products = 200;             ///< at most max_products
   int attributes = 4;
   int brands = 8;
   int candidates = 8;             ///< products offered per purchase task
@@ -53,6 +58,7 @@ struct catalog {
   std::vector<float> commission;  ///< commission rate: 0, or in [0.5, 1] for sponsored products
   size_t size() const { return price.size(); }
 
+  /// Throws std::invalid_argument for more than max_products products.
   static catalog generate(const market_config& cfg, rng& r);
 };
 
@@ -68,7 +74,7 @@ class principal_block {
   /// Draws local principal i's task for this tick: `candidates` distinct affordable
   /// products into `products` and the principal's utility of each into `utility`;
   /// remembers the utilities (and the best of them) so the choice can be judged.
-  void make_task(size_t i, rng& r, int32_t* products, float* utility);
+  void make_task(size_t i, rng& r, product_id* products, float* utility);
   /// The utility of candidate `choice` of local principal i's current task, and of the best one.
   float utility(size_t i, int choice) const { return task_utility_[i * size_t(cfg_.candidates) + size_t(choice)]; }
   float best_utility(size_t i) const { return best_[i]; }
@@ -90,7 +96,7 @@ class principal_block {
   std::vector<float> pref_;          ///< size x attributes, non-negative, summing to 1
   std::vector<float> task_utility_;  ///< size x candidates: the current task
   std::vector<float> best_;          ///< size: the best utility of the current task
-  std::vector<int32_t> by_price_;    ///< product ids, cheapest first
+  std::vector<product_id> by_price_;  ///< product ids, cheapest first
   std::vector<int32_t> affordable_;  ///< size: how many of by_price_ the budget affords (>= 1)
   std::vector<double> attr_;         ///< the catalog's attributes as doubles
   std::vector<double> price_cost_;   ///< per product: price_weight x price
@@ -116,7 +122,7 @@ class agent_block {
   /// Local agent i picks a strategy (epsilon-greedy) and with it one of the n
   /// candidates; returns the chosen index and the principal's loss (best - chosen
   /// utility) in `gap`. Starts the agent's pending reward with its private gain.
-  int choose(size_t i, const int32_t* products, const float* utility, int n, rng& r, float& gap);
+  int choose(size_t i, const product_id* products, const float* utility, int n, rng& r, float& gap);
   /// Starts loading local agent i's state into the cache: a caller walking agents in
   /// random order calls it a few rows ahead (at 1,000,000 agents a shard's records
   /// outgrow the core's cache).

@@ -27,7 +27,7 @@ double market_bare_loop_seconds(int64_t population, int ticks, uint64_t seed, do
   rng tasks(seed, "tasks"), decide(seed, "decide"), seen(seed, "seen"), audit(seed, "audit");
 
   const size_t n = size_t(population), c = size_t(mc.candidates);
-  std::vector<int32_t> product(n * c);
+  std::vector<product_id> product(n * c);
   std::vector<float> utility(n * c), gap(n), net(n);
   std::vector<uint8_t> choice(n);
   const auto t0 = std::chrono::steady_clock::now();

@@ -1,7 +1,7 @@
 // agent: the agent-shard actor of principal_agent (its interface in agent.hpp).
 #include "scenarios/principal_agent/agent.hpp"
 
-#include <algorithm>
+#include <stdexcept>
 #include <string>
 
 #include "runtime/role_checkpoint.hpp"
@@ -17,56 +17,56 @@ caf::error mismatch(const std::string& what) { return caf::make_error(caf::sec::
 struct agent_state {
   std::unique_ptr<agent_block> block;
   rng decide;
-  /// This tick's orders, per principal shard: the local agent of each row, so that the
-  /// feedback (row for row) finds its agent. Empty between ticks.
-  std::vector<std::vector<int32_t>> acting;
+  /// rows_from[s][r]: the local agent that row r of principal shard s's orders (and
+  /// choices, and feedback) is for; fixed at spawn like the delegation.
+  std::vector<std::vector<int32_t>> rows_from;
   void state(state_io& io) { io(*block, decide); }
 };
 
 agent_shard_actor::behavior_type agent_shard(agent_shard_actor::stateful_pointer<agent_state> self,
                                              agent_config cfg, std::shared_ptr<const catalog> cat,
-                                             block_split agents, block_split principals, int shard, uint64_t seed) {
+                                             block_split agents, int shard,
+                                             std::vector<std::vector<int32_t>> rows_from, uint64_t seed) {
   const std::string tag = std::to_string(shard);
   rng init(seed, "agent-init-" + tag);
-  self->state.block = std::make_unique<agent_block>(cfg, cat, agents.first(shard), agents.count(shard), init);
-  self->state.decide = rng(seed, "agent-decide-" + tag);
-  self->state.acting.resize(size_t(principals.shards));
+  auto& st = self->state;
+  st.block = std::make_unique<agent_block>(cfg, cat, agents.first(shard), agents.count(shard), init);
+  st.decide = rng(seed, "agent-decide-" + tag);
+  st.rows_from = std::move(rows_from);
   return {
       [=](decide_atom, int64_t, const std::vector<order_batch>& orders) -> caf::result<decisions> {
         auto& st = self->state;
         auto& b = *st.block;
-        if (orders.size() != st.acting.size())
+        if (orders.size() != st.rows_from.size())
           return mismatch("agent shard " + tag + ": decide got orders from " + std::to_string(orders.size()) +
-                          " principal shards, expected " + std::to_string(st.acting.size()));
+                          " principal shards, expected " + std::to_string(st.rows_from.size()));
         size_t total = 0;
-        for (auto& o : orders) total += o.rows();
+        for (const auto& rows : st.rows_from) total += rows.size();
         decisions out;
         out.choices.resize(orders.size());
-        out.records.agent.reserve(total);
-        out.records.gap.reserve(total);
-        const int64_t last = int64_t(b.size()) - 1;
+        out.records.agent.resize(total);
+        out.records.gap.resize(total);
+        size_t record = 0;
         for (size_t s = 0; s < orders.size(); ++s) {
           const auto& o = orders[s];
-          const size_t n = o.rows(), c = size_t(o.candidates);
-          if (o.product.size() != n * c || o.utility.size() != n * c || c > 255)
-            return mismatch("agent shard " + tag + ": malformed orders from principal shard " + std::to_string(s));
-          auto& local = st.acting[s];
-          local.resize(n);
+          const auto& rows = st.rows_from[s];
+          const size_t n = rows.size(), c = size_t(o.candidates);
+          const bool none = n == 0 && o.product.empty() && o.utility.empty();
+          if (!none && (o.candidates < 1 || c > 255 || o.product.size() != n * c || o.utility.size() != n * c))
+            return mismatch("agent shard " + tag + ": malformed orders from principal shard " + std::to_string(s) +
+                            " (" + std::to_string(o.product.size()) + " product ids and " +
+                            std::to_string(o.utility.size()) + " utilities for " + std::to_string(n) + " rows of " +
+                            std::to_string(o.candidates) + " candidates)");
           auto& choice = out.choices[s].choice;
-          choice.reserve(n);
-          for (size_t r = 0; r < n; ++r) {
-            if (r + ahead < n) b.prefetch(size_t(std::clamp<int64_t>(o.agent[r + ahead] - b.first(), 0, last)));
-            const int64_t i = o.agent[r] - b.first();
-            if (i < 0 || i >= int64_t(b.size()))
-              return mismatch("agent shard " + tag + ": order for agent " + std::to_string(o.agent[r]) +
-                              ", not one of this shard's");
-            local[r] = int32_t(i);
+          choice.resize(n);
+          for (size_t r = 0; r < n; ++r, ++record) {
+            if (r + ahead < n) b.prefetch(size_t(rows[r + ahead]));
+            const size_t i = size_t(rows[r]);
             float gap = 0;
-            choice.push_back(
-                uint8_t(b.choose(size_t(i), &o.product[r * c], &o.utility[r * c], o.candidates, st.decide, gap)));
+            choice[r] = uint8_t(b.choose(i, &o.product[r * c], &o.utility[r * c], o.candidates, st.decide, gap));
             // The records follow the shard's row order: principal shards in order.
-            out.records.agent.push_back(o.agent[r]);
-            out.records.gap.push_back(gap);
+            out.records.agent[record] = int32_t(b.first() + int64_t(i));
+            out.records.gap[record] = gap;
           }
         }
         return out;
@@ -76,24 +76,23 @@ agent_shard_actor::behavior_type agent_shard(agent_shard_actor::stateful_pointer
         const auto& flags = heard.auditors;
         auto& st = self->state;
         auto& b = *st.block;
-        if (feedback.size() != st.acting.size())
+        if (feedback.size() != st.rows_from.size())
           return mismatch("agent shard " + tag + ": learn got feedback from " + std::to_string(feedback.size()) +
-                          " principal shards, expected " + std::to_string(st.acting.size()));
+                          " principal shards, expected " + std::to_string(st.rows_from.size()));
         agent_report rep;
         // Principals' feedback first (principal-shard order), then the auditors' flags.
         for (size_t s = 0; s < feedback.size(); ++s) {
-          auto& local = st.acting[s];
+          const auto& rows = st.rows_from[s];
           const auto& net = feedback[s].net;
-          if (net.size() != local.size())
+          if (net.size() != rows.size())
             return mismatch("agent shard " + tag + ": feedback for " + std::to_string(net.size()) +
                             " orders from principal shard " + std::to_string(s) + ", which sent " +
-                            std::to_string(local.size()));
+                            std::to_string(rows.size()));
           for (size_t r = 0; r < net.size(); ++r) {
-            if (r + ahead < net.size()) b.prefetch(size_t(local[r + ahead]));
-            b.feedback(size_t(local[r]), net[r]);
+            if (r + ahead < net.size()) b.prefetch(size_t(rows[r + ahead]));
+            b.feedback(size_t(rows[r]), net[r]);
           }
-          rep.transactions += int64_t(local.size());
-          local.clear();
+          rep.transactions += int64_t(rows.size());
         }
         for (int32_t agent : flags.agent) {
           const int64_t i = agent - b.first();
@@ -112,9 +111,15 @@ agent_shard_actor::behavior_type agent_shard(agent_shard_actor::stateful_pointer
 }  // namespace
 
 agent_shard_actor spawn_agent_shard(caf::actor_system& sys, const agent_config& cfg,
-                                    std::shared_ptr<const catalog> cat, block_split agents, block_split principals,
-                                    int shard, uint64_t seed) {
-  return sys.spawn(agent_shard, cfg, std::move(cat), agents, principals, shard, seed);
+                                    std::shared_ptr<const catalog> cat, block_split agents, int shard,
+                                    std::vector<std::vector<int32_t>> rows_from, uint64_t seed) {
+  const int64_t size = agents.count(shard);
+  for (const auto& rows : rows_from)
+    for (int32_t i : rows)
+      if (i < 0 || i >= size)
+        throw std::invalid_argument("agent shard " + std::to_string(shard) + ": a route names local agent " +
+                                    std::to_string(i) + " of " + std::to_string(size));
+  return sys.spawn(agent_shard, cfg, std::move(cat), agents, shard, std::move(rows_from), seed);
 }
 
 }  // namespace oversight

@@ -13,6 +13,7 @@
 
 #include <caf/all.hpp>
 
+#include "policies/market.hpp"     // product_id
 #include "runtime/protocol.hpp"  // learn_atom
 
 namespace oversight {
@@ -23,22 +24,22 @@ using decide_atom = caf::atom_constant<caf::atom("decide")>;  // agent shard: ch
 using audit_atom = caf::atom_constant<caf::atom("audit")>;    // auditor: inspect transactions
 using settle_atom = caf::atom_constant<caf::atom("settle")>;  // principal shard: check decisions, pay or penalize
 
-// Rows travel without ids where the route already says who they are: the principals of
-// shard s that delegate to agent shard a are a fixed list (delegation never changes), so
-// row r of the orders s sends a, of the choices a sends back and of the feedback s sends
-// a all belong to the same transaction. Agents are named (by global id) where the
-// receiver must find them: in orders, in audit records and in auditors' flags.
+// Rows travel without ids: delegation never changes, so the principals of shard s that
+// delegate to agent shard a are a fixed list, and so are their agents. Both shards know
+// their side of it from the start (the program derives it from the seed), and row r of
+// the orders s sends a, of the choices a sends back and of the feedback s sends a all
+// belong to the same transaction. Agents are named (by global id) only where a receiver
+// must find them without a route: in audit records and in auditors' flags.
 
 /// Purchase orders a principal shard delegates to one agent shard, one row per principal
-/// of the shard that delegates to an agent there (in principal order): the agent, the
-/// `candidates` product ids offered and the principal's stated utility for each (its
-/// preferences, which the agent is meant to serve).
+/// of the shard that delegates to an agent there (in principal order): the `candidates`
+/// product ids offered and the principal's stated utility for each (its preferences,
+/// which the agent is meant to serve).
 struct order_batch {
   int32_t candidates = 0;
-  std::vector<int32_t> agent;
-  std::vector<int32_t> product;  ///< rows x candidates
-  std::vector<float> utility;    ///< rows x candidates
-  size_t rows() const { return agent.size(); }
+  std::vector<product_id> product;  ///< rows x candidates
+  std::vector<float> utility;       ///< rows x candidates
+  size_t rows() const { return candidates > 0 ? utility.size() / size_t(candidates) : 0; }
   friend bool operator==(const order_batch&, const order_batch&) = default;
 };
 
@@ -118,7 +119,7 @@ struct agent_report {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, order_batch& x) {
-  return f(caf::meta::type_name("order_batch"), x.candidates, x.agent, x.product, x.utility);
+  return f(caf::meta::type_name("order_batch"), x.candidates, x.product, x.utility);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, choice_batch& x) {

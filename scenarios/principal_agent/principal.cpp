@@ -12,7 +12,6 @@ caf::error mismatch(const std::string& what) { return caf::make_error(caf::sec::
 
 struct principal_state {
   std::unique_ptr<principal_block> block;
-  std::vector<int32_t> delegate;
   /// route[i]: the agent shard of principal i's agent, fixed at spawn like the delegation.
   std::vector<uint16_t> route;
   /// rows_to[a]: the principals of this shard that delegate to agent shard a, in order.
@@ -31,10 +30,9 @@ principal_shard_actor::behavior_type principal_shard(principal_shard_actor::stat
   auto& st = self->state;
   st.block = std::make_unique<principal_block>(cfg.market, cat, principals.first(shard), principals.count(shard),
                                                init);
-  st.delegate = std::move(delegate);
   st.rows_to.resize(size_t(agents.shards));
-  for (size_t i = 0; i < st.delegate.size(); ++i) {
-    const int a = agents.shard_of(st.delegate[i]);
+  for (size_t i = 0; i < delegate.size(); ++i) {
+    const int a = agents.shard_of(delegate[i]);
     st.route.push_back(uint16_t(a));
     st.rows_to[size_t(a)].push_back(int32_t(i));
   }
@@ -52,16 +50,13 @@ principal_shard_actor::behavior_type principal_shard(principal_shard_actor::stat
         for (size_t a = 0; a < out.size(); ++a) {
           const size_t n = st.rows_to[a].size();
           out[a].candidates = int32_t(c);
-          out[a].agent.resize(n);
           out[a].product.resize(n * c);
           out[a].utility.resize(n * c);
         }
         for (size_t i = 0; i < b.size(); ++i) {
           const size_t a = st.route[i];
-          auto& o = out[a];
           const size_t row = filled[a]++;
-          o.agent[row] = st.delegate[i];
-          b.make_task(i, st.tasks, &o.product[row * c], &o.utility[row * c]);
+          b.make_task(i, st.tasks, &out[a].product[row * c], &out[a].utility[row * c]);
         }
         return out;
       },

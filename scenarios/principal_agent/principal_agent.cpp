@@ -24,7 +24,10 @@
 //   agent shards     --learn(principal feedback in principal-shard order, then the
 //                    auditors' flags in auditor order)--> material gain
 //
-// One message per shard per phase; a shard fills each batch in place, sized once.
+// One message per shard per phase; a shard fills each batch in place, sized once. Rows
+// carry no ids: the delegation is fixed, so both ends of a route know from spawn which
+// principal and which agent row r is (an order row is 8 product ids of 16 bits and 8
+// utilities, 48 bytes).
 // Determinism: every merge is in shard (or auditor) index order, each shard draws from
 // its own streams (principal-tasks-S, agent-decide-S, auditor-K, ...), and `shards` is a
 // parameter, never derived from --threads.
@@ -63,7 +66,8 @@ struct principal_agent_params {
               "principals, and as many agents (one agent per principal)");
     f.integer("shards", shards, 4, 1, 4096,
               "principal-shard and agent-shard actors each (a parameter: never derived from --threads)");
-    f.integer("market.products", market.products, 200, 2, 1000000, "products in the catalog");
+    f.integer("market.products", market.products, 200, 2, max_products,
+              "products in the catalog (ids travel as 16 bits)");
     f.integer("market.brands", market.brands, 8, 1, 100000, "brands (an agent may prefer one)");
     f.integer("market.candidates", market.candidates, 8, 2, 64, "affordable products offered per purchase task");
     f.real("market.sponsored_share", market.sponsored_share, 0.3, 0.0, 1.0,
@@ -128,6 +132,16 @@ class principal_agent_program : public scenario_program {
     for (size_t i = perm.size(); i > 1; --i) std::swap(perm[i - 1], perm[deleg.below(i)]);
 
     split_ = block_split{p_.population, p_.shards};
+    // Each side of a route: rows_from[a][s] lists, in principal order, the local agents of
+    // agent shard a whose principals are in principal shard s (row r of s's orders for a).
+    std::vector<std::vector<std::vector<int32_t>>> rows_from(size_t(p_.shards),
+                                                             std::vector<std::vector<int32_t>>(size_t(p_.shards)));
+    for (int s = 0; s < p_.shards; ++s)
+      for (int64_t i = split_.first(s); i < split_.first(s + 1); ++i) {
+        const int32_t agent = perm[size_t(i)];
+        const int a = split_.shard_of(agent);
+        rows_from[size_t(a)][size_t(s)].push_back(int32_t(agent - split_.first(a)));
+      }
     for (int s = 0; s < p_.shards; ++s) {
       std::vector<int32_t> mine(perm.begin() + split_.first(s), perm.begin() + split_.first(s + 1));
       // Shards and auditors may run on other nodes (`oversight run --nodes`): each is
@@ -137,7 +151,7 @@ class principal_agent_program : public scenario_program {
         return spawn_principal_shard(sys, p_.principal, cat, split_, split_, s, std::move(mine), seed);
       }));
       agents_.push_back(place("agent/" + std::to_string(s), [&] {
-        return spawn_agent_shard(sys, p_.agent, cat, split_, split_, s, seed);
+        return spawn_agent_shard(sys, p_.agent, cat, split_, s, std::move(rows_from[size_t(s)]), seed);
       }));
     }
     if (p_.audit.rate > 0)

@@ -84,7 +84,7 @@ TEST_CASE("principal_agent: its messages round-trip", "[principal_agent][protoco
   register_protocol(cfg);
   caf::actor_system sys{cfg};
 
-  order_batch o{2, {9}, {1, 3}, {0.25f, -0.5f}};
+  order_batch o{2, {1, 3}, {0.25f, -0.5f}};
   std::vector<order_batch> os{o, order_batch{}};
   CHECK(message_round_trip(sys, os) == os);
 
@@ -127,7 +127,11 @@ TEST_CASE("principal_agent: shards refuse batches of the wrong shape", "[princip
   principal_settings ps;
   ps.market = mc;
   auto principal = spawn_principal_shard(sys, ps, cat, split, split, 0, {5, 1, 7, 2, 9}, 1);
-  auto agent = spawn_agent_shard(sys, agent_config{}, cat, split, split, 1, 1);
+  // Agents 5, 7, 9 (local 0, 2, 4 of agent shard 1) are the agents of principals 0, 2, 4
+  // of principal shard 0; agent shard 1 gets no orders from principal shard 1.
+  auto agent = spawn_agent_shard(sys, agent_config{}, cat, split, 1, {{0, 2, 4}, {}}, 1);
+  CHECK_THROWS_WITH(spawn_agent_shard(sys, agent_config{}, cat, split, 1, {{0, 5}, {}}, 1),
+                    Catch::Contains("agent shard 1: a route names local agent 5 of 5"));
   caf::scoped_actor self{sys};
   // The error a request ends in ("no error" when it is answered).
   auto expect_error = [&]<class Reply>(Reply*, auto handle, auto... xs) {
@@ -144,8 +148,8 @@ TEST_CASE("principal_agent: shards refuse batches of the wrong shape", "[princip
   self->request(principal, caf::infinite, order_atom::value, int64_t(0))
       .receive([&](std::vector<order_batch>& o) { orders = std::move(o); }, [](caf::error&) {});
   REQUIRE(orders.size() == 2);
-  CHECK(orders[0].agent == std::vector<int32_t>{1, 2});
-  CHECK(orders[1].agent == std::vector<int32_t>{5, 7, 9});
+  CHECK(orders[0].rows() == 2);
+  CHECK(orders[1].rows() == 3);
 
   // Choices for 2 orders where 3 were sent, from agent shard 1.
   std::vector<choice_batch> short_choices{choice_batch{{0, 0}}, choice_batch{{0, 0}}};
@@ -154,22 +158,26 @@ TEST_CASE("principal_agent: shards refuse batches of the wrong shape", "[princip
   // A candidate index past the task's candidates.
   std::vector<choice_batch> bad_pick{choice_batch{{0, 0}}, choice_batch{{0, 200, 0}}};
   CHECK_THAT(expect_error(settled, principal, settle_atom::value, int64_t(0), bad_pick), Catch::Contains("chose candidate 200"));
-  // Orders for an agent another shard owns (agent 1 belongs to shard 0).
+  // Orders with other rows than the route has (2 where agent shard 1 expects 3).
   std::vector<order_batch> misrouted{orders[0], order_batch{}};
   CHECK_THAT(expect_error(decided, agent, decide_atom::value, int64_t(0), misrouted),
-             Catch::Contains("order for agent 1, not one of this shard's"));
+             Catch::Contains("malformed orders from principal shard 0 (16 product ids and 16 utilities for 3 rows"));
   // Orders whose candidate columns do not match their rows.
-  std::vector<order_batch> ragged{order_batch{}, orders[1]};
-  ragged[1].utility.pop_back();
+  std::vector<order_batch> ragged{orders[1], order_batch{}};
+  ragged[0].utility.pop_back();
   CHECK_THAT(expect_error(decided, agent, decide_atom::value, int64_t(0), ragged),
+             Catch::Contains("malformed orders from principal shard 0"));
+  // Orders from a principal shard that has no principal delegating here must be empty.
+  std::vector<order_batch> extra{orders[1], orders[1]};
+  CHECK_THAT(expect_error(decided, agent, decide_atom::value, int64_t(0), extra),
              Catch::Contains("malformed orders from principal shard 1"));
   // Feedback for fewer rows than were ordered.
-  std::vector<order_batch> fine{order_batch{}, orders[1]};
+  std::vector<order_batch> fine{orders[1], order_batch{}};
   self->request(agent, caf::infinite, decide_atom::value, int64_t(0), fine)
       .receive([](decisions&) {}, [](caf::error&) { FAIL("decide failed"); });
-  agent_feedback short_feedback{{feedback_batch{}, feedback_batch{{1.0f}}}, penalty_batch{}};
+  agent_feedback short_feedback{{feedback_batch{{1.0f}}, feedback_batch{}}, penalty_batch{}};
   CHECK_THAT(expect_error(learned, agent, learn_atom::value, short_feedback),
-             Catch::Contains("feedback for 1 orders from principal shard 1, which sent 3"));
+             Catch::Contains("feedback for 1 orders from principal shard 0, which sent 3"));
   for (auto& h : {caf::actor_cast<caf::actor>(principal), caf::actor_cast<caf::actor>(agent)})
     caf::anon_send_exit(h, caf::exit_reason::user_shutdown);
 }

@@ -28,7 +28,7 @@ TEST_CASE("market: a task offers distinct products and remembers the principal's
   rng r(1, "test");
   auto cat = std::make_shared<const catalog>(catalog::generate(mc, r));
   principal_block pb(mc, cat, 0, 50, r);
-  std::vector<int32_t> products(size_t(mc.candidates));
+  std::vector<product_id> products(size_t(mc.candidates));
   std::vector<float> utility(size_t(mc.candidates));
   for (size_t i = 0; i < pb.size(); ++i) {
     pb.make_task(i, r, products.data(), utility.data());
@@ -48,7 +48,7 @@ TEST_CASE("market: agents without private incentives never override and unwatche
   principal_block pb(mc, cat, 0, 200, r);
   auto overrides_after = [&](agent_config ac, int ticks) {
     agent_block ab(ac, cat, 0, 200, r);
-    std::vector<int32_t> products(size_t(mc.candidates));
+    std::vector<product_id> products(size_t(mc.candidates));
     std::vector<float> utility(size_t(mc.candidates));
     int overrides = 0;
     for (int t = 0; t < ticks; ++t) {
