@@ -17,6 +17,9 @@ struct principal_state {
   /// rows_to[a]: the principals of this shard that delegate to agent shard a, in order.
   std::vector<std::vector<int32_t>> rows_to;
   rng tasks, seen;
+  /// settle's working rows (kept between ticks to spare an allocation a tick).
+  std::vector<uint8_t> scratch_seen;
+  std::vector<float> scratch_welfare;
   /// Checkpoints: the streams (the block and the routes are fixed at spawn).
   void state(state_io& io) { io(tasks, seen); }
 };
@@ -67,38 +70,62 @@ principal_shard_actor::behavior_type principal_shard(principal_shard_actor::stat
           return mismatch("principal shard " + tag + ": settle got choices from " +
                                     std::to_string(choices.size()) + " agent shards, expected " +
                                     std::to_string(st.rows_to.size()));
+        // Rows are settled in principal order, so that the principals' tasks are read
+        // front to back (at a million principals they come from far caches; in route
+        // order every row is a miss). What depends on the route order keeps it: the
+        // observation draws come first, route by route, and welfare is summed in route
+        // order at the end.
+        const size_t n = b.size();
+        std::vector<size_t> start(choices.size() + 1, 0);
+        for (size_t a = 0; a < choices.size(); ++a) {
+          if (choices[a].rows() != st.rows_to[a].size())
+            return mismatch("principal shard " + tag + ": agent shard " + std::to_string(a) + " chose for " +
+                            std::to_string(choices[a].rows()) + " orders, it was sent " +
+                            std::to_string(st.rows_to[a].size()));
+          start[a + 1] = start[a] + st.rows_to[a].size();
+        }
+        auto& seen = st.scratch_seen;
+        auto& welfare = st.scratch_welfare;
+        seen.resize(n);
+        welfare.resize(n);
+        {
+          rng draws = st.seen;  // a local copy: the stores below cannot touch it
+          for (size_t k = 0; k < n; ++k) seen[k] = draws.bernoulli(cfg.observe_prob);
+          st.seen = draws;
+        }
         principal_report rep;
         rep.feedback.resize(choices.size());
+        for (size_t a = 0; a < choices.size(); ++a) rep.feedback[a].net.resize(st.rows_to[a].size());
+        std::vector<size_t> next(start.begin(), start.end() - 1);  // per route: its next row, as a position in seen
         const float paid = float(cfg.fee), punished = 0.0f - float(cfg.penalty);
-        for (size_t a = 0; a < choices.size(); ++a) {
-          const auto& mine = st.rows_to[a];
-          const auto& ch = choices[a].choice;
-          if (ch.size() != mine.size())
-            return mismatch("principal shard " + tag + ": agent shard " + std::to_string(a) + " chose for " +
-                                      std::to_string(ch.size()) + " orders, it was sent " +
-                                      std::to_string(mine.size()));
-          auto& net = rep.feedback[a].net;
-          net.resize(mine.size());
-          for (size_t r = 0; r < mine.size(); ++r) {
-            if (r + 8 < mine.size()) b.prefetch(size_t(mine[r + 8]));
-            if (ch[r] >= b.candidates())
-              return mismatch("principal shard " + tag + ": agent shard " + std::to_string(a) + " chose candidate " +
-                              std::to_string(int(ch[r])) + " of " + std::to_string(b.candidates()));
-            const size_t i = size_t(mine[r]);
-            const float u = b.utility(i, ch[r]);
-            const float loss = b.best_utility(i) - u;
-            const bool overridden = loss > 0.0f;
-            const bool observed = st.seen.bernoulli(cfg.observe_prob);
-            // & rather than &&: random outcomes, so no branches to mispredict.
-            const bool caught = observed & overridden & (double(loss) > cfg.tolerance);
-            rep.overrides += overridden;
-            rep.observed += observed;
-            rep.caught += caught;
-            rep.welfare += double(u);
-            net[r] = caught ? punished : paid;
-          }
-          rep.transactions += int64_t(mine.size());
+        const int candidates = b.candidates();
+        int64_t overrides = 0, observed_n = 0, caught_n = 0;
+        for (size_t i = 0; i < n; ++i) {
+          const size_t a = st.route[i];
+          const size_t k = next[a]++, r = k - start[a];
+          const uint8_t pick = choices[a].choice[r];
+          if (pick >= candidates)
+            return mismatch("principal shard " + tag + ": agent shard " + std::to_string(a) + " chose candidate " +
+                            std::to_string(int(pick)) + " of " + std::to_string(candidates));
+          const float u = b.utility(i, pick);
+          const float loss = b.best_utility(i) - u;
+          const bool overridden = loss > 0.0f;
+          const bool observed = seen[k] != 0;
+          // & rather than &&: random outcomes, so no branches to mispredict.
+          const bool caught = observed & overridden & (double(loss) > cfg.tolerance);
+          overrides += overridden;
+          observed_n += observed;
+          caught_n += caught;
+          welfare[k] = u;
+          rep.feedback[a].net[r] = caught ? punished : paid;
         }
+        double sum = 0;
+        for (size_t k = 0; k < n; ++k) sum += double(welfare[k]);
+        rep.transactions = int64_t(n);
+        rep.overrides = overrides;
+        rep.observed = observed_n;
+        rep.caught = caught_n;
+        rep.welfare = sum;
         return rep;
       },
       save_handler(self),
