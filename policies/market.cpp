@@ -139,7 +139,7 @@ void principal_block::make_task(size_t i, rng& r, product_id* products, float* u
 }
 
 agent_block::agent_block(const agent_config& cfg, std::shared_ptr<const catalog> cat, int64_t first, int64_t count,
-                         rng& init)
+                         rng& init, std::vector<int32_t> order)
     : cfg_(cfg), cat_(std::move(cat)), first_(first) {
   const size_t n = size_t(count);
   agent_.resize(n);
@@ -152,6 +152,23 @@ agent_block::agent_block(const agent_config& cfg, std::shared_ptr<const catalog>
     a.alignment = float(std::clamp(init.uniform(0.0, 2.0 * cfg.alignment_mean), 0.0, 1.0));
     a.brand = int32_t(init.below(uint64_t(std::max(1, cat_->brands))));
   }
+  if (order.empty()) return;
+  if (order.size() != n)
+    throw std::invalid_argument("agent block of " + std::to_string(n) + " agents: an order of " +
+                                std::to_string(order.size()));
+  slot_of_.assign(n, -1);
+  for (size_t slot = 0; slot < n; ++slot) {
+    const int32_t local = order[slot];
+    if (local < 0 || size_t(local) >= n || slot_of_[size_t(local)] >= 0)
+      throw std::invalid_argument("agent block of " + std::to_string(n) + " agents: local agent " +
+                                  std::to_string(local) + " in its order " +
+                                  (local < 0 || size_t(local) >= n ? "is out of range" : "twice"));
+    slot_of_[size_t(local)] = int32_t(slot);
+  }
+  std::vector<record> arranged(n);
+  for (size_t slot = 0; slot < n; ++slot) arranged[slot] = agent_[size_t(order[slot])];
+  agent_ = std::move(arranged);
+  local_of_ = std::move(order);
 }
 
 int agent_block::choose(size_t i, const product_id* products, const float* utility, int n, rng& r, float& gap) {
@@ -266,16 +283,23 @@ int agent_block::pick_of_8(int arm, double hedge_weight, const double* gain, con
 void agent_block::feedback(size_t i, float net) { reward_[i].material += net; }
 
 double agent_block::learn() {
+  // The sum first, in id order (so that how the block is arranged changes no bit of it);
+  // an agent that did not act adds its zero reward.
   double total = 0;
+  if (slot_of_.empty())
+    for (size_t i = 0; i < size(); ++i) total += double(reward_[i].material);
+  else
+    for (int32_t slot : slot_of_) total += double(reward_[size_t(slot)].material);
   for (size_t i = 0; i < size(); ++i) {
     auto& a = agent_[i];
-    if (a.arm < 0) continue;
-    const size_t k = size_t(a.arm);
-    if (a.tries[k] < 65535) ++a.tries[k];
-    const float step = std::max(float(cfg_.step), 1.0f / float(a.tries[k]));
-    a.q[k] += step * (reward_[i].material + reward_[i].intrinsic - a.q[k]);
-    total += double(reward_[i].material);
-    a.arm = -1;
+    if (a.arm >= 0) {
+      const size_t k = size_t(a.arm);
+      if (a.tries[k] < 65535) ++a.tries[k];
+      const float step = std::max(float(cfg_.step), 1.0f / float(a.tries[k]));
+      a.q[k] += step * (reward_[i].material + reward_[i].intrinsic - a.q[k]);
+      a.arm = -1;
+    }
+    reward_[i] = reward{};
   }
   return total;
 }

@@ -115,25 +115,36 @@ struct agent_config {
 class agent_block {
  public:
   static constexpr int arms = 3;
-  agent_block(const agent_config& cfg, std::shared_ptr<const catalog> cat, int64_t first, int64_t count, rng& init);
+  /// Agents [first, first + count), their incentives drawn from `init` in id order.
+  /// `order`, when given, is the order the block keeps them in: order[slot] = local id
+  /// (id - first), a permutation of 0 .. count - 1 (std::invalid_argument otherwise).
+  /// A caller that visits agents in a fixed order (the rows of its principals' orders)
+  /// stores them in that order and walks the records front to back; without it, slot
+  /// = local id. Every member below takes slots.
+  agent_block(const agent_config& cfg, std::shared_ptr<const catalog> cat, int64_t first, int64_t count, rng& init,
+              std::vector<int32_t> order = {});
   int64_t first() const { return first_; }
   size_t size() const { return agent_.size(); }
+  /// The global id of the agent in `slot`, and the slot of local agent `local`.
+  int64_t id(size_t slot) const { return first_ + (local_of_.empty() ? int64_t(slot) : local_of_[slot]); }
+  size_t slot(size_t local) const { return slot_of_.empty() ? local : size_t(slot_of_[local]); }
 
-  /// Local agent i picks a strategy (epsilon-greedy) and with it one of the n
+  /// The agent in `slot` picks a strategy (epsilon-greedy) and with it one of the n
   /// candidates; returns the chosen index and the principal's loss (best - chosen
   /// utility) in `gap`. Starts the agent's pending reward with its private gain.
-  int choose(size_t i, const product_id* products, const float* utility, int n, rng& r, float& gap);
-  /// Starts loading local agent i's state into the cache: a caller walking agents in
+  int choose(size_t slot, const product_id* products, const float* utility, int n, rng& r, float& gap);
+  /// Starts loading the agent in `slot` into the cache: a caller walking agents in
   /// random order calls it a few rows ahead (at 1,000,000 agents a shard's records
   /// outgrow the core's cache).
-  void prefetch(size_t i) const {
-    __builtin_prefetch(&agent_[i]);
-    __builtin_prefetch(&reward_[i]);
+  void prefetch(size_t slot) const {
+    __builtin_prefetch(&agent_[slot]);
+    __builtin_prefetch(&reward_[slot]);
   }
-  /// Adds `net` (a payment minus any penalty) to local agent i's pending reward.
-  void feedback(size_t i, float net);
+  /// Adds `net` (a payment minus any penalty) to the pending reward of the agent in `slot`.
+  void feedback(size_t slot, float net);
   /// Closes the tick: every agent that acted updates its strategy value with its
-  /// reward. Returns the sum of the material gains (commission + payments - penalties).
+  /// reward. Returns the sum of the material gains (commission + payments - penalties),
+  /// added in id order whatever the slots.
   double learn();
 
   /// The candidate strategy `arm` picks among n, given each candidate's private gain
@@ -145,8 +156,8 @@ class agent_block {
   static int pick_of(int arm, double hedge_weight, const double* gain, const float* utility, int n);
   static int pick_of_8(int arm, double hedge_weight, const double* gain, const float* utility);
 
-  /// Strategy values of local agent i (tests, diagnostics).
-  const float* values(size_t i) const { return agent_[i].q; }
+  /// Strategy values of the agent in `slot` (tests, diagnostics).
+  const float* values(size_t slot) const { return agent_[slot].q; }
 
   /// What changes from one tick to the next (checkpoints, taken between ticks): the
   /// strategy values and tries. The incentives are fixed at construction; this tick's
@@ -175,8 +186,9 @@ class agent_block {
   struct reward {
     float material = 0, intrinsic = 0;
   };
-  std::vector<record> agent_;
-  std::vector<reward> reward_;
+  std::vector<record> agent_;   ///< by slot
+  std::vector<reward> reward_;  ///< by slot; zero between ticks
+  std::vector<int32_t> local_of_, slot_of_;  ///< slot -> local id and back; empty: the same
 };
 
 }  // namespace oversight

@@ -128,10 +128,14 @@ TEST_CASE("principal_agent: shards refuse batches of the wrong shape", "[princip
   ps.market = mc;
   auto principal = spawn_principal_shard(sys, ps, cat, split, split, 0, {5, 1, 7, 2, 9}, 1);
   // Agents 5, 7, 9 (local 0, 2, 4 of agent shard 1) are the agents of principals 0, 2, 4
-  // of principal shard 0; agent shard 1 gets no orders from principal shard 1.
-  auto agent = spawn_agent_shard(sys, agent_config{}, cat, split, 1, {{0, 2, 4}, {}}, 1);
+  // of principal shard 0; agents 6 and 8 (local 1, 3) those of two principals of shard 1.
+  auto agent = spawn_agent_shard(sys, agent_config{}, cat, split, 1, {{0, 2, 4}, {3, 1}}, 1);
   CHECK_THROWS_WITH(spawn_agent_shard(sys, agent_config{}, cat, split, 1, {{0, 5}, {}}, 1),
                     Catch::Contains("agent shard 1: a route names local agent 5 of 5"));
+  CHECK_THROWS_WITH(spawn_agent_shard(sys, agent_config{}, cat, split, 1, {{0, 2, 4}, {3, 1, 3}}, 1),
+                    Catch::Contains("agent shard 1: local agent 3 is on two routes"));
+  CHECK_THROWS_WITH(spawn_agent_shard(sys, agent_config{}, cat, split, 1, {{0, 2, 4}, {3}}, 1),
+                    Catch::Contains("agent shard 1: local agent 1 is on no route"));
   caf::scoped_actor self{sys};
   // The error a request ends in ("no error" when it is answered).
   auto expect_error = [&]<class Reply>(Reply*, auto handle, auto... xs) {
@@ -158,24 +162,31 @@ TEST_CASE("principal_agent: shards refuse batches of the wrong shape", "[princip
   // A candidate index past the task's candidates.
   std::vector<choice_batch> bad_pick{choice_batch{{0, 0}}, choice_batch{{0, 200, 0}}};
   CHECK_THAT(expect_error(settled, principal, settle_atom::value, int64_t(0), bad_pick), Catch::Contains("chose candidate 200"));
+  // Two rows for principal shard 1's route to agent shard 1 (what its principals would send).
+  order_batch two = orders[1];
+  two.product.resize(2 * size_t(two.candidates));
+  two.utility.resize(2 * size_t(two.candidates));
   // Orders with other rows than the route has (2 where agent shard 1 expects 3).
-  std::vector<order_batch> misrouted{orders[0], order_batch{}};
+  std::vector<order_batch> misrouted{orders[0], two};
   CHECK_THAT(expect_error(decided, agent, decide_atom::value, int64_t(0), misrouted),
              Catch::Contains("malformed orders from principal shard 0 (16 product ids and 16 utilities for 3 rows"));
   // Orders whose candidate columns do not match their rows.
-  std::vector<order_batch> ragged{orders[1], order_batch{}};
+  std::vector<order_batch> ragged{orders[1], two};
   ragged[0].utility.pop_back();
   CHECK_THAT(expect_error(decided, agent, decide_atom::value, int64_t(0), ragged),
              Catch::Contains("malformed orders from principal shard 0"));
-  // Orders from a principal shard that has no principal delegating here must be empty.
-  std::vector<order_batch> extra{orders[1], orders[1]};
-  CHECK_THAT(expect_error(decided, agent, decide_atom::value, int64_t(0), extra),
-             Catch::Contains("malformed orders from principal shard 1"));
+  // No orders where the route expects two.
+  std::vector<order_batch> missing{orders[1], order_batch{}};
+  CHECK_THAT(expect_error(decided, agent, decide_atom::value, int64_t(0), missing),
+             Catch::Contains("malformed orders from principal shard 1 (0 product ids and 0 utilities for 2 rows"));
   // Feedback for fewer rows than were ordered.
-  std::vector<order_batch> fine{orders[1], order_batch{}};
+  std::vector<order_batch> fine{orders[1], two};
+  decisions made;
   self->request(agent, caf::infinite, decide_atom::value, int64_t(0), fine)
-      .receive([](decisions&) {}, [](caf::error&) { FAIL("decide failed"); });
-  agent_feedback short_feedback{{feedback_batch{{1.0f}}, feedback_batch{}}, penalty_batch{}};
+      .receive([&](decisions& d) { made = std::move(d); }, [](caf::error&) { FAIL("decide failed"); });
+  // The records name the agents of the rows, principal shard by principal shard.
+  CHECK(made.records.agent == std::vector<int32_t>{5, 7, 9, 8, 6});
+  agent_feedback short_feedback{{feedback_batch{{1.0f}}, feedback_batch{{1.0f, 1.0f}}}, penalty_batch{}};
   CHECK_THAT(expect_error(learned, agent, learn_atom::value, short_feedback),
              Catch::Contains("feedback for 1 orders from principal shard 0, which sent 3"));
   for (auto& h : {caf::actor_cast<caf::actor>(principal), caf::actor_cast<caf::actor>(agent)})
