@@ -13,6 +13,7 @@
 
 #include <caf/all.hpp>
 
+#include "base/uninitialized.hpp"
 #include "policies/market.hpp"     // product_id
 #include "runtime/protocol.hpp"  // learn_atom
 
@@ -37,8 +38,8 @@ using settle_atom = caf::atom_constant<caf::atom("settle")>;  // principal shard
 /// which the agent is meant to serve).
 struct order_batch {
   int32_t candidates = 0;
-  std::vector<product_id> product;  ///< rows x candidates
-  std::vector<float> utility;       ///< rows x candidates
+  uninitialized_vector<product_id> product;  ///< rows x candidates
+  uninitialized_vector<float> utility;       ///< rows x candidates
   size_t rows() const { return candidates > 0 ? utility.size() / size_t(candidates) : 0; }
   friend bool operator==(const order_batch&, const order_batch&) = default;
 };
@@ -54,8 +55,8 @@ struct choice_batch {
 /// The transaction records an auditor reads: the agent and the principal's loss (its
 /// best utility minus the chosen one, 0 when faithful), in the agent shard's row order.
 struct audit_batch {
-  std::vector<int32_t> agent;
-  std::vector<float> gap;
+  uninitialized_vector<int32_t> agent;
+  uninitialized_vector<float> gap;
   size_t rows() const { return agent.size(); }
   friend bool operator==(const audit_batch&, const audit_batch&) = default;
 };
@@ -71,7 +72,7 @@ struct decisions {
 /// What a principal shard tells one agent shard after a transaction, row for row with
 /// its orders: the fee paid minus any penalty (an override the principal saw).
 struct feedback_batch {
-  std::vector<float> net;
+  uninitialized_vector<float> net;
   size_t rows() const { return net.size(); }
   friend bool operator==(const feedback_batch&, const feedback_batch&) = default;
 };

@@ -185,7 +185,7 @@ TEST_CASE("principal_agent: shards refuse batches of the wrong shape", "[princip
   self->request(agent, caf::infinite, decide_atom::value, int64_t(0), fine)
       .receive([&](decisions& d) { made = std::move(d); }, [](caf::error&) { FAIL("decide failed"); });
   // The records name the agents of the rows, principal shard by principal shard.
-  CHECK(made.records.agent == std::vector<int32_t>{5, 7, 9, 8, 6});
+  CHECK(made.records.agent == uninitialized_vector<int32_t>{5, 7, 9, 8, 6});
   agent_feedback short_feedback{{feedback_batch{{1.0f}}, feedback_batch{{1.0f, 1.0f}}}, penalty_batch{}};
   CHECK_THAT(expect_error(learned, agent, learn_atom::value, short_feedback),
              Catch::Contains("feedback for 1 orders from principal shard 0, which sent 3"));
