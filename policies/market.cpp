@@ -100,18 +100,18 @@ void principal_block::make_task(size_t i, rng& r, product_id* products, float* u
   const float* pref = &pref_[i * d];
   const double budget = double(budget_[i]);
   float* remembered = &task_utility_[i * size_t(c)];
-  float v[64];  // market.candidates is at most 64 (its declared range)
+  float best = -HUGE_VALF;
   int done = 0;
 #if defined(__SSE2__)
   if (d == 4) {
-    // The catalog's shape: two candidates at a time, the same operations in the same
-    // order as the loop below (so the same bits).
+    // The catalog's shape: four candidates at a time, two per double-precision register;
+    // the same operations in the same order as the loop below (so the same bits).
     const __m128d p0 = _mm_set1_pd(double(pref[0])), p1 = _mm_set1_pd(double(pref[1]));
     const __m128d p2 = _mm_set1_pd(double(pref[2])), p3 = _mm_set1_pd(double(pref[3]));
     const __m128d b = _mm_set1_pd(budget);
     const double* attr = attr_.data();
-    for (; done + 2 <= c; done += 2) {
-      const size_t j0 = size_t(products[done]), j1 = size_t(products[done + 1]);
+    auto two = [&](int k) {  // candidates k and k + 1, as the low half of a float register
+      const size_t j0 = size_t(products[k]), j1 = size_t(products[k + 1]);
       const __m128d x01 = _mm_loadu_pd(attr + j0 * 4), x23 = _mm_loadu_pd(attr + j0 * 4 + 2);
       const __m128d y01 = _mm_loadu_pd(attr + j1 * 4), y23 = _mm_loadu_pd(attr + j1 * 4 + 2);
       __m128d u = _mm_mul_pd(p0, _mm_unpacklo_pd(x01, y01));
@@ -119,8 +119,18 @@ void principal_block::make_task(size_t i, rng& r, product_id* products, float* u
       u = _mm_add_pd(u, _mm_mul_pd(p2, _mm_unpacklo_pd(x23, y23)));
       u = _mm_add_pd(u, _mm_mul_pd(p3, _mm_unpackhi_pd(x23, y23)));
       u = _mm_sub_pd(u, _mm_div_pd(_mm_set_pd(price_cost_[j1], price_cost_[j0]), b));
-      _mm_storel_pi(reinterpret_cast<__m64*>(v + done), _mm_cvtpd_ps(u));
+      return _mm_cvtpd_ps(u);
+    };
+    __m128 top = _mm_set1_ps(-HUGE_VALF);
+    for (; done + 4 <= c; done += 4) {
+      const __m128 u = _mm_movelh_ps(two(done), two(done + 2));
+      _mm_storeu_ps(utility + done, u);
+      _mm_storeu_ps(remembered + done, u);
+      top = _mm_max_ps(top, u);
     }
+    top = _mm_max_ps(top, _mm_movehl_ps(top, top));
+    top = _mm_max_ss(top, _mm_shuffle_ps(top, top, 1));
+    best = _mm_cvtss_f32(top);
   }
 #endif
   for (int k = done; k < c; ++k) {
@@ -128,12 +138,9 @@ void principal_block::make_task(size_t i, rng& r, product_id* products, float* u
     double u = 0;
     for (size_t x = 0; x < d; ++x) u += double(pref[x]) * a[x];
     u -= price_cost_[size_t(products[k])] / budget;
-    v[k] = float(u);
-  }
-  float best = -HUGE_VALF;
-  for (int k = 0; k < c; ++k) {
-    utility[k] = remembered[k] = v[k];
-    best = v[k] > best ? v[k] : best;
+    const float v = float(u);
+    utility[k] = remembered[k] = v;
+    best = v > best ? v : best;
   }
   best_[i] = best;
 }
