@@ -39,7 +39,7 @@ principal_block::principal_block(const market_config& cfg, std::shared_ptr<const
   const size_t n = size_t(count), d = size_t(cfg.attributes);
   budget_.resize(n);
   pref_.resize(n * d);
-  task_utility_.assign(n * size_t(cfg.candidates), 0.0f);
+  task_product_.assign(n * size_t(cfg.candidates), 0);
   best_.assign(n, 0.0f);
   for (size_t i = 0; i < n; ++i) {
     budget_[i] = float(init.uniform(cfg.budget_min, cfg.budget_max));
@@ -99,7 +99,7 @@ void principal_block::make_task(size_t i, rng& r, product_id* products, float* u
   const size_t d = size_t(cat_->attributes);
   const float* pref = &pref_[i * d];
   const double budget = double(budget_[i]);
-  float* remembered = &task_utility_[i * size_t(c)];
+  std::copy(products, products + c, &task_product_[i * size_t(c)]);
   float best = -HUGE_VALF;
   int done = 0;
 #if defined(__SSE2__)
@@ -125,7 +125,6 @@ void principal_block::make_task(size_t i, rng& r, product_id* products, float* u
     for (; done + 4 <= c; done += 4) {
       const __m128 u = _mm_movelh_ps(two(done), two(done + 2));
       _mm_storeu_ps(utility + done, u);
-      _mm_storeu_ps(remembered + done, u);
       top = _mm_max_ps(top, u);
     }
     top = _mm_max_ps(top, _mm_movehl_ps(top, top));
@@ -134,12 +133,8 @@ void principal_block::make_task(size_t i, rng& r, product_id* products, float* u
   }
 #endif
   for (int k = done; k < c; ++k) {
-    const double* a = &attr_[size_t(products[k]) * d];
-    double u = 0;
-    for (size_t x = 0; x < d; ++x) u += double(pref[x]) * a[x];
-    u -= price_cost_[size_t(products[k])] / budget;
-    const float v = float(u);
-    utility[k] = remembered[k] = v;
+    const float v = utility_of(i, size_t(products[k]));
+    utility[k] = v;
     best = v > best ? v : best;
   }
   best_[i] = best;
@@ -150,7 +145,7 @@ agent_block::agent_block(const agent_config& cfg, std::shared_ptr<const catalog>
     : cfg_(cfg), cat_(std::move(cat)), first_(first) {
   const size_t n = size_t(count);
   agent_.resize(n);
-  reward_.resize(n);
+  material_.assign(n, 0.0f);
   for (size_t i = 0; i < n; ++i) {
     auto& a = agent_[i];
     std::fill(a.q, a.q + arms, 0.0f);
@@ -209,9 +204,8 @@ int agent_block::choose(size_t i, const product_id* products, const float* utili
   float best_u = utility[0];
   for (int k = 1; k < n; ++k) best_u = utility[k] > best_u ? utility[k] : best_u;
   gap = best_u - utility[pick];
-  me.arm = int8_t(arm);
-  reward_[i].material = float(gain[pick]);
-  reward_[i].intrinsic = gap <= 0.0f ? float(cfg_.alignment_weight * me.alignment) : 0.0f;
+  me.played = int8_t(arm | (gap <= 0.0f ? faithful : 0));
+  material_[i] = float(gain[pick]);
   return pick;
 }
 
@@ -287,26 +281,27 @@ int agent_block::pick_of_8(int arm, double hedge_weight, const double* gain, con
 #endif
 }
 
-void agent_block::feedback(size_t i, float net) { reward_[i].material += net; }
+void agent_block::feedback(size_t i, float net) { material_[i] += net; }
 
 double agent_block::learn() {
   // The sum first, in id order (so that how the block is arranged changes no bit of it);
   // an agent that did not act adds its zero reward.
   double total = 0;
   if (slot_of_.empty())
-    for (size_t i = 0; i < size(); ++i) total += double(reward_[i].material);
+    for (float m : material_) total += double(m);
   else
-    for (int32_t slot : slot_of_) total += double(reward_[size_t(slot)].material);
+    for (int32_t slot : slot_of_) total += double(material_[size_t(slot)]);
   for (size_t i = 0; i < size(); ++i) {
     auto& a = agent_[i];
-    if (a.arm >= 0) {
-      const size_t k = size_t(a.arm);
+    if (a.played != idle) {
+      const size_t k = size_t(a.played & 3);
+      const float intrinsic = (a.played & faithful) ? float(cfg_.alignment_weight * a.alignment) : 0.0f;
       if (a.tries[k] < 65535) ++a.tries[k];
       const float step = std::max(float(cfg_.step), 1.0f / float(a.tries[k]));
-      a.q[k] += step * (reward_[i].material + reward_[i].intrinsic - a.q[k]);
-      a.arm = -1;
+      a.q[k] += step * (material_[i] + intrinsic - a.q[k]);
+      a.played = idle;
     }
-    reward_[i] = reward{};
+    material_[i] = 0.0f;
   }
   return total;
 }

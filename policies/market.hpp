@@ -25,8 +25,11 @@
 // function of the seed and the order of the rows it is given.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "base/rng.hpp"
@@ -73,17 +76,14 @@ class principal_block {
 
   /// Draws local principal i's task for this tick: `candidates` distinct affordable
   /// products into `products` and the principal's utility of each into `utility`;
-  /// remembers the utilities (and the best of them) so the choice can be judged.
+  /// remembers the products (and the best utility) so the choice can be judged.
   void make_task(size_t i, rng& r, product_id* products, float* utility);
-  /// The utility of candidate `choice` of local principal i's current task, and of the best one.
-  float utility(size_t i, int choice) const { return task_utility_[i * size_t(cfg_.candidates) + size_t(choice)]; }
-  float best_utility(size_t i) const { return best_[i]; }
-  /// Starts loading local principal i's current task into the cache (settlement visits
-  /// a shard's principals in a sparse order).
-  void prefetch(size_t i) const {
-    __builtin_prefetch(&task_utility_[i * size_t(cfg_.candidates)]);
-    __builtin_prefetch(&best_[i]);
+  /// The utility of candidate `choice` of local principal i's current task (computed
+  /// again, to the bit what make_task gave), and of the best one.
+  float utility(size_t i, int choice) const {
+    return utility_of(i, task_product_[i * size_t(cfg_.candidates) + size_t(choice)]);
   }
+  float best_utility(size_t i) const { return best_[i]; }
 
   // No state() for checkpoints: nothing here changes from one tick to the next (the
   // current task lives from make_task to the judging of its choice, within a tick).
@@ -94,12 +94,24 @@ class principal_block {
   int64_t first_;
   std::vector<float> budget_;
   std::vector<float> pref_;          ///< size x attributes, non-negative, summing to 1
-  std::vector<float> task_utility_;  ///< size x candidates: the current task
-  std::vector<float> best_;          ///< size: the best utility of the current task
+  std::vector<product_id> task_product_;  ///< size x candidates: the current task
+  std::vector<float> best_;               ///< size: the best utility of the current task
   std::vector<product_id> by_price_;  ///< product ids, cheapest first
   std::vector<int32_t> affordable_;  ///< size: how many of by_price_ the budget affords (>= 1)
   std::vector<double> attr_;         ///< the catalog's attributes as doubles
   std::vector<double> price_cost_;   ///< per product: price_weight x price
+
+  /// Principal i's utility of product j: preferences . attributes - price cost / budget,
+  /// in double, summed in attribute order.
+  float utility_of(size_t i, size_t j) const {
+    const size_t d = size_t(cat_->attributes);
+    const float* pref = &pref_[i * d];
+    const double* a = &attr_[j * d];
+    double u = 0;
+    for (size_t x = 0; x < d; ++x) u += double(pref[x]) * a[x];
+    u -= price_cost_[j] / double(budget_[i]);
+    return float(u);
+  }
 };
 
 struct agent_config {
@@ -133,13 +145,6 @@ class agent_block {
   /// candidates; returns the chosen index and the principal's loss (best - chosen
   /// utility) in `gap`. Starts the agent's pending reward with its private gain.
   int choose(size_t slot, const product_id* products, const float* utility, int n, rng& r, float& gap);
-  /// Starts loading the agent in `slot` into the cache: a caller walking agents in
-  /// random order calls it a few rows ahead (at 1,000,000 agents a shard's records
-  /// outgrow the core's cache).
-  void prefetch(size_t slot) const {
-    __builtin_prefetch(&agent_[slot]);
-    __builtin_prefetch(&reward_[slot]);
-  }
   /// Adds `net` (a payment minus any penalty) to the pending reward of the agent in `slot`.
   void feedback(size_t slot, float net);
   /// Closes the tick: every agent that acted updates its strategy value with its
@@ -160,11 +165,32 @@ class agent_block {
   const float* values(size_t slot) const { return agent_[slot].q; }
 
   /// What changes from one tick to the next (checkpoints, taken between ticks): the
-  /// strategy values and tries. The incentives are fixed at construction; this tick's
-  /// rewards live from choose() to learn().
+  /// strategy values and tries, by slot. The incentives are fixed at construction; this
+  /// tick's rewards live from choose() to learn().
   template <class IO>
   void state(IO& io) {
-    io(agent_);
+    struct learned {
+      float q[arms];
+      uint16_t tries[arms];
+    };
+    std::vector<learned> v;
+    if (!io.loading()) {
+      v.resize(agent_.size());
+      for (size_t i = 0; i < v.size(); ++i) {
+        std::copy(agent_[i].q, agent_[i].q + arms, v[i].q);
+        std::copy(agent_[i].tries, agent_[i].tries + arms, v[i].tries);
+      }
+    }
+    io(v);
+    if (io.loading()) {
+      if (v.size() != agent_.size())
+        throw std::runtime_error("a checkpoint of " + std::to_string(v.size()) + " agents for a block of " +
+                                 std::to_string(agent_.size()));
+      for (size_t i = 0; i < v.size(); ++i) {
+        std::copy(v[i].q, v[i].q + arms, agent_[i].q);
+        std::copy(v[i].tries, v[i].tries + arms, agent_[i].tries);
+      }
+    }
   }
 
  private:
@@ -176,18 +202,19 @@ class agent_block {
   struct alignas(32) record {
     float q[arms];            ///< strategy values
     uint16_t tries[arms];     ///< saturating
-    int8_t arm = -1;          ///< this tick's strategy, -1 when idle
+    /// This tick's strategy (bits 0-1), + faithful when its choice cost the principal
+    /// nothing (the intrinsic reward is due); idle between ticks.
+    int8_t played = idle;
     float commission = 0;     ///< commission strength
     float alignment = 0;      ///< prior alignment
     int32_t brand = 0;        ///< preferred brand
   };
+  static constexpr int8_t idle = -1, faithful = 4;
   static_assert(sizeof(record) == 32);
-  /// This tick's reward so far: material (commission, payments, penalties) and intrinsic.
-  struct reward {
-    float material = 0, intrinsic = 0;
-  };
-  std::vector<record> agent_;   ///< by slot
-  std::vector<reward> reward_;  ///< by slot; zero between ticks
+  std::vector<record> agent_;     ///< by slot
+  /// This tick's material reward so far (commission, payments, penalties), by slot; zero
+  /// between ticks.
+  std::vector<float> material_;
   std::vector<int32_t> local_of_, slot_of_;  ///< slot -> local id and back; empty: the same
 };
 
