@@ -51,6 +51,14 @@ class state_io {
     w.buf_.reserve(capacity);
     return w;
   }
+  /// Counts the bytes a writer would write, storing none (size()): a large state
+  /// measured first goes into writer(size()) without the buffer ever growing, so it is
+  /// held once, not up to three times while a growing buffer is copied.
+  static state_io sizer() {
+    state_io s(false, {}, "");
+    s.sizing_ = true;
+    return s;
+  }
   /// Reads `bytes`; `what` names them in errors ("checkpoint of role learner").
   static state_io reader(std::vector<char> bytes, std::string what) {
     return state_io(true, std::move(bytes), std::move(what));
@@ -64,8 +72,9 @@ class state_io {
     (field(xs), ...);
   }
 
-  /// The bytes written so far.
+  /// The bytes written so far (a sizer: how many it counted).
   const std::vector<char>& bytes() const { return buf_; }
+  size_t size() const { return sizing_ ? sized_ : buf_.size(); }
   std::vector<char> take() { return std::move(buf_); }
   /// A reader's check that every byte was read: a state that reads fewer fields than
   /// were written is a mismatch between the two builds, not a state to continue from.
@@ -80,6 +89,10 @@ class state_io {
       : loading_(loading), buf_(std::move(bytes)), what_(std::move(what)) {}
 
   void raw(void* p, size_t n) {
+    if (sizing_) {
+      sized_ += n;
+      return;
+    }
     if (!loading_) {
       const char* c = static_cast<const char*>(p);
       buf_.insert(buf_.end(), c, c + n);
@@ -119,7 +132,7 @@ class state_io {
       s.assign(buf_.data() + pos_, size_t(n));
       pos_ += size_t(n);
     } else {
-      buf_.insert(buf_.end(), s.begin(), s.end());
+      raw(s.data(), s.size());
     }
   }
   template <class T, class A>
@@ -191,6 +204,8 @@ class state_io {
   }
 
   bool loading_;
+  bool sizing_ = false;
+  size_t sized_ = 0;
   std::vector<char> buf_;
   size_t pos_ = 0;
   std::string what_;

@@ -22,7 +22,11 @@ namespace oversight {
 template <class Self>
 auto save_handler(Self self) {
   return [=](save_atom) {
-    auto out = state_io::writer();
+    // Measured first: a population's state (the largest thing in the process) is then
+    // written into a buffer of its size, never copied while it grows.
+    auto size = state_io::sizer();
+    self->state.state(size);
+    auto out = state_io::writer(size.size());
     self->state.state(out);
     return role_state{out.take()};
   };

@@ -14,8 +14,9 @@ struct principal_state {
   std::unique_ptr<principal_block> block;
   /// route[i]: the agent shard of principal i's agent, fixed at spawn like the delegation.
   std::vector<uint16_t> route;
-  /// rows_to[a]: the principals of this shard that delegate to agent shard a, in order.
-  std::vector<std::vector<int32_t>> rows_to;
+  /// rows_to[a]: how many principals of this shard delegate to agent shard a (their
+  /// rows in a's orders, in principal order).
+  std::vector<size_t> rows_to;
   rng tasks, seen;
   /// settle's working rows (kept between ticks to spare an allocation a tick).
   std::vector<uint8_t> scratch_seen;
@@ -37,7 +38,7 @@ principal_shard_actor::behavior_type principal_shard(principal_shard_actor::stat
   for (size_t i = 0; i < delegate.size(); ++i) {
     const int a = agents.shard_of(delegate[i]);
     st.route.push_back(uint16_t(a));
-    st.rows_to[size_t(a)].push_back(int32_t(i));
+    ++st.rows_to[size_t(a)];
   }
   st.tasks = rng(seed, "principal-tasks-" + tag);
   st.seen = rng(seed, "principal-seen-" + tag);
@@ -51,7 +52,7 @@ principal_shard_actor::behavior_type principal_shard(principal_shard_actor::stat
         std::vector<order_batch> out(size_t(agents.shards));
         std::vector<size_t> filled(out.size(), 0);
         for (size_t a = 0; a < out.size(); ++a) {
-          const size_t n = st.rows_to[a].size();
+          const size_t n = st.rows_to[a];
           out[a].candidates = int32_t(c);
           out[a].product.resize(n * c);
           out[a].utility.resize(n * c);
@@ -78,11 +79,11 @@ principal_shard_actor::behavior_type principal_shard(principal_shard_actor::stat
         const size_t n = b.size();
         std::vector<size_t> start(choices.size() + 1, 0);
         for (size_t a = 0; a < choices.size(); ++a) {
-          if (choices[a].rows() != st.rows_to[a].size())
+          if (choices[a].rows() != st.rows_to[a])
             return mismatch("principal shard " + tag + ": agent shard " + std::to_string(a) + " chose for " +
                             std::to_string(choices[a].rows()) + " orders, it was sent " +
-                            std::to_string(st.rows_to[a].size()));
-          start[a + 1] = start[a] + st.rows_to[a].size();
+                            std::to_string(st.rows_to[a]));
+          start[a + 1] = start[a] + st.rows_to[a];
         }
         auto& seen = st.scratch_seen;
         auto& welfare = st.scratch_welfare;
@@ -95,7 +96,7 @@ principal_shard_actor::behavior_type principal_shard(principal_shard_actor::stat
         }
         principal_report rep;
         rep.feedback.resize(choices.size());
-        for (size_t a = 0; a < choices.size(); ++a) rep.feedback[a].net.resize(st.rows_to[a].size());
+        for (size_t a = 0; a < choices.size(); ++a) rep.feedback[a].net.resize(st.rows_to[a]);
         std::vector<size_t> next(start.begin(), start.end() - 1);  // per route: its next row, as a position in seen
         const float paid = float(cfg.fee), punished = 0.0f - float(cfg.penalty);
         const int candidates = b.candidates();
