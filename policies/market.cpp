@@ -170,7 +170,6 @@ agent_block::agent_block(const agent_config& cfg, std::shared_ptr<const catalog>
   std::vector<record> arranged(n);
   for (size_t slot = 0; slot < n; ++slot) arranged[slot] = agent_[size_t(order[slot])];
   agent_ = std::move(arranged);
-  local_of_ = std::move(order);
 }
 
 int agent_block::choose(size_t i, const product_id* products, const float* utility, int n, rng& r, float& gap) {

@@ -137,8 +137,7 @@ class agent_block {
               std::vector<int32_t> order = {});
   int64_t first() const { return first_; }
   size_t size() const { return agent_.size(); }
-  /// The global id of the agent in `slot`, and the slot of local agent `local`.
-  int64_t id(size_t slot) const { return first_ + (local_of_.empty() ? int64_t(slot) : local_of_[slot]); }
+  /// The slot of local agent `local`.
   size_t slot(size_t local) const { return slot_of_.empty() ? local : size_t(slot_of_[local]); }
 
   /// The agent in `slot` picks a strategy (epsilon-greedy) and with it one of the n
@@ -215,7 +214,7 @@ class agent_block {
   /// This tick's material reward so far (commission, payments, penalties), by slot; zero
   /// between ticks.
   std::vector<float> material_;
-  std::vector<int32_t> local_of_, slot_of_;  ///< slot -> local id and back; empty: the same
+  std::vector<int32_t> slot_of_;  ///< local id -> slot; empty: the same
 };
 
 }  // namespace oversight

@@ -50,7 +50,6 @@ agent_shard_actor::behavior_type agent_shard(agent_shard_actor::stateful_pointer
                           " principal shards, expected " + std::to_string(sources));
         decisions out;
         out.choices.resize(orders.size());
-        out.records.agent.resize(b.size());
         out.records.gap.resize(b.size());
         for (size_t s = 0; s < orders.size(); ++s) {
           const auto& o = orders[s];
@@ -67,8 +66,8 @@ agent_shard_actor::behavior_type agent_shard(agent_shard_actor::stateful_pointer
             const size_t slot = first + r;
             float gap = 0;
             choice[r] = uint8_t(b.choose(slot, &o.product[r * c], &o.utility[r * c], o.candidates, st.decide, gap));
-            // The records follow the shard's row order: principal shards in order.
-            out.records.agent[slot] = int32_t(b.id(slot));
+            // The records follow the shard's row order (principal shards in order), which
+            // is its slot order.
             out.records.gap[slot] = gap;
           }
         }
@@ -94,12 +93,11 @@ agent_shard_actor::behavior_type agent_shard(agent_shard_actor::stateful_pointer
           for (size_t r = 0; r < n; ++r) b.feedback(first + r, net[r]);
           rep.transactions += int64_t(n);
         }
-        for (int32_t agent : flags.agent) {
-          const int64_t i = agent - b.first();
-          if (i < 0 || i >= int64_t(b.size()))
-            return mismatch("agent shard " + tag + ": flag for agent " + std::to_string(agent) +
-                            ", not one of this shard's");
-          b.feedback(b.slot(size_t(i)), 0.0f - flags.penalty);
+        for (int32_t row : flags.row) {
+          if (row < 0 || size_t(row) >= b.size())
+            return mismatch("agent shard " + tag + ": a flag for row " + std::to_string(row) + " of its " +
+                            std::to_string(b.size()) + " transactions");
+          b.feedback(size_t(row), 0.0f - flags.penalty);
         }
         rep.gain = b.learn();
         return rep;

@@ -18,16 +18,14 @@ auditor_actor::behavior_type auditor(auditor_actor::stateful_pointer<auditor_sta
       [=](audit_atom, int64_t, const std::vector<audit_batch>& records) -> caf::result<audit_report> {
         auto& r = self->state.draws;
         audit_report rep;
-        for (auto& d : records) {
-          if (d.gap.size() != d.agent.size())
-            return caf::make_error(caf::sec::runtime_error, "auditor " + std::to_string(index) + ": " +
-                                                                std::to_string(d.agent.size()) + " agents but " +
-                                                                std::to_string(d.gap.size()) + " gaps");
+        rep.caught.resize(records.size());
+        for (size_t b = 0; b < records.size(); ++b) {
+          const auto& d = records[b];
           for (size_t i = 0; i < d.rows(); ++i) {
             if (!r.bernoulli(cfg.rate)) continue;
             ++rep.audited;
             const bool overridden = d.gap[i] > 0.0f;
-            if (r.bernoulli(overridden ? cfg.accuracy : cfg.false_flag)) rep.caught.push_back(d.agent[i]);
+            if (r.bernoulli(overridden ? cfg.accuracy : cfg.false_flag)) rep.caught[b].push_back(int32_t(i));
           }
         }
         return rep;

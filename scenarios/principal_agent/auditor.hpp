@@ -4,7 +4,8 @@
 //                          inspection costs the scenario `cost`); an override it
 //                          inspects is caught with probability `accuracy`, a faithful
 //                          transaction is wrongly flagged with `false_flag`. Replies how
-//                          many it inspected and the agents it flagged.
+//                          many it inspected and, per batch, the rows it flagged (a
+//                          transaction's loss is all it sees; it never learns who made it).
 // Draws from the stream auditor-K.
 #pragma once
 

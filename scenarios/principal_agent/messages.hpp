@@ -29,8 +29,9 @@ using settle_atom = caf::atom_constant<caf::atom("settle")>;  // principal shard
 // delegate to agent shard a are a fixed list, and so are their agents. Both shards know
 // their side of it from the start (the program derives it from the seed), and row r of
 // the orders s sends a, of the choices a sends back and of the feedback s sends a all
-// belong to the same transaction. Agents are named (by global id) only where a receiver
-// must find them without a route: in audit records and in auditors' flags.
+// belong to the same transaction. An agent shard's transaction records (for the
+// auditors) are its rows in the same order, principal shard by principal shard; an
+// auditor's flags name rows of those records. No message names an agent.
 
 /// Purchase orders a principal shard delegates to one agent shard, one row per principal
 /// of the shard that delegates to an agent there (in principal order): the `candidates`
@@ -52,12 +53,12 @@ struct choice_batch {
   friend bool operator==(const choice_batch&, const choice_batch&) = default;
 };
 
-/// The transaction records an auditor reads: the agent and the principal's loss (its
-/// best utility minus the chosen one, 0 when faithful), in the agent shard's row order.
+/// The transaction records an auditor reads: per transaction of one agent shard, in its
+/// row order, the principal's loss (its best utility minus the chosen one, 0 when
+/// faithful).
 struct audit_batch {
-  uninitialized_vector<int32_t> agent;
   uninitialized_vector<float> gap;
-  size_t rows() const { return agent.size(); }
+  size_t rows() const { return gap.size(); }
   friend bool operator==(const audit_batch&, const audit_batch&) = default;
 };
 
@@ -77,9 +78,10 @@ struct feedback_batch {
   friend bool operator==(const feedback_batch&, const feedback_batch&) = default;
 };
 
-/// Auditors' flags for one agent shard: each listed agent pays `penalty`.
+/// Auditors' flags for one agent shard: the agent of each listed row of its records
+/// pays `penalty`.
 struct penalty_batch {
-  std::vector<int32_t> agent;
+  std::vector<int32_t> row;
   float penalty = 0;
   friend bool operator==(const penalty_batch&, const penalty_batch&) = default;
 };
@@ -104,10 +106,11 @@ struct principal_report {
   friend bool operator==(const principal_report&, const principal_report&) = default;
 };
 
-/// An auditor's findings: how many transactions it inspected, and the agents it caught.
+/// An auditor's findings: how many transactions it inspected, and per batch of records
+/// it was given (in order) the rows it flagged.
 struct audit_report {
   int64_t audited = 0;
-  std::vector<int32_t> caught;
+  std::vector<std::vector<int32_t>> caught;
   friend bool operator==(const audit_report&, const audit_report&) = default;
 };
 
@@ -128,7 +131,7 @@ typename Inspector::result_type inspect(Inspector& f, choice_batch& x) {
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, audit_batch& x) {
-  return f(caf::meta::type_name("audit_batch"), x.agent, x.gap);
+  return f(caf::meta::type_name("audit_batch"), x.gap);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, decisions& x) {
@@ -140,7 +143,7 @@ typename Inspector::result_type inspect(Inspector& f, feedback_batch& x) {
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, penalty_batch& x) {
-  return f(caf::meta::type_name("penalty_batch"), x.agent, x.penalty);
+  return f(caf::meta::type_name("penalty_batch"), x.row, x.penalty);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, agent_feedback& x) {

@@ -18,9 +18,8 @@ struct principal_state {
   /// rows in a's orders, in principal order).
   std::vector<size_t> rows_to;
   rng tasks, seen;
-  /// settle's working rows (kept between ticks to spare an allocation a tick).
+  /// settle's working row flags (kept between ticks to spare an allocation a tick).
   std::vector<uint8_t> scratch_seen;
-  std::vector<float> scratch_welfare;
   /// Checkpoints: the streams (the block and the routes are fixed at spawn).
   void state(state_io& io) { io(tasks, seen); }
 };
@@ -75,7 +74,7 @@ principal_shard_actor::behavior_type principal_shard(principal_shard_actor::stat
         // front to back (at a million principals they come from far caches; in route
         // order every row is a miss). What depends on the route order keeps it: the
         // observation draws come first, route by route, and welfare is summed in route
-        // order at the end.
+        // order at the end (each row's utility waits in its feedback slot until then).
         const size_t n = b.size();
         std::vector<size_t> start(choices.size() + 1, 0);
         for (size_t a = 0; a < choices.size(); ++a) {
@@ -85,10 +84,8 @@ principal_shard_actor::behavior_type principal_shard(principal_shard_actor::stat
                             std::to_string(st.rows_to[a]));
           start[a + 1] = start[a] + st.rows_to[a];
         }
-        auto& seen = st.scratch_seen;
-        auto& welfare = st.scratch_welfare;
+        auto& seen = st.scratch_seen;  // per row: observed, then caught
         seen.resize(n);
-        welfare.resize(n);
         {
           rng draws = st.seen;  // a local copy: the stores below cannot touch it
           for (size_t k = 0; k < n; ++k) seen[k] = draws.bernoulli(cfg.observe_prob);
@@ -117,11 +114,15 @@ principal_shard_actor::behavior_type principal_shard(principal_shard_actor::stat
           overrides += overridden;
           observed_n += observed;
           caught_n += caught;
-          welfare[k] = u;
-          rep.feedback[a].net[r] = caught ? punished : paid;
+          seen[k] = caught;
+          rep.feedback[a].net[r] = u;
         }
         double sum = 0;
-        for (size_t k = 0; k < n; ++k) sum += double(welfare[k]);
+        for (size_t a = 0, k = 0; a < choices.size(); ++a)
+          for (auto& net : rep.feedback[a].net) {
+            sum += double(net);
+            net = seen[k++] ? punished : paid;
+          }
         rep.transactions = int64_t(n);
         rep.overrides = overrides;
         rep.observed = observed_n;

@@ -203,18 +203,31 @@ class principal_agent_program : public scenario_program {
   }
 
   // 4. Agents learn from the principals' feedback and the auditors' flags; 5. metrics.
-  void learn(tick_handle tick, std::vector<principal_report>& reports, const std::vector<audit_report>& audits) {
+  void learn(tick_handle tick, std::vector<principal_report>& reports, std::vector<audit_report>& audits) {
     const size_t S = agents_.size();
     std::vector<agent_feedback> fb(S);
     for (size_t a = 0; a < S; ++a) {
       for (auto& r : reports) fb[a].principals.push_back(std::move(r.feedback[a]));
       fb[a].auditors.penalty = float(p_.audit_penalty);
     }
+    // Auditor k was given the records of agent shards k, k + A, ...: its b-th list of
+    // flagged rows is agent shard k + b x A's.
     int64_t audited = 0, audit_catches = 0;
-    for (auto& r : audits) {
+    const size_t A = audits.size();
+    for (size_t k = 0; k < A; ++k) {
+      auto& r = audits[k];
       audited += r.audited;
-      audit_catches += int64_t(r.caught.size());
-      for (int32_t agent : r.caught) fb[size_t(split_.shard_of(agent))].auditors.agent.push_back(agent);
+      if (r.caught.size() != (S - k + A - 1) / A) {
+        tick.fail(caf::make_error(caf::sec::runtime_error,
+                                  "auditor-" + std::to_string(k) + " flagged rows of " +
+                                      std::to_string(r.caught.size()) + " agent shards, it was shown " +
+                                      std::to_string((S - k + A - 1) / A)));
+        return;
+      }
+      for (size_t b = 0; b < r.caught.size(); ++b) {
+        audit_catches += int64_t(r.caught[b].size());
+        fb[k + b * A].auditors.row = std::move(r.caught[b]);
+      }
     }
     audits_ += audited;
     int64_t n = 0, overrides = 0, caught = 0, observed = 0;

@@ -88,11 +88,11 @@ TEST_CASE("principal_agent: its messages round-trip", "[principal_agent][protoco
   std::vector<order_batch> os{o, order_batch{}};
   CHECK(message_round_trip(sys, os) == os);
 
-  decisions d{{choice_batch{{1, 0}}, choice_batch{}}, audit_batch{{9, 4}, {0.75f, 0.0f}}};
+  decisions d{{choice_batch{{1, 0}}, choice_batch{}}, audit_batch{{0.75f, 0.0f}}};
   CHECK(message_round_trip(sys, d) == d);
   std::vector<choice_batch> cs{choice_batch{{1}}};
   CHECK(message_round_trip(sys, cs) == cs);
-  std::vector<audit_batch> as{audit_batch{{9}, {0.75f}}};
+  std::vector<audit_batch> as{audit_batch{{0.75f}}};
   CHECK(message_round_trip(sys, as) == as);
 
   agent_feedback fb{{feedback_batch{{1.0f, -4.0f}}}, penalty_batch{{9}, 4.0f}};
@@ -107,7 +107,7 @@ TEST_CASE("principal_agent: its messages round-trip", "[principal_agent][protoco
   pr.welfare = 0.5;
   CHECK(message_round_trip(sys, pr) == pr);
 
-  const audit_report ar{4, {9, 11}};
+  const audit_report ar{4, {{9, 11}, {}}};
   CHECK(message_round_trip(sys, ar) == ar);
   const agent_report gr{7, 1.5};
   CHECK(message_round_trip(sys, gr) == gr);
@@ -184,11 +184,15 @@ TEST_CASE("principal_agent: shards refuse batches of the wrong shape", "[princip
   decisions made;
   self->request(agent, caf::infinite, decide_atom::value, int64_t(0), fine)
       .receive([&](decisions& d) { made = std::move(d); }, [](caf::error&) { FAIL("decide failed"); });
-  // The records name the agents of the rows, principal shard by principal shard.
-  CHECK(made.records.agent == uninitialized_vector<int32_t>{5, 7, 9, 8, 6});
+  // A record per row, principal shard by principal shard.
+  CHECK(made.records.rows() == 5);
   agent_feedback short_feedback{{feedback_batch{{1.0f}}, feedback_batch{{1.0f, 1.0f}}}, penalty_batch{}};
   CHECK_THAT(expect_error(learned, agent, learn_atom::value, short_feedback),
              Catch::Contains("feedback for 1 orders from principal shard 0, which sent 3"));
+  // An auditor's flag for a row the shard does not have.
+  agent_feedback bad_flag{{feedback_batch{{1.0f, 1.0f, 1.0f}}, feedback_batch{{1.0f, 1.0f}}}, penalty_batch{{7}, 4.0f}};
+  CHECK_THAT(expect_error(learned, agent, learn_atom::value, bad_flag),
+             Catch::Contains("agent shard 1: a flag for row 7 of its 5 transactions"));
   for (auto& h : {caf::actor_cast<caf::actor>(principal), caf::actor_cast<caf::actor>(agent)})
     caf::anon_send_exit(h, caf::exit_reason::user_shutdown);
 }
