@@ -73,6 +73,7 @@ principal_block::principal_block(const market_config& cfg, std::shared_ptr<const
 void principal_block::make_task(size_t i, rng& r, product_id* products, float* utility) {
   const int c = cfg_.candidates;
   const size_t m = size_t(affordable_[i]);
+  product_id* remembered = &task_product_[i * size_t(c)];
   // The offers first (distinct when there are enough affordable products: a draw already
   // taken is drawn again), then their utilities: the second loop's iterations are
   // independent, so they overlap.
@@ -84,7 +85,7 @@ void principal_block::make_task(size_t i, rng& r, product_id* products, float* u
       do x = r.below(m);
       while (__builtin_expect((taken[x >> 6] >> (x & 63)) & 1, 0));
       taken[x >> 6] |= uint64_t(1) << (x & 63);
-      products[k] = by_price_[x];
+      products[k] = remembered[k] = by_price_[x];
     }
   } else {
     for (int k = 0; k < c; ++k) {
@@ -93,13 +94,12 @@ void principal_block::make_task(size_t i, rng& r, product_id* products, float* u
         pick = by_price_[r.below(m)];
         if (size_t(c) > m || std::find(products, products + k, pick) == products + k) break;
       }
-      products[k] = pick;
+      products[k] = remembered[k] = pick;
     }
   }
   const size_t d = size_t(cat_->attributes);
   const float* pref = &pref_[i * d];
   const double budget = double(budget_[i]);
-  std::copy(products, products + c, &task_product_[i * size_t(c)]);
   float best = -HUGE_VALF;
   int done = 0;
 #if defined(__SSE2__)

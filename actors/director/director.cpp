@@ -113,18 +113,20 @@ caf::behavior director(caf::stateful_actor<director_state>* self, std::shared_pt
     }
     prog.run_tick(tick_handle(self, t,
                               tick_done{[=](std::vector<metric_row> rows) {
+                                          // The recorder writes the rows while the next tick
+                                          // runs (waiting for it idled every core about a
+                                          // tenth of a tick): its mailbox keeps them ahead of
+                                          // a checkpoint and of the final flush, and a failed
+                                          // write still ends the run, a tick later at most.
                                           self->request(ctx->recorder(), caf::infinite, record_atom::value,
                                                         metric_batch{std::move(rows)})
-                                              .then(
-                                                  [=](ack_atom) {
-                                                    const int64_t ticks = self->state.program->ticks();
-                                                    ctx->progress(t + 1, ticks);
-                                                    if (every > 0 && (t + 1) % every == 0 && t + 1 < ticks)
-                                                      save(t + 1, [=] { (*next)(t + 1); });
-                                                    else
-                                                      (*next)(t + 1);
-                                                  },
-                                                  fail);
+                                              .then([](ack_atom) {}, fail);
+                                          const int64_t ticks = self->state.program->ticks();
+                                          ctx->progress(t + 1, ticks);
+                                          if (every > 0 && (t + 1) % every == 0 && t + 1 < ticks)
+                                            save(t + 1, [=] { (*next)(t + 1); });
+                                          else
+                                            (*next)(t + 1);
                                         },
                                         fail}));
   };
