@@ -23,7 +23,9 @@ double market_bare_loop_seconds(int64_t population, int ticks, uint64_t seed, do
   std::iota(perm.begin(), perm.end(), 0);
   for (size_t i = perm.size(); i > 1; --i) std::swap(perm[i - 1], perm[deleg.below(i)]);
   principal_block principals(mc, cat, 0, population, init_p);
-  agent_block agents(ac, cat, 0, population, init_a);
+  // Agents kept in the order their principals visit them (slot i: principal i's agent),
+  // as the agent shards keep theirs.
+  agent_block agents(ac, cat, 0, population, init_a, perm);
   rng tasks(seed, "tasks"), decide(seed, "decide"), seen(seed, "seen"), audit(seed, "audit");
 
   const size_t n = size_t(population), c = size_t(mc.candidates);
@@ -34,7 +36,7 @@ double market_bare_loop_seconds(int64_t population, int ticks, uint64_t seed, do
   for (int t = 0; t < ticks; ++t) {
     for (size_t i = 0; i < n; ++i) principals.make_task(i, tasks, &product[i * c], &utility[i * c]);
     for (size_t i = 0; i < n; ++i)
-      choice[i] = uint8_t(agents.choose(size_t(perm[i]), &product[i * c], &utility[i * c], int(c), decide, gap[i]));
+      choice[i] = uint8_t(agents.choose(i, &product[i * c], &utility[i * c], int(c), decide, gap[i]));
     int64_t overrides = 0;
     double welfare = 0;
     for (size_t i = 0; i < n; ++i) {
@@ -46,10 +48,10 @@ double market_bare_loop_seconds(int64_t population, int ticks, uint64_t seed, do
       welfare += double(u);
       net[i] = caught ? 0.0f - float(penalty) : float(fee);
     }
-    for (size_t i = 0; i < n; ++i) agents.feedback(size_t(perm[i]), net[i]);
+    for (size_t i = 0; i < n; ++i) agents.feedback(i, net[i]);
     for (size_t i = 0; i < n; ++i)
       if (audit.bernoulli(audit_rate) && audit.bernoulli(gap[i] > 0.0f ? accuracy : 0.0))
-        agents.feedback(size_t(perm[i]), 0.0f - float(audit_penalty));
+        agents.feedback(i, 0.0f - float(audit_penalty));
     agents.learn();
     override_rate = double(overrides) / double(n);
     (void)welfare;
