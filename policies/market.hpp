@@ -196,8 +196,9 @@ class agent_block {
   agent_config cfg_;
   std::shared_ptr<const catalog> cat_;
   int64_t first_;
-  /// What choose() reads of one agent, in one 32-byte record: orders name agents in
-  /// random order, so one cache line per agent instead of one per array.
+  /// What choose() and learn() read of one agent, in one 32-byte record: one cache line
+  /// per agent instead of one per array (and no line shared when a caller visits the
+  /// agents out of their slot order).
   struct alignas(32) record {
     float q[arms];            ///< strategy values
     uint16_t tries[arms];     ///< saturating

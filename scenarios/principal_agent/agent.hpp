@@ -4,11 +4,12 @@
 //   decide(t, orders)  -> orders from every principal shard, in principal-shard order:
 //                         every agent in them picks a strategy (its bandit) and a
 //                         product; replies the choices per principal shard (row for
-//                         row with its orders) and the transaction records (agent, the
+//                         row with its orders) and the transaction records (the
 //                         principal's loss) in the shard's row order, for the auditors
 //   learn(feedback)    -> adds the principals' feedback (row for row with this tick's
-//                         orders) and the auditors' flags, updates every agent that acted
-//                         this tick; replies the material gain sum
+//                         orders) and the auditors' flags (rows of those records),
+//                         updates every agent that acted this tick; replies the
+//                         material gain sum
 // Rows carry no agent ids: the shard knows from spawn which of its agents each row of
 // each principal shard is for. A batch of the wrong shape (row counts, columns) is an
 // error naming the shard.
