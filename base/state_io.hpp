@@ -84,6 +84,25 @@ class state_io {
                                " bytes left over (written by a different build?)");
   }
 
+  /// `n` bytes of state laid out by the caller, in place: a writer appends them and
+  /// returns where to write them, a reader returns where they are (and moves past them),
+  /// a sizer counts them and returns null. For a large state kept in a layout of its
+  /// own (strided fields of records), written without a temporary copy.
+  char* span(size_t n) {
+    if (sizing_) {
+      sized_ += n;
+      return nullptr;
+    }
+    if (!loading_) {
+      buf_.resize(buf_.size() + n);
+      return buf_.data() + buf_.size() - n;
+    }
+    if (n > buf_.size() - pos_) raw(nullptr, n);  // throws: truncated
+    char* p = buf_.data() + pos_;
+    pos_ += n;
+    return p;
+  }
+
  private:
   state_io(bool loading, std::vector<char> bytes, std::string what)
       : loading_(loading), buf_(std::move(bytes)), what_(std::move(what)) {}

@@ -26,7 +26,9 @@
 #pragma once
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -168,27 +170,22 @@ class agent_block {
   /// tick's rewards live from choose() to learn().
   template <class IO>
   void state(IO& io) {
-    struct learned {
-      float q[arms];
-      uint16_t tries[arms];
-    };
-    std::vector<learned> v;
-    if (!io.loading()) {
-      v.resize(agent_.size());
-      for (size_t i = 0; i < v.size(); ++i) {
-        std::copy(agent_[i].q, agent_[i].q + arms, v[i].q);
-        std::copy(agent_[i].tries, agent_[i].tries + arms, v[i].tries);
-      }
-    }
-    io(v);
-    if (io.loading()) {
-      if (v.size() != agent_.size())
-        throw std::runtime_error("a checkpoint of " + std::to_string(v.size()) + " agents for a block of " +
-                                 std::to_string(agent_.size()));
-      for (size_t i = 0; i < v.size(); ++i) {
-        std::copy(v[i].q, v[i].q + arms, agent_[i].q);
-        std::copy(v[i].tries, v[i].tries + arms, agent_[i].tries);
-      }
+    // Each record's first `learned` bytes, agent after agent, copied straight between
+    // the records and the checkpoint (a million agents: 18 MB, no temporary).
+    static_assert(offsetof(record, q) == 0 && offsetof(record, tries) == sizeof(float) * arms);
+    constexpr size_t learned = sizeof(float) * arms + sizeof(uint16_t) * arms;
+    uint64_t n = agent_.size();
+    io(n);
+    if (io.loading() && n != agent_.size())
+      throw std::runtime_error("a checkpoint of " + std::to_string(n) + " agents for a block of " +
+                               std::to_string(agent_.size()));
+    char* p = io.span(size_t(n) * learned);
+    if (!p) return;  // only counting
+    for (size_t i = 0; i < agent_.size(); ++i, p += learned) {
+      if (io.loading())
+        std::memcpy(static_cast<void*>(&agent_[i]), p, learned);
+      else
+        std::memcpy(p, static_cast<const void*>(&agent_[i]), learned);
     }
   }
 
