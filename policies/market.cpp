@@ -61,18 +61,18 @@ principal_block::principal_block(const market_config& cfg, std::shared_ptr<const
   price_cost_.resize(cat_->size());
   for (size_t j = 0; j < cat_->size(); ++j) price_cost_[j] = cfg.price_weight * double(cat_->price[j]);
   // A budget never changes, so neither does the affordable prefix of by_price_.
-  affordable_.resize(n);
+  affordable_less_one_.resize(n);
   for (size_t i = 0; i < n; ++i) {
     const auto end = std::upper_bound(by_price_.begin(), by_price_.end(), budget_[i],
                                       [&](float b, product_id j) { return b < cat_->price[size_t(j)]; });
     // Nothing affordable: the cheapest product is the only offer.
-    affordable_[i] = std::max<int32_t>(1, int32_t(end - by_price_.begin()));
+    affordable_less_one_[i] = uint16_t(std::max<ptrdiff_t>(1, end - by_price_.begin()) - 1);
   }
 }
 
 void principal_block::make_task(size_t i, rng& r, product_id* products, float* utility) {
   const int c = cfg_.candidates;
-  const size_t m = size_t(affordable_[i]);
+  const size_t m = size_t(affordable_less_one_[i]) + 1;
   product_id* remembered = &task_product_[i * size_t(c)];
   // The offers first (distinct when there are enough affordable products: a draw already
   // taken is drawn again), then their utilities: the second loop's iterations are

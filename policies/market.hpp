@@ -99,7 +99,9 @@ class principal_block {
   std::vector<product_id> task_product_;  ///< size x candidates: the current task
   std::vector<float> best_;               ///< size: the best utility of the current task
   std::vector<product_id> by_price_;  ///< product ids, cheapest first
-  std::vector<int32_t> affordable_;  ///< size: how many of by_price_ the budget affords (>= 1)
+  /// size: how many of by_price_ the budget affords, minus one (at least 1, at most
+  /// max_products: 16 bits hold it so).
+  std::vector<uint16_t> affordable_less_one_;
   std::vector<double> attr_;         ///< the catalog's attributes as doubles
   std::vector<double> price_cost_;   ///< per product: price_weight x price
 
