@@ -261,6 +261,33 @@ int run_bench(bool quick, const std::string& json_file) {
   // is set up before the figures that train networks.
   load_all_scenarios();
 
+  // Start-up of every other scenario: a whole run of its default file at the sizes the
+  // test over every scenario uses (its smoke settings), for 1 tick where it has ticks,
+  // best of 3 (1 with --quick). The scenarios in the libtorch module pay its loading.
+  for (const scenario_info* info : all_scenarios()) {
+    if (info->name == "principal_agent" || info->name == "red_team") continue;  // above
+    const auto file =
+        std::filesystem::path(OVERSIGHT_SOURCE_DIR) / "scenarios" / info->name / (info->name + ".toml");
+    if (!std::filesystem::exists(file)) continue;
+    std::vector<std::string> args{file.string()};
+    for (const auto& set : info->smoke) args.insert(args.end(), {"--set", set});
+    bool ticks = false;
+    for (const auto& p : info->params) ticks = ticks || p.key == "ticks";
+    if (ticks) args.insert(args.end(), {"--set", "ticks=1"});
+    auto dir = std::filesystem::temp_directory_path() / ("oversight-bench-start-" + std::to_string(::getpid()));
+    args.insert(args.end(), {"--threads", "1", "--out", dir.string()});
+    double best = 1e9;
+    for (int i = 0; i < (quick ? 1 : 3); ++i) {
+      std::filesystem::remove_all(dir);
+      best = std::min(best, run_child(args).wall);
+    }
+    std::filesystem::remove_all(dir);
+    out.push_back({"startup_seconds_" + info->name, best,
+                   "wall time of a run of its default file at its smoke sizes" +
+                       std::string(ticks ? ", 1 tick" : " (no ticks: the whole run)") + ", best of " +
+                       (quick ? "1" : "3") + "; target < 0.1 for a scenario without networks"});
+  }
+
   // 1. fabric_ratio
   {
     auto cfg = make_config(2);
