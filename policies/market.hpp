@@ -141,8 +141,6 @@ class agent_block {
               std::vector<int32_t> order = {});
   int64_t first() const { return first_; }
   size_t size() const { return agent_.size(); }
-  /// The slot of local agent `local`.
-  size_t slot(size_t local) const { return slot_of_.empty() ? local : size_t(slot_of_[local]); }
 
   /// The agent in `slot` picks a strategy (epsilon-greedy) and with it one of the n
   /// candidates; returns the chosen index and the principal's loss (best - chosen
