@@ -198,24 +198,20 @@ int agent_block::choose(size_t i, const product_id* products, const float* utili
     const size_t j = size_t(products[k]);
     gain[k] = commission * double(rate[j]) + (brand[j] == me.brand ? bonus : 0.0);
   }
-  const int pick = n == 8 ? pick_of_8(arm, cfg_.hedge_weight, gain, utility)
-                          : pick_of(arm, cfg_.hedge_weight, gain, utility, n);
   float best_u = utility[0];
   for (int k = 1; k < n; ++k) best_u = utility[k] > best_u ? utility[k] : best_u;
+  const int pick = n == 8 ? pick_of_8(arm, cfg_.hedge_weight, gain, utility, best_u)
+                          : pick_of(arm, cfg_.hedge_weight, gain, utility, n, best_u);
   gap = best_u - utility[pick];
   me.played = int8_t(arm | (gap <= 0.0f ? faithful : 0));
   material_[i] = float(gain[pick]);
   return pick;
 }
 
-int agent_block::pick_of(int arm, double hedge_weight, const double* gain, const float* utility, int n) {
-  float best_u = utility[0];
+int agent_block::pick_of(int arm, double hedge_weight, const double* gain, const float* utility, int n,
+                         float best_u) {
   int best = 0;
-  for (int k = 1; k < n; ++k) {
-    const bool better = utility[k] > best_u;
-    best = better ? k : best;
-    best_u = better ? utility[k] : best_u;
-  }
+  while (best + 1 < n && utility[best] != best_u) ++best;  // the first best candidate
   if (arm == 0) return best;
   // selfish: the largest private gain; hedge: gain minus weighted principal loss. Ties
   // go to the principal's better candidate (then the earlier one), so a gain-free task
@@ -233,17 +229,13 @@ int agent_block::pick_of(int arm, double hedge_weight, const double* gain, const
   return pick;
 }
 
-int agent_block::pick_of_8(int arm, double hedge_weight, const double* gain, const float* utility) {
+int agent_block::pick_of_8(int arm, double hedge_weight, const double* gain, const float* utility, float best_u) {
 #if defined(__SSE2__)
   // pick_of for 8 candidates without a data-dependent branch: every candidate's value v
   // (the principal's utility for the faithful strategy), the largest v, the largest
   // utility among the candidates that reach it, and the first candidate with both. The
   // same operations on the same numbers as pick_of, so the same pick.
   const __m128 ua = _mm_loadu_ps(utility), ub = _mm_loadu_ps(utility + 4);
-  __m128 mx = _mm_max_ps(ua, ub);
-  mx = _mm_max_ps(mx, _mm_movehl_ps(mx, mx));
-  mx = _mm_max_ss(mx, _mm_shuffle_ps(mx, mx, 1));
-  const float best_u = _mm_cvtss_f32(mx);
   const __m128d u[4] = {_mm_cvtps_pd(ua), _mm_cvtps_pd(_mm_movehl_ps(ua, ua)), _mm_cvtps_pd(ub),
                         _mm_cvtps_pd(_mm_movehl_ps(ub, ub))};
   __m128d v[4];
@@ -276,7 +268,7 @@ int agent_block::pick_of_8(int arm, double hedge_weight, const double* gain, con
     hits |= _mm_movemask_pd(_mm_and_pd(at_top[h], _mm_cmpeq_pd(u[h], pick_u))) << (2 * h);
   return __builtin_ctz(unsigned(hits));
 #else
-  return pick_of(arm, hedge_weight, gain, utility, 8);
+  return pick_of(arm, hedge_weight, gain, utility, 8, best_u);
 #endif
 }
 

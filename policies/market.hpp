@@ -159,8 +159,9 @@ class agent_block {
   /// loss; ties in 1 and 2 go to the larger utility, then to the earlier candidate.
   /// pick_of_8 is the same for n = 8, in SIMD without branches on the data (the same
   /// pick, bit for bit: tested against pick_of).
-  static int pick_of(int arm, double hedge_weight, const double* gain, const float* utility, int n);
-  static int pick_of_8(int arm, double hedge_weight, const double* gain, const float* utility);
+  /// `best_u` is the largest of the n utilities (the caller has it already).
+  static int pick_of(int arm, double hedge_weight, const double* gain, const float* utility, int n, float best_u);
+  static int pick_of_8(int arm, double hedge_weight, const double* gain, const float* utility, float best_u);
 
   /// Strategy values of the agent in `slot` (tests, diagnostics).
   const float* values(size_t slot) const { return agent_[slot].q; }

@@ -89,11 +89,12 @@ TEST_CASE("market: the 8-candidate pick is pick_of's, ties included", "[unit][ma
       gain[k] = gains[r.below(5)];
       utility[k] = utilities[r.below(6)] + (r.bernoulli(0.5) ? float(r.uniform()) : 0.0f);
     }
+    const float best_u = *std::max_element(utility, utility + 8);
     for (int arm = 0; arm < agent_block::arms; ++arm)
       for (double w : {0.0, 0.5, 5.0}) {
-        const int reference = agent_block::pick_of(arm, w, gain, utility, 8);
+        const int reference = agent_block::pick_of(arm, w, gain, utility, 8, best_u);
         INFO("trial " << trial << " arm " << arm << " hedge weight " << w);
-        REQUIRE(agent_block::pick_of_8(arm, w, gain, utility) == reference);
+        REQUIRE(agent_block::pick_of_8(arm, w, gain, utility, best_u) == reference);
         ++cases;
         for (int k = 0; k < 8; ++k) ties += k != reference && gain[k] == gain[reference] && utility[k] == utility[reference];
       }
@@ -105,10 +106,10 @@ TEST_CASE("market: the 8-candidate pick is pick_of's, ties included", "[unit][ma
 TEST_CASE("market: pick_of follows each strategy", "[unit][market]") {
   const double gain[] = {0.0, 2.0, 1.0, 2.0};
   const float utility[] = {0.9f, 0.1f, 0.8f, 0.5f};
-  CHECK(agent_block::pick_of(0, 5.0, gain, utility, 4) == 0);  // faithful: the best utility
-  CHECK(agent_block::pick_of(1, 5.0, gain, utility, 4) == 3);  // selfish: gain 2, the better utility of the two
-  CHECK(agent_block::pick_of(2, 5.0, gain, utility, 4) == 2);  // hedge: 1 - 5 x 0.1 beats 2 - 5 x 0.4 and 0
-  CHECK(agent_block::pick_of(2, 0.0, gain, utility, 4) == 3);  // hedge without weight: selfish
+  CHECK(agent_block::pick_of(0, 5.0, gain, utility, 4, 0.9f) == 0);  // faithful: the best utility
+  CHECK(agent_block::pick_of(1, 5.0, gain, utility, 4, 0.9f) == 3);  // selfish: gain 2, the better utility of the two
+  CHECK(agent_block::pick_of(2, 5.0, gain, utility, 4, 0.9f) == 2);  // hedge: 1 - 5 x 0.1 beats 2 - 5 x 0.4 and 0
+  CHECK(agent_block::pick_of(2, 0.0, gain, utility, 4, 0.9f) == 3);  // hedge without weight: selfish
 }
 
 TEST_CASE("market: an arranged agent block's checkpoint restores its values and tries, and nothing else", "[unit][market]") {
