@@ -19,6 +19,7 @@
 #include "runtime/event_log.hpp"
 #include "runtime/run_context.hpp"
 #include "runtime/scenario_registry.hpp"
+#include "runtime/tls_handshakes.hpp"
 #include "runtime/version.hpp"
 
 namespace oversight {
@@ -175,6 +176,9 @@ int serve_node(const std::string& listen, const tls_set& tls, int threads) {
   caf::actor_system sys{cfg};
   node_facts facts{oversight_commit(), trainers_on_gpu(), int32_t(workers)};
   auto gate = sys.spawn(node_gate, tls.secret, facts);
+  report_failed_handshakes([](const std::string& peer, const std::string& reason) {
+    std::cerr << "oversight node: refused a connection from " << peer << ": " << reason << std::endl;
+  });
   auto port = caf::openssl::publish(gate, at.port, at.host.c_str(), true);
   if (!port) {
     caf::anon_send_exit(gate, caf::exit_reason::user_shutdown);

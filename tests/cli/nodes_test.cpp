@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <fstream>
 #include <memory>
+#include <thread>
 
 #include "runtime/run_store.hpp"
 #include "runtime/scenario_registry.hpp"
@@ -127,6 +128,13 @@ TEST_CASE("runs over three nodes on loopback give the single process's metrics",
   }
 }
 
+/// How often `needle` occurs in `text`.
+size_t count_of(const std::string& text, const std::string& needle) {
+  size_t n = 0;
+  for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + needle.size())) ++n;
+  return n;
+}
+
 /// Sends bytes that are no TLS handshake to `address` ("127.0.0.1:PORT") and hangs up.
 void send_junk(const std::string& address, int variant) {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -163,9 +171,20 @@ TEST_CASE("a node refuses a run without the lab's secret or CA and the run says 
   r = oversight_cmd({"run", toml, "--out", "refused", "--nodes", l.address(0), "--tls", "other-lab"}, l.dir());
   require_user_error(r, {"--nodes " + l.address(0), "cannot connect", "ca.pem"});
   CHECK(!fs::exists(l.dir() / "refused"));
+  // The node names the peer it refused, and why.
+  const std::string refused = "oversight node: refused a connection from 127.0.0.1:";
+  CHECK(l.node(0).wait_for(refused, false, std::chrono::seconds(10)));
+  CHECK_THAT(l.node(0).err(), Contains("TLS handshake failed"));
+  CHECK(count_of(l.node(0).err(), refused) == 1);
 
-  // Bytes that are not TLS at all.
+  // Bytes that are not TLS at all: one line each, naming the peer and the reason.
   for (int i = 0; i < 3; ++i) send_junk(l.address(0), i);
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (count_of(l.node(0).err(), refused) < 4 && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  INFO("node stderr:\n" << l.node(0).err());
+  CHECK(count_of(l.node(0).err(), refused) == 4);
+  CHECK(count_of(l.node(0).err(), "TLS handshake failed") == 4);
 
   // The node still serves the lab, with the single process's metrics.
   const std::vector<std::string> sets{"ticks=3"};
