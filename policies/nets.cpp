@@ -104,7 +104,12 @@ class policy_trainer_hand : public policy_trainer_base {
     const size_t rows = b.rows(), k = size_t(cfg_.options);
     const float* z = tape_.forward(params_.data(), b.x.data(), rows);
     dz_.resize(rows * k);
-    std::vector<double> p(k), g(k);
+    p_.resize(k);
+    g_.resize(k);
+    e_.resize(k);
+    double* p = p_.data();
+    double* g = g_.data();
+    float* e = e_.data();
     const double c = cfg_.entropy, n = double(rows);
     double loss = 0;
     for (size_t i = 0; i < rows; ++i) {
@@ -114,7 +119,6 @@ class policy_trainer_hand : public policy_trainer_base {
       float top = zi[0];
       for (size_t a = 1; a < k; ++a) top = std::max(top, zi[a]);
       float sum = 0.f;
-      std::vector<float> e(k);
       for (size_t a = 0; a < k; ++a) sum += e[a] = std::exp(zi[a] - top);
       double expected = 0, entropy = 0, dot = 0;
       for (size_t a = 0; a < k; ++a) {
@@ -136,7 +140,8 @@ class policy_trainer_hand : public policy_trainer_base {
   mlp_tape tape_;
   std::vector<float> params_, grad_;
   mlp_adam adam_;
-  std::vector<float> dz_;
+  std::vector<float> dz_, e_;       // scratch: the gradient, a row's exponentials
+  std::vector<double> p_, g_;       // scratch: a row's probabilities and dL/dp
 };
 
 std::unique_ptr<policy_trainer_base> new_policy_trainer(const policy_config& cfg, const std::vector<float>& init,
