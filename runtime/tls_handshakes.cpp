@@ -70,7 +70,7 @@ void on_info(const SSL* ssl, int where, int ret) {
   auto it = sessions.find(ssl);
   if (it == sessions.end()) return;
   handshake& h = it->second;
-  if (where & SSL_CB_HANDSHAKE_START) h.server = SSL_is_server(const_cast<SSL*>(ssl)) == 1;
+  h.server = SSL_is_server(const_cast<SSL*>(ssl)) == 1;  // known once SSL_accept runs
   if (h.peer.empty()) h.peer = peer_of(ssl);
   if (where & SSL_CB_HANDSHAKE_DONE) h.done = true;
   // OpenSSL 3.0 names some TLS 1.3 alerts (certificate_required) only "unknown".
@@ -104,7 +104,7 @@ SSL* SSL_new(SSL_CTX* ctx) {
   if (ssl && watching) {
     {
       std::lock_guard<std::mutex> lock(mu);
-      sessions[ssl];
+      sessions[ssl] = handshake{};  // fresh, should libssl have freed a session at this address itself
     }
     SSL_set_info_callback(ssl, on_info);
   }
