@@ -2,7 +2,7 @@
 // actors, streamed as the run goes, and its reader (`oversight replay`).
 //
 // File: a stream of msgpack maps, keys in this order, nothing else between them.
-//   header, once:  {"format": "oversight-events", "version": 1, "scenario": str, "seed": int}
+//   header, once:  {"format": "oversight-events", "version": 2, "scenario": str, "seed": int}
 //   then one map per message:
 //                  {"tick": int, "from": str, "to": str, "type": str,
 //                   "kind": "request" | "reply", "payload": bin}
@@ -10,7 +10,8 @@
 // "<owner>/trainer" for a role's trainer); `type` is the request's leading atom
 // ("deliver") or the first element's registered type name ("label_batch"), the atom's
 // text for an atom reply ("ack"); `payload` is CAF's binary serialization of the whole
-// message content (caf::message), decoded by payload_text() with the registered types.
+// message content (caf::message), decoded by payload_text() with the registered types
+// (a vector of numbers inside a message type is a packed field: runtime/protocol.hpp).
 //
 // Order: the log of a run is byte-identical whatever the thread count. A tick's records
 // are buffered and written when the tick ends, sorted by source (the director first,
@@ -41,7 +42,7 @@
 
 namespace oversight {
 
-inline constexpr int event_log_version = 1;
+inline constexpr int event_log_version = 2;
 
 /// One message as logged, with its sort key within the tick.
 struct event_record {

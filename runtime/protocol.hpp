@@ -10,7 +10,10 @@
 #pragma once
 
 #include <algorithm>
+#include <bit>
 #include <cstdint>
+#include <limits>
+#include <type_traits>
 #include <string>
 #include <vector>
 
@@ -146,13 +149,61 @@ struct metric_batch {
 };
 
 // ---- inspection (serialization) ----------------------------------------------------
+
+/// A vector of numbers (bytes, integers, floats) as a message field: write
+/// `f(..., packed(x.values))` in inspect, for every such field. Saved as CAF saves a
+/// byte sequence: the element count, then the elements' bytes as they are in memory
+/// (little-endian; the build refuses another byte order), in one copy, where CAF would
+/// make a virtual call and a byte-order conversion per element (the event log and runs
+/// over nodes save every message). Loaded in chunks of at most 1 MiB: CAF 0.17 resizes a
+/// byte sequence to whatever length its prefix claims before reading, so four forged
+/// bytes from the network would make a process allocate gigabytes
+/// (tests/fuzz/network_message_fuzz.cpp found it); here bad bytes cost at most their own
+/// length plus a chunk and end in an error. Other inspectors (to_string) see the vector.
+template <class Vector>
+struct packed_field {
+  Vector& v;
+};
+template <class T, class A>
+packed_field<std::vector<T, A>> packed(std::vector<T, A>& v) {
+  static_assert(std::is_arithmetic_v<T> && !std::is_same_v<T, bool>, "packed: a vector of numbers");
+  static_assert(std::endian::native == std::endian::little, "packed fields travel little-endian");
+  return {v};
+}
+template <class Inspector, class Vector>
+typename Inspector::result_type inspect(Inspector& f, packed_field<Vector>& p) {
+  using T = typename Vector::value_type;
+  if constexpr (std::is_base_of_v<caf::serializer, Inspector>) {
+    size_t n = p.v.size();
+    if (auto err = f.begin_sequence(n)) return err;
+    if (n > 0)
+      if (auto err = f.apply_raw(n * sizeof(T), p.v.data())) return err;
+    return f.end_sequence();
+  } else if constexpr (Inspector::reads_state) {
+    return f(p.v);
+  } else {
+    size_t n = 0;
+    if (auto err = f.begin_sequence(n)) return err;
+    if (n > std::numeric_limits<size_t>::max() / sizeof(T)) return caf::make_error(caf::sec::invalid_argument);
+    p.v.clear();
+    constexpr size_t chunk = (size_t(1) << 20) / sizeof(T);
+    for (size_t have = 0; have < n;) {
+      const size_t k = std::min(chunk, n - have);
+      p.v.resize(have + k);
+      if (auto err = f.apply_raw(k * sizeof(T), p.v.data() + have)) return err;
+      have += k;
+    }
+    return f.end_sequence();
+  }
+}
+
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, query_batch& x) {
-  return f(caf::meta::type_name("query_batch"), x.dim, x.x);
+  return f(caf::meta::type_name("query_batch"), x.dim, packed(x.x));
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, response_batch& x) {
-  return f(caf::meta::type_name("response_batch"), x.options, x.action, x.prob);
+  return f(caf::meta::type_name("response_batch"), x.options, packed(x.action), packed(x.prob));
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, judgment_batch& x) {
@@ -165,16 +216,18 @@ typename Inspector::result_type inspect(Inspector& f, judgment_batch& x) {
     for (auto d : dims) x.fail_dim.push_back(value_dim(d));
     return caf::none;
   });
-  return f(caf::meta::type_name("judgment_batch"), x.options, x.p_ok, dims, x.confidence, x.uncertainty, x.score,
+  return f(caf::meta::type_name("judgment_batch"), x.options, packed(x.p_ok), packed(dims), packed(x.confidence),
+           packed(x.uncertainty), packed(x.score),
            loaded);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, label_request& x) {
-  return f(caf::meta::type_name("label_request"), x.id, x.kind, x.x, x.a, x.b);
+  return f(caf::meta::type_name("label_request"), x.id, x.kind, packed(x.x), x.a, x.b);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, expert_label& x) {
-  return f(caf::meta::type_name("expert_label"), x.id, x.expert, x.kind, x.x, x.a, x.b, x.ok, x.prefers_a);
+  return f(caf::meta::type_name("expert_label"), x.id, x.expert, x.kind, packed(x.x), x.a, x.b, packed(x.ok),
+           x.prefers_a);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, label_batch& x) {
@@ -182,11 +235,12 @@ typename Inspector::result_type inspect(Inspector& f, label_batch& x) {
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, train_batch& x) {
-  return f(caf::meta::type_name("train_batch"), x.dim, x.x, x.a, x.b, x.width, x.target);
+  return f(caf::meta::type_name("train_batch"), x.dim, packed(x.x), packed(x.a), packed(x.b), x.width,
+           packed(x.target));
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, param_blob& x) {
-  return f(caf::meta::type_name("param_blob"), x.values);
+  return f(caf::meta::type_name("param_blob"), packed(x.values));
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, metric_row& x) {
@@ -197,40 +251,6 @@ typename Inspector::result_type inspect(Inspector& f, metric_batch& x) {
   return f(caf::meta::type_name("metric_batch"), x.rows);
 }
 
-/// A byte vector (std::vector<char> or <uint8_t>) as a message field: write
-/// `f(..., checked_bytes(x.bytes))` in inspect. CAF 0.17 loads a byte sequence by
-/// resizing it to whatever length its prefix claims and only then reading, so four forged
-/// bytes from the network make a process allocate gigabytes (found by
-/// tests/fuzz/network_message_fuzz.cpp). This loads in chunks of at most 1 MiB: bad bytes
-/// cost at most their own length plus a chunk and end in an error. Same bytes on the
-/// wire as the plain field.
-template <class Bytes>
-struct byte_field {
-  Bytes& v;
-};
-template <class Bytes>
-byte_field<Bytes> checked_bytes(Bytes& v) {
-  return {v};
-}
-template <class Inspector, class Bytes>
-typename Inspector::result_type inspect(Inspector& f, byte_field<Bytes>& b) {
-  if constexpr (Inspector::reads_state) {
-    return f(b.v);
-  } else {
-    size_t n = 0;
-    if (auto err = f.begin_sequence(n)) return err;
-    b.v.clear();
-    constexpr size_t chunk = size_t(1) << 20;
-    for (size_t have = 0; have < n;) {
-      const size_t k = std::min(chunk, n - have);
-      b.v.resize(have + k);
-      if (auto err = f.apply_raw(k, b.v.data() + have)) return err;
-      have += k;
-    }
-    return f.end_sequence();
-  }
-}
-
 /// A role's whole state as bytes (base/state_io.hpp), for a checkpoint; a role that
 /// owns other actors (a learner's trainer) puts theirs inside its own.
 struct role_state {
@@ -239,7 +259,7 @@ struct role_state {
 };
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, role_state& x) {
-  return f(caf::meta::type_name("role_state"), checked_bytes(x.bytes));
+  return f(caf::meta::type_name("role_state"), packed(x.bytes));
 }
 
 /// A run's checkpoint on its way to disk: the tick it resumes at (every tick before it
@@ -251,7 +271,7 @@ struct checkpoint_blob {
 };
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, checkpoint_blob& x) {
-  return f(caf::meta::type_name("checkpoint_blob"), x.tick, checked_bytes(x.bytes));
+  return f(caf::meta::type_name("checkpoint_blob"), x.tick, packed(x.bytes));
 }
 
 // ---- role interfaces -----------------------------------------------------------------
@@ -327,7 +347,7 @@ struct host_request {
 };
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, host_request& x) {
-  return f(caf::meta::type_name("host_request"), x.anchor, x.scenario, x.toml, x.seed, x.node, checked_bytes(x.gpus),
+  return f(caf::meta::type_name("host_request"), x.anchor, x.scenario, x.toml, x.seed, x.node, packed(x.gpus),
            x.coordinator_share);
 }
 

@@ -51,15 +51,15 @@ struct label_list {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, item_batch& x) {
-  return f(caf::meta::type_name("abstention.item_batch"), x.dim, x.id, x.x);
+  return f(caf::meta::type_name("abstention.item_batch"), x.dim, packed(x.id), packed(x.x));
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, choice_batch& x) {
-  return f(caf::meta::type_name("abstention.choice_batch"), x.choice);
+  return f(caf::meta::type_name("abstention.choice_batch"), packed(x.choice));
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, item_label& x) {
-  return f(caf::meta::type_name("abstention.item_label"), x.id, x.x, x.label);
+  return f(caf::meta::type_name("abstention.item_label"), x.id, packed(x.x), x.label);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, label_list& x) {

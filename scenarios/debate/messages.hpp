@@ -23,8 +23,8 @@ using verdict_atom = caf::atom_constant<caf::atom("verdict")>;  // judge: logits
 // judge read the same struct the program builds.
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, debate_positions& x) {
-  return f(caf::meta::type_name("debate_positions"), x.pixels, x.images, x.honest, x.liar, x.revealed_count,
-           x.revealed);
+  return f(caf::meta::type_name("debate_positions"), x.pixels, packed(x.images), packed(x.honest), packed(x.liar),
+           x.revealed_count, packed(x.revealed));
 }
 
 /// Debater: precommits to one label per image (given the true labels; the honest

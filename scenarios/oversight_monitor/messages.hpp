@@ -36,11 +36,11 @@ struct flag_batch {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, response_items& x) {
-  return f(caf::meta::type_name("response_items"), x.id, x.violation, x.subtlety);
+  return f(caf::meta::type_name("response_items"), packed(x.id), packed(x.violation), packed(x.subtlety));
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, flag_batch& x) {
-  return f(caf::meta::type_name("flag_batch"), x.suspicion, x.flagged);
+  return f(caf::meta::type_name("flag_batch"), packed(x.suspicion), packed(x.flagged));
 }
 
 /// Automated monitor (a critic model or rule checks): scores and flags responses.

@@ -123,15 +123,15 @@ struct agent_report {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, order_batch& x) {
-  return f(caf::meta::type_name("order_batch"), x.candidates, x.product, x.utility);
+  return f(caf::meta::type_name("order_batch"), x.candidates, packed(x.product), packed(x.utility));
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, choice_batch& x) {
-  return f(caf::meta::type_name("choice_batch"), checked_bytes(x.choice));
+  return f(caf::meta::type_name("choice_batch"), packed(x.choice));
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, audit_batch& x) {
-  return f(caf::meta::type_name("audit_batch"), x.gap);
+  return f(caf::meta::type_name("audit_batch"), packed(x.gap));
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, decisions& x) {
@@ -139,11 +139,11 @@ typename Inspector::result_type inspect(Inspector& f, decisions& x) {
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, feedback_batch& x) {
-  return f(caf::meta::type_name("feedback_batch"), x.net);
+  return f(caf::meta::type_name("feedback_batch"), packed(x.net));
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, penalty_batch& x) {
-  return f(caf::meta::type_name("penalty_batch"), x.row, x.penalty);
+  return f(caf::meta::type_name("penalty_batch"), packed(x.row), x.penalty);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, agent_feedback& x) {

@@ -35,11 +35,11 @@ struct argument_batch {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, answer_batch& x) {
-  return f(caf::meta::type_name("answer_batch"), x.answer, x.confidence);
+  return f(caf::meta::type_name("answer_batch"), packed(x.answer), packed(x.confidence));
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, argument_batch& x) {
-  return f(caf::meta::type_name("argument_batch"), x.fact_holds);
+  return f(caf::meta::type_name("argument_batch"), packed(x.fact_holds));
 }
 
 /// Assistant: the unreliable strong model. Answers questions (attempt n is a fresh

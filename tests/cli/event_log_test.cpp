@@ -45,7 +45,7 @@ with open(sys.argv[1], 'rb') as f:
     recs = list(msgpack.Unpacker(f, raw=False))
 h = recs[0]
 assert list(h.keys()) == ['format', 'version', 'scenario', 'seed'], h
-assert h['format'] == 'oversight-events' and h['version'] == 1, h
+assert h['format'] == 'oversight-events' and h['version'] == 2, h
 assert h['scenario'] == 'red_team' and h['seed'] == 3, h
 body = recs[1:]
 assert body
@@ -94,7 +94,7 @@ TEST_CASE("events: a shipped scenario's events.msgpack reads with python3-msgpac
   REQUIRE(all.status == 0);
   const auto lines = all.out_lines();
   REQUIRE(lines.size() == records + 1);
-  CHECK(lines[0] == "# red_team seed 3 (event log format 1)");
+  CHECK(lines[0] == "# red_team seed 3 (event log format 2)");
   CHECK_THAT(lines[1], StartsWith("0 director -> "));
   // Every field prints: enums by name (an expert's labels say what kind they are).
   CHECK_THAT(all.out, !Contains("<unprintable>"));

@@ -2,6 +2,8 @@
 // both alone and inside a caf::message, which also proves it is registered.
 #include <catch2/catch.hpp>
 
+#include <cstring>
+
 #include <caf/binary_deserializer.hpp>
 #include <caf/binary_serializer.hpp>
 
@@ -77,4 +79,59 @@ TEST_CASE("protocol: every message type round-trips through CAF's binary seriali
   auto mb2 = message_round_trip(sys, mb);
   REQUIRE(mb2.rows.size() == 1);
   CHECK((mb2.rows[0].tick == 3 && mb2.rows[0].actor == "learner" && mb2.rows[0].value == 0.125));
+}
+
+TEST_CASE("protocol: packed fields are a count and the bytes, and refuse a forged count", "[protocol]") {
+  caf::actor_system_config cfg;
+  register_protocol(cfg);
+  caf::actor_system sys{cfg};
+
+  // The bytes: the element count as CAF writes a sequence's size, then the elements as
+  // they are in memory, nothing between them.
+  param_blob p{{0.5f, -1.25f, 3.0f}};
+  std::vector<char> buf;
+  {
+    caf::binary_serializer sink{sys, buf};
+    REQUIRE(!sink(p));
+  }
+  std::vector<char> count;
+  {
+    caf::binary_serializer sink{sys, count};
+    size_t three = 3;
+    REQUIRE(!sink.begin_sequence(three));
+  }
+  REQUIRE(buf.size() == count.size() + 3 * sizeof(float));
+  CHECK(std::equal(count.begin(), count.end(), buf.begin()));
+  CHECK(std::memcmp(buf.data() + count.size(), p.values.data(), 3 * sizeof(float)) == 0);
+  CHECK(round_trip(sys, p).values == p.values);
+
+  // Every kind of number, empty vectors included, and a vector larger than one chunk.
+  train_batch tb;
+  tb.dim = 1;
+  tb.x.resize(300'000);
+  for (size_t i = 0; i < tb.x.size(); ++i) tb.x[i] = float(i) * 0.25f - 7.f;
+  tb.a = {-3, 0, 1 << 30};
+  tb.width = 0;
+  const auto tb2 = round_trip(sys, tb);
+  CHECK((tb2.x == tb.x && tb2.a == tb.a && tb2.b.empty() && tb2.target.empty()));
+  role_state bytes{{'a', '\0', char(0xff)}};
+  CHECK(round_trip(sys, bytes) == bytes);
+
+  // A count far beyond the bytes that follow: an error, not an allocation of its size.
+  std::vector<char> forged;
+  {
+    caf::binary_serializer sink{sys, forged};
+    size_t huge = size_t(1) << 31;  // 8 GB of floats (a sequence's size travels as 32 bits)
+    REQUIRE(!sink.begin_sequence(huge));
+  }
+  forged.insert(forged.end(), 64, '\x01');
+  param_blob out;
+  caf::binary_deserializer source{sys, forged};
+  CHECK(source(out));  // an error
+  CHECK(out.values.capacity() * sizeof(float) <= (size_t(1) << 20));
+
+  // Other inspectors see the vector itself.
+  const std::string text = caf::deep_to_string(param_blob{{0.5f, 2.f}});
+  INFO(text);
+  CHECK(text == "param_blob([0.500000, 2.000000])");
 }
