@@ -217,8 +217,7 @@ typename Inspector::result_type inspect(Inspector& f, judgment_batch& x) {
     return caf::none;
   });
   return f(caf::meta::type_name("judgment_batch"), x.options, packed(x.p_ok), packed(dims), packed(x.confidence),
-           packed(x.uncertainty), packed(x.score),
-           loaded);
+           packed(x.uncertainty), packed(x.score), loaded);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, label_request& x) {

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <cstdio>
+#include <cstring>
 #include <mutex>
 #include <unordered_map>
 
@@ -22,10 +23,22 @@ namespace {
 struct handshake {
   std::string peer;    ///< read while the socket is open (it is closed before SSL_free)
   std::string reason;  ///< OpenSSL's reason for the failure, if it gave one
-  std::string alert;   ///< the first alert sent or received, as the report says it
+  std::string alert;   ///< the first alert sent or received (its description)
+  bool alert_from_peer = false;
   bool server = false;
   bool done = false;
 };
+
+/// The report's reason: the peer's alert says more than OpenSSL's reason for it ("tlsv1
+/// alert ..."); an alert this side sent adds to OpenSSL's reason.
+std::string describe(const handshake& h) {
+  const std::string failed = "TLS handshake failed: ";
+  if (!h.alert.empty() && h.alert_from_peer) return failed + "the peer sent alert '" + h.alert + "'";
+  const std::string sent = h.alert.empty() ? "" : "alert sent: '" + h.alert + "'";
+  if (!h.reason.empty()) return failed + h.reason + (sent.empty() ? "" : " (" + sent + ")");
+  if (!sent.empty()) return failed + sent;
+  return "the peer closed the connection before the TLS handshake finished";
+}
 
 std::atomic<bool> watching{false};
 std::mutex mu;                                   // guards what follows
@@ -73,10 +86,14 @@ void on_info(const SSL* ssl, int where, int ret) {
   h.server = SSL_is_server(const_cast<SSL*>(ssl)) == 1;  // known once SSL_accept runs
   if (h.peer.empty()) h.peer = peer_of(ssl);
   if (where & SSL_CB_HANDSHAKE_DONE) h.done = true;
-  // OpenSSL 3.0 names some TLS 1.3 alerts (certificate_required) only "unknown".
-  if ((where & SSL_CB_ALERT) && h.alert.empty() && std::string(SSL_alert_desc_string_long(ret)) != "unknown")
-    h.alert = std::string((where & SSL_CB_READ) ? "the peer sent alert '" : "alert sent: '") +
-              SSL_alert_desc_string_long(ret) + "'";
+  if ((where & SSL_CB_ALERT) && h.alert.empty()) {
+    const char* what = SSL_alert_desc_string_long(ret);
+    // OpenSSL 3.0 names some TLS 1.3 alerts (certificate_required) only "unknown".
+    if (std::strcmp(what, "unknown") != 0) {
+      h.alert = what;
+      h.alert_from_peer = (where & SSL_CB_READ) != 0;
+    }
+  }
   // A handshake step that stopped: OpenSSL clears the thread's error queue at the start
   // of every step, so an error there is this session's (none when it only waits for bytes).
   if ((where & SSL_CB_EXIT) && ret <= 0 && h.reason.empty())
@@ -124,12 +141,7 @@ void SSL_free(SSL* ssl) {
         const handshake& h = it->second;
         if (h.server && !h.done) {
           peer = h.peer.empty() ? "an unknown peer" : h.peer;
-          // The peer's alert says more than OpenSSL's reason for it ("tlsv1 alert ...").
-          if (h.alert.rfind("the peer", 0) == 0) reason = "TLS handshake failed: " + h.alert;
-          else if (!h.reason.empty())
-            reason = "TLS handshake failed: " + h.reason + (h.alert.empty() ? "" : " (" + h.alert + ")");
-          else if (!h.alert.empty()) reason = "TLS handshake failed: " + h.alert;
-          else reason = "the peer closed the connection before the TLS handshake finished";
+          reason = describe(h);
           report = reporter;
         }
         sessions.erase(it);
