@@ -18,6 +18,7 @@
 
 #include "base/error.hpp"
 #include "runtime/json.hpp"
+#include "runtime/spec_detail.hpp"
 
 extern char** environ;
 
@@ -236,6 +237,12 @@ sweep_plan make_sweep_plan(const fs::path& file, const std::vector<std::string>&
     refuse_set_on(axis.key, "[sweep.grid]");
     plan.grid_keys.push_back(axis.key);
   }
+  // No event log per run unless someone asked for one (sweep.hpp).
+  const std::string events = "events.log";
+  const bool asked = !!spec_detail::parse_scenario_file(file).at_path(events) ||
+                     std::any_of(sets.begin(), sets.end(), [&](auto& s) { return s.rfind(events + "=", 0) == 0; }) ||
+                     std::count(plan.grid_keys.begin(), plan.grid_keys.end(), events) > 0;
+  if (!asked) plan.default_sets.push_back(events + "=false");
   // The listed combinations (or one empty one) times the grid's Cartesian product, the
   // last axis varying fastest.
   const std::vector<std::vector<std::pair<std::string, param_value>>> listed =
@@ -376,6 +383,7 @@ sweep_result run_sweep(const sweep_plan& plan, const sweep_options& opt) {
       const std::string name = point_name(j.point->index, j.seed);
       const fs::path log = dir / "logs" / (name + ".log");
       std::vector<std::string> args = {opt.oversight_bin.string(), "run", plan.file.string()};
+      for (auto& s : plan.default_sets) args.insert(args.end(), {"--set", s});
       for (auto& s : plan.user_sets) args.insert(args.end(), {"--set", s});
       for (auto& s : j.point->sets) args.insert(args.end(), {"--set", s});
       args.insert(args.end(), {"--seed", std::to_string(j.seed), "--threads", std::to_string(threads_each), "--out",

@@ -9,7 +9,10 @@
 //   points(point INTEGER, seed INTEGER, params TEXT, status TEXT, run_dir TEXT,
 //          seconds REAL, error TEXT)
 // with params the JSON object of the point's grid values, status pending, running, done
-// or failed, run_dir relative to DIR; and sweep(key, value) describing the plan. Rows are
+// or failed, run_dir relative to DIR; and sweep(key, value) describing the plan.
+// A sweep's runs write no event log (events.log = false) unless the scenario file, a
+// --set or the grid sets events.log: a league run's log is some 100 MB, and a sweep is
+// read through its metrics. Rows are
 // committed as they change (WAL), so `oversight summary DIR` can read a sweep in flight.
 //
 // Contracts:
@@ -46,6 +49,9 @@ struct sweep_plan {
   std::vector<int64_t> seeds;
   std::vector<std::string> grid_keys;
   std::vector<sweep_point> points;      ///< the Cartesian product of the grid; one when it is empty
+  /// Given to every run before the user's sets: {"events.log=false"} when neither the
+  /// file, nor a --set, nor the grid sets events.log; else empty. Not in identity().
+  std::vector<std::string> default_sets;
   /// The plan as JSON: two sweeps are the same when these are equal.
   std::string identity() const;
   size_t runs() const { return points.size() * seeds.size(); }

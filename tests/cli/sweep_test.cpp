@@ -82,6 +82,9 @@ TEST_CASE("sweep: every (point, seed) runs once, into its own run directory and 
     CHECK(p.error.empty());
     CHECK(fs::is_regular_file(dir / p.run_dir / "run.sqlite"));
     CHECK(fs::is_regular_file(dir / "logs" / (fs::path(p.run_dir).filename().string() + ".log")));
+    // No event log: the file does not ask for one.
+    CHECK(!fs::exists(dir / p.run_dir / "events.msgpack"));
+    CHECK_THAT(slurp(dir / p.run_dir / "scenario.toml"), Contains("log = false"));
     ++per_params[p.params];
     // The run used the point's value and seed.
     std::map<std::string, std::string> run;
@@ -138,6 +141,28 @@ TEST_CASE("sweep: every (point, seed) runs once, into its own run directory and 
     CHECK_THAT(other.err, Contains("holds a different sweep"));
     CHECK(points(dir).size() == 4);
   }
+}
+
+TEST_CASE("sweep: runs keep an event log only when the file or a --set asks for one", "[cli][sweep]") {
+  temp_dir tmp("sweep-events");
+  std::string one_seed = tiny_market;  // two points, one seed
+  one_seed.replace(one_seed.find("1..2"), 4, "3..3");
+  auto by_set = tmp.write("by_set.toml", one_seed);
+  auto in_file = tmp.write("in_file.toml", one_seed + "[events]\nlog = true\n");
+  auto has_logs = [&](const std::vector<std::string>& args, const std::string& out) {
+    std::vector<std::string> cmd = {"sweep"};
+    cmd.insert(cmd.end(), args.begin(), args.end());
+    cmd.insert(cmd.end(), {"--out", (tmp / out).string()});
+    auto r = oversight_cmd(cmd, tmp);
+    INFO("stderr:\n" << r.err);
+    REQUIRE(r.status == 0);
+    int logs = 0;
+    for (auto& p : points(tmp / out)) logs += fs::is_regular_file(tmp / out / p.run_dir / "events.msgpack");
+    return logs;
+  };
+  CHECK(has_logs({by_set.string(), "--set", "events.log=true"}, "a") == 2);
+  CHECK(has_logs({in_file.string()}, "b") == 2);
+  CHECK(has_logs({in_file.string(), "--set", "events.log=false"}, "c") == 0);
 }
 
 TEST_CASE("sweep: a point that fails is recorded with its reason and the others go on", "[cli][sweep]") {
