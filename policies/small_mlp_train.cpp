@@ -101,9 +101,11 @@ void mlp_tape::backward(const float* dout, float* grad) {
   const size_t h4 = round_up(h, size_t(row_tile)), o4 = round_up(o, size_t(row_tile));
   g_.resize(std::max(h4 * std::max(s1, ip), o4 * s1));
   auto bias_grad = [&](const float* d, size_t stride, size_t units, float* out) {
-    for (size_t j = 0; j < units; ++j) out[j] = 0.f;
-    for (size_t r = 0; r < rows; ++r)
-      for (size_t j = 0; j < units; ++j) out[j] += d[r * stride + j];
+    for (size_t j = 0; j < units; ++j) {
+      float sum = 0.f;  // rows in ascending order, as ever
+      for (size_t r = 0; r < rows; ++r) sum += d[r * stride + j];
+      out[j] = sum;
+    }
   };
   auto weight_grad = [&](const float* d, size_t d_stride, size_t units, const float* act, int act_cols,
                          int act_kernel_stride, float* out) {
