@@ -189,6 +189,7 @@ int serve_node(const std::string& listen, const tls_set& tls, int threads) {
   int sig = 0;
   sigwait(&stop, &sig);
   std::cerr << "oversight node: stopping (signal " << sig << ")" << std::endl;
+  report_failed_handshakes(nullptr);  // the connections it closes now are not refusals
   caf::anon_send_exit(gate, caf::exit_reason::user_shutdown);
   sys.middleman().unpublish(gate, *port);
   return 0;

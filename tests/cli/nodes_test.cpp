@@ -13,6 +13,8 @@
 #include <sys/socket.h>
 #include <fstream>
 #include <memory>
+#include <openssl/ssl.h>
+#include <sys/time.h>
 #include <thread>
 
 #include "runtime/run_store.hpp"
@@ -126,6 +128,12 @@ TEST_CASE("runs over three nodes on loopback give the single process's metrics",
     CHECK(run_metrics(l, toml, info->smoke, "nodes", all) == alone);
     for (size_t k = 0; k < 3; ++k) CHECK_THAT(l.node(k).err(), Contains("roles of league seed 1"));
   }
+  // The runs' connections ended without a refusal.
+  for (size_t k = 0; k < 3; ++k) {
+    l.node(k).signal(SIGTERM);
+    CHECK(l.node(k).wait_exit(std::chrono::seconds(30)) == 0);
+    CHECK_THAT(l.node(k).err(), !Contains("refused"));
+  }
 }
 
 /// How often `needle` occurs in `text`.
@@ -148,6 +156,38 @@ void send_junk(const std::string& address, int variant) {
   for (size_t i = 0; i < junk.size(); ++i) junk[i] = char((i * 131 + size_t(variant) * 7) & 0xff);
   CHECK(::send(fd, junk.data(), junk.size(), MSG_NOSIGNAL) > 0);
   ::close(fd);
+}
+
+/// Connects to `address` as a peer of the lab would (its CA, certificate and key in
+/// `tls`), and once the TLS handshake is done sends `bytes`. Returns whether the node
+/// then closed the connection (within 10 s).
+bool send_with_lab_certificate(const std::string& address, const fs::path& tls, const std::string& bytes) {
+  std::unique_ptr<SSL_CTX, void (*)(SSL_CTX*)> ctx(SSL_CTX_new(TLS_client_method()), SSL_CTX_free);
+  REQUIRE(ctx);
+  REQUIRE(SSL_CTX_use_certificate_chain_file(ctx.get(), (tls / "cert.pem").c_str()) == 1);
+  REQUIRE(SSL_CTX_use_PrivateKey_file(ctx.get(), (tls / "key.pem").c_str(), SSL_FILETYPE_PEM) == 1);
+  REQUIRE(SSL_CTX_load_verify_locations(ctx.get(), (tls / "ca.pem").c_str(), nullptr) == 1);
+  SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_PEER, nullptr);
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  timeval wait{10, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(uint16_t(std::stoi(address.substr(address.rfind(':') + 1))));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  std::unique_ptr<SSL, void (*)(SSL*)> ssl(SSL_new(ctx.get()), SSL_free);
+  SSL_set_fd(ssl.get(), fd);
+  REQUIRE(SSL_connect(ssl.get()) == 1);
+  CHECK(SSL_write(ssl.get(), bytes.data(), int(bytes.size())) == int(bytes.size()));
+  char buf[512];
+  int n = 0;
+  while ((n = SSL_read(ssl.get(), buf, sizeof buf)) > 0) {}  // the node's BASP handshake, then its close
+  const int error = SSL_get_error(ssl.get(), n);
+  ssl.reset();
+  ::close(fd);
+  return error == SSL_ERROR_ZERO_RETURN || error == SSL_ERROR_SYSCALL || error == SSL_ERROR_SSL;
 }
 
 TEST_CASE("a node refuses a run without the lab's secret or CA and the run says so in one line", "[nodes][cli]") {
@@ -186,13 +226,32 @@ TEST_CASE("a node refuses a run without the lab's secret or CA and the run says 
   CHECK(count_of(l.node(0).err(), refused) == 4);
   CHECK(count_of(l.node(0).err(), "TLS handshake failed") == 4);
 
+  // A peer with the lab's certificate that then sends bytes that are not CAF's protocol
+  // (a 32-byte BASP header begins with its operation; 0xa5 is none): the node closes the
+  // connection and says so.
+  std::string junk(32, '\0');
+  junk[0] = char(0xa5);
+  CHECK(send_with_lab_certificate(l.address(0), l.tls(), junk));
+  CHECK(l.node(0).wait_for("after the TLS handshake it sent bytes that are not CAF's protocol (BASP) or fell silent", false,
+                           std::chrono::seconds(10)));
+  // A header announcing a 4 GiB payload (a server handshake: operation 0, length
+  // 0xfffffff0 big-endian, operation data 1) is refused before CAF allocates it.
+  std::string header(32, '\0');
+  header[4] = header[5] = header[6] = char(0xff), header[7] = char(0xf0), header[15] = 1;
+  CHECK(send_with_lab_certificate(l.address(0), l.tls(), header));
+  CHECK(l.node(0).wait_for("a message header it sent announced 4294967280 bytes, over the node's limit of 256 MiB",
+                           false, std::chrono::seconds(10)));
+  CHECK(count_of(l.node(0).err(), refused) == 6);
+
   // The node still serves the lab, with the single process's metrics.
   const std::vector<std::string> sets{"ticks=3"};
   CHECK(run_metrics(l, toml, sets, "after", l.address(0)) == run_metrics(l, toml, sets, "alone", ""));
 
-  // And stops cleanly on SIGTERM.
+  // And stops cleanly on SIGTERM. The lab's runs, which ended by hanging up, were not
+  // reported, nor the connections it closes as it stops.
   l.node(0).signal(SIGTERM);
   CHECK(l.node(0).wait_exit(std::chrono::seconds(30)) == 0);
+  CHECK(count_of(l.node(0).err(), refused) == 6);
 }
 
 TEST_CASE("bad node flags and TLS sets are one line naming the value", "[nodes][cli]") {
