@@ -40,11 +40,22 @@ mlp_bank::layer pack(const float* w, const float* b, int in, int out) {
 const kernel_set& small_mlp_detail::kernels(simd_level level) {
   static const kernel_set portable = portable_kernels();
 #if defined(__x86_64__)
-  static const kernel_set sse2 = sse2_kernels(), avx2 = avx2_kernels(), avx512 = avx512_kernels();
+  // Each entry is called only once its level was asked for: it is compiled with that
+  // level's instructions, which the compiler may use anywhere in it (GCC 14 builds
+  // avx512_kernels' result with an AVX-512 store, an illegal instruction elsewhere).
   switch (level) {
-    case simd_level::avx512: return avx512;
-    case simd_level::avx2: return avx2;
-    case simd_level::sse2: return sse2;
+    case simd_level::avx512: {
+      static const kernel_set avx512 = avx512_kernels();
+      return avx512;
+    }
+    case simd_level::avx2: {
+      static const kernel_set avx2 = avx2_kernels();
+      return avx2;
+    }
+    case simd_level::sse2: {
+      static const kernel_set sse2 = sse2_kernels();
+      return sse2;
+    }
     case simd_level::portable: break;
   }
 #endif
