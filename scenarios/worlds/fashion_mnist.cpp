@@ -1,5 +1,6 @@
 #include "scenarios/worlds/fashion_mnist.hpp"
 
+#include <cstdlib>
 #include <zlib.h>
 
 #include "base/error.hpp"
@@ -127,7 +128,10 @@ const char* fashion_mnist::class_name(int c) {
   return c >= 0 && c < 10 ? names[c] : "?";
 }
 
-std::filesystem::path default_fashion_mnist_dir() { return "/usr/share/datasets/fashion-mnist"; }
+std::filesystem::path default_fashion_mnist_dir() {
+  if (const char* dir = std::getenv("OVERSIGHT_FASHION_MNIST_DIR"); dir && *dir) return dir;
+  return "/usr/share/datasets/fashion-mnist";
+}
 
 fashion_mnist load_fashion_mnist(const std::filesystem::path& dir, size_t limit) {
   auto load = [&](const std::string& prefix) {

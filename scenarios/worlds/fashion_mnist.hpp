@@ -53,7 +53,9 @@ struct fashion_mnist {
   static const char* class_name(int c);
 };
 
-/// The directory Debian's package installs into.
+/// The directory Debian's package installs into, or $OVERSIGHT_FASHION_MNIST_DIR where
+/// the data lie elsewhere (a machine without Debian's package; tools/gpu-check unpacks
+/// it into a prefix).
 std::filesystem::path default_fashion_mnist_dir();
 
 /// Loads train and t10k from `dir` (file names as in the package). `limit` > 0 keeps

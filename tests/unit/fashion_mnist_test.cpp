@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
@@ -114,4 +115,15 @@ TEST_CASE("fashion_mnist: Debian's package is installed and loads", "[unit][fash
   CHECK(fm.train.size() == 1000);
   CHECK(fm.test.size() == 1000);
   CHECK(fm.train.images.rows == 28);
+}
+
+TEST_CASE("fashion_mnist: OVERSIGHT_FASHION_MNIST_DIR names another directory for the data", "[unit][fashion_mnist]") {
+  const char* before = std::getenv("OVERSIGHT_FASHION_MNIST_DIR");
+  const std::string kept = before ? before : "";
+  ::setenv("OVERSIGHT_FASHION_MNIST_DIR", "/data/fm", 1);
+  CHECK(default_fashion_mnist_dir() == fs::path("/data/fm"));
+  ::setenv("OVERSIGHT_FASHION_MNIST_DIR", "", 1);  // empty: Debian's place
+  CHECK(default_fashion_mnist_dir() == fs::path("/usr/share/datasets/fashion-mnist"));
+  if (before) ::setenv("OVERSIGHT_FASHION_MNIST_DIR", kept.c_str(), 1);
+  else ::unsetenv("OVERSIGHT_FASHION_MNIST_DIR");
 }
