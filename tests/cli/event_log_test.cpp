@@ -68,7 +68,7 @@ print(len(body), req, rep, len(ticks))
 
 }  // namespace
 
-TEST_CASE("events: a shipped scenario's events.msgpack reads with python3-msgpack as documented", "[events][cli]") {
+TEST_CASE("events: a shipped scenario's events.msgpack reads with python3-msgpack as documented", "[events][cli][python-msgpack]") {
   temp_dir tmp("events");
   small_red_team_run(tmp);
   const auto log = tmp / "run" / "events.msgpack";

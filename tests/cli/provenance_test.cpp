@@ -25,7 +25,7 @@ process_result oversight_cmd(const std::vector<std::string>& args, const temp_di
 
 }  // namespace
 
-TEST_CASE("provenance: the run table says what ran, where, when and from which build", "[cli][provenance]") {
+TEST_CASE("provenance: the run table says what ran, where, when and from which build", "[cli][provenance][git]") {
   temp_dir tmp("prov");
   const auto out = tmp / "run";
   auto r = oversight_cmd({"run", red_team_toml.string(), "--set", "ticks=2", "--set", "eval.queries=64", "--seed", "5",

@@ -191,7 +191,7 @@ TEST_CASE("report: embedded assets cannot end the element that holds them early"
   }
 }
 
-TEST_CASE("report: a run's report draws every chart in a browser without script errors", "[report]") {
+TEST_CASE("report: a run's report draws every chart in a browser without script errors", "[report][browser]") {
   temp_dir tmp("report");
   write_run(tmp / "run", 7, {{"learner.lr", "0.003"}}, run_rows(60, 0.0));
   const auto run = read_run_record(tmp / "run" / "run.sqlite");
@@ -216,7 +216,7 @@ TEST_CASE("report: a run's report draws every chart in a browser without script 
   CHECK(page.plots == 4);  // reward, loss; pgr, accuracy
 }
 
-TEST_CASE("report: a long run is downsampled and still draws", "[report]") {
+TEST_CASE("report: a long run is downsampled and still draws", "[report][browser]") {
   temp_dir tmp("report");
   write_run(tmp / "run", 1, {}, run_rows(12000, 0.0));
   const auto file = tmp / "report.html";
@@ -231,7 +231,7 @@ TEST_CASE("report: a long run is downsampled and still draws", "[report]") {
   CHECK(page.plots == 4);
 }
 
-TEST_CASE("report: a sweep's report draws bands and bars in a browser without script errors", "[report]") {
+TEST_CASE("report: a sweep's report draws bands and bars in a browser without script errors", "[report][browser]") {
   temp_dir tmp("report");
   write_sweep(tmp / "sweep");
   const auto ex = load_experiment({tmp / "sweep"});
@@ -326,7 +326,7 @@ TEST_CASE("report: metric against metric: per arm the means over seeds of x and 
 }
 
 TEST_CASE("report: a sweep's metric-against-metric charts draw, and name a metric no run recorded",
-          "[report]") {
+          "[report][browser]") {
   temp_dir tmp("report");
   write_sweep(tmp / "sweep");
   const auto ex = load_experiment({tmp / "sweep"});
@@ -369,7 +369,7 @@ TEST_CASE("report: a sweep's metric-against-metric charts draw, and name a metri
   }
 }
 
-TEST_CASE("report: `oversight report` draws the sweep's [report] charts from its scenario file", "[report][cli]") {
+TEST_CASE("report: `oversight report` draws the sweep's [report] charts from its scenario file", "[report][cli][browser]") {
   temp_dir tmp("report");
   write_sweep(tmp / "sweep", true);
   const auto toml = tmp / "s.toml";
@@ -415,7 +415,7 @@ TEST_CASE("report: `oversight report` draws the sweep's [report] charts from its
                               "(recorded: learner.sqrt_kl)\n");
 }
 
-TEST_CASE("report: `oversight report` renders a run directory and a sweep directory", "[report][cli]") {
+TEST_CASE("report: `oversight report` renders a run directory and a sweep directory", "[report][cli][browser]") {
   temp_dir tmp("report");
   write_run(tmp / "run", 3, {}, run_rows(30, 0.0));
   write_sweep(tmp / "sweep");
