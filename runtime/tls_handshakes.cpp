@@ -14,6 +14,7 @@
 #include <mutex>
 #include <unordered_map>
 
+#include <caf/io/basp/header.hpp>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
@@ -48,6 +49,7 @@ class basp_framing {
   }
 
  private:
+  static_assert(caf::io::basp::header_size == 32, "CAF's BASP header is not the one followed here");
   unsigned char head_[32] = {};
   size_t have_ = 0;
   uint64_t payload_left_ = 0;
