@@ -143,8 +143,8 @@ size_t count_of(const std::string& text, const std::string& needle) {
   return n;
 }
 
-/// Sends bytes that are no TLS handshake to `address` ("127.0.0.1:PORT") and hangs up.
-void send_junk(const std::string& address, int variant) {
+/// A TCP connection to `address` ("127.0.0.1:PORT"): its socket.
+int connect_loopback(const std::string& address) {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   REQUIRE(fd >= 0);
   sockaddr_in addr{};
@@ -152,6 +152,12 @@ void send_junk(const std::string& address, int variant) {
   addr.sin_port = htons(uint16_t(std::stoi(address.substr(address.rfind(':') + 1))));
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  return fd;
+}
+
+/// Sends bytes that are no TLS handshake to `address` ("127.0.0.1:PORT") and hangs up.
+void send_junk(const std::string& address, int variant) {
+  const int fd = connect_loopback(address);
   std::string junk(4096, '\0');
   for (size_t i = 0; i < junk.size(); ++i) junk[i] = char((i * 131 + size_t(variant) * 7) & 0xff);
   CHECK(::send(fd, junk.data(), junk.size(), MSG_NOSIGNAL) > 0);
@@ -168,15 +174,9 @@ bool send_with_lab_certificate(const std::string& address, const fs::path& tls, 
   REQUIRE(SSL_CTX_use_PrivateKey_file(ctx.get(), (tls / "key.pem").c_str(), SSL_FILETYPE_PEM) == 1);
   REQUIRE(SSL_CTX_load_verify_locations(ctx.get(), (tls / "ca.pem").c_str(), nullptr) == 1);
   SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_PEER, nullptr);
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  REQUIRE(fd >= 0);
+  const int fd = connect_loopback(address);
   timeval wait{10, 0};
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(uint16_t(std::stoi(address.substr(address.rfind(':') + 1))));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
   std::unique_ptr<SSL, void (*)(SSL*)> ssl(SSL_new(ctx.get()), SSL_free);
   SSL_set_fd(ssl.get(), fd);
   REQUIRE(SSL_connect(ssl.get()) == 1);
