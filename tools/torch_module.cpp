@@ -1,8 +1,10 @@
 #include "tools/torch_module.hpp"
 
 #include <dlfcn.h>
+#include <sys/resource.h>
 
 #include <chrono>
+#include <cstdio>
 #include <mutex>
 #include <stdexcept>
 #include <string>
@@ -42,6 +44,16 @@ void load_torch_module() {
     // dlerror() names the file it failed on; say which file that is when it does not.
     std::string why = last_dlerror();
     if (why.find(path.string()) == std::string::npos) why = path.string() + ": " + why;
+    // glibc's words when mmap refuses a library: say what a user can change, when a
+    // limit on address space (ulimit -v) is what refused it.
+    rlimit as{};
+    if ((why.find("failed to map segment") != std::string::npos ||
+         why.find("cannot allocate memory") != std::string::npos) &&
+        getrlimit(RLIMIT_AS, &as) == 0 && as.rlim_cur != RLIM_INFINITY) {
+      char limit[64];
+      std::snprintf(limit, sizeof limit, "%.2f GB", double(as.rlim_cur) / 1e9);
+      why += std::string(" (its libraries do not fit under the address-space limit of ") + limit + ", ulimit -v)";
+    }
     throw std::runtime_error("cannot load the libtorch module, which holds libtorch's trainers and the scenarios that need libtorch: " + why);
   }
   log().info("loaded {} in {:.3f} s", path.string(),
