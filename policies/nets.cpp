@@ -312,7 +312,6 @@ void policy_net::set_params(const std::vector<float>& p) {
 const policy_config& policy_net::config() const { return impl_->cfg; }
 
 trainer_backend policy_trainer_backend(const policy_config& cfg) {
-  if (trainers_on_gpu()) return trainer_backend::libtorch;
   return cfg.hidden <= hand_written_max_hidden ? trainer_backend::hand_written : trainer_backend::libtorch;
 }
 
@@ -424,7 +423,6 @@ void reward_model::set_params(const std::vector<float>& p) {
 const critic_config& reward_model::config() const { return impl_->cfg; }
 
 trainer_backend critic_trainer_backend(const critic_config& cfg) {
-  if (trainers_on_gpu()) return trainer_backend::libtorch;
   return cfg.hidden <= hand_written_max_hidden ? trainer_backend::hand_written : trainer_backend::libtorch;
 }
 

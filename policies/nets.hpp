@@ -56,7 +56,8 @@ void pin_torch_thread();
 /// Which implementation a trainer runs: libtorch (autograd and torch::optim::Adam, on the
 /// training device), or written by hand on the CPU (small_mlp.hpp: mlp_tape, mlp_adam),
 /// equal to libtorch's to float rounding (tests/unit/critic_trainer_test.cpp,
-/// tests/unit/small_mlp_train_test.cpp). `automatic` picks by size and device.
+/// tests/unit/small_mlp_train_test.cpp). `automatic` picks by size (and, for a
+/// population, by its member count and the device: population.hpp).
 enum class trainer_backend { automatic, libtorch, hand_written };
 
 /// The widest hidden layer the automatic choice trains by hand. Up to it, libtorch's
@@ -110,7 +111,10 @@ class policy_net {
 std::unique_ptr<trainable> make_policy_trainer(const policy_config& cfg, const std::vector<float>& init,
                                                trainer_backend backend = trainer_backend::automatic);
 
-/// What `automatic` picks for a policy: libtorch on a GPU, else by hidden width.
+/// What `automatic` picks for a policy: by hidden width, the hand-written trainer up to
+/// hand_written_max_hidden, on the CPU even where there is a GPU (one small network's
+/// step is too little work for a GPU: on an H200 it ran 16 times slower than by hand),
+/// else libtorch's on the training device.
 trainer_backend policy_trainer_backend(const policy_config& cfg);
 
 /// The policy trainer's loss on `b` (one epoch's, before any step) and its gradient.
@@ -156,7 +160,7 @@ class reward_model {
 /// and the trainer both take them from here, so they add the same functions.
 std::vector<float> critic_prior_params(const critic_config& cfg);
 
-/// What `automatic` picks for a critic: libtorch on a GPU, else by hidden width.
+/// What `automatic` picks for a critic: by hidden width, as for a policy.
 trainer_backend critic_trainer_backend(const critic_config& cfg);
 
 /// Trains a reward_model copy on every label seen so far (kept in a replay buffer).

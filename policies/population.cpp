@@ -208,13 +208,17 @@ std::vector<float> population_net::probs(const std::vector<float>& x, const std:
   return out;
 }
 
-trainer_backend population_trainer_backend(const policy_config& cfg) { return policy_trainer_backend(cfg); }
+trainer_backend population_trainer_backend(const policy_config& cfg, size_t members) {
+  if (policy_trainer_backend(cfg) == trainer_backend::libtorch) return trainer_backend::libtorch;
+  return members >= gpu_min_population && trainers_on_gpu() ? trainer_backend::libtorch : trainer_backend::hand_written;
+}
 
 std::unique_ptr<trainable> make_population_trainer(const policy_config& cfg, size_t members,
                                                    const std::vector<float>& init, trainer_backend backend) {
-  if (backend == trainer_backend::automatic) backend = population_trainer_backend(cfg);
+  if (backend == trainer_backend::automatic) backend = population_trainer_backend(cfg, members);
   if (backend == trainer_backend::hand_written) return std::make_unique<population_trainer_hand>(cfg, members, init);
-  return libtorch_backend(trainer_needing_libtorch("a population trainer", cfg.hidden)).population(cfg, members, init);
+  const auto what = "a population trainer of " + std::to_string(members) + " members";
+  return libtorch_backend(trainer_needing_libtorch(what.c_str(), cfg.hidden)).population(cfg, members, init);
 }
 
 }  // namespace oversight

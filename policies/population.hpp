@@ -7,11 +7,13 @@
 //                       member, including frozen snapshots kept beside the trained ones,
 //                       each member on the hand-written forward pass (small_mlp.hpp)
 //   population trainer  a `trainable` (base/batch.hpp) on the trainer's thread, in one
-//                       of two implementations chosen as nets.hpp's trainers are:
-//     hand-written (the CPU, hidden <= hand_written_max_hidden): each member stepped by
-//       the hand-written policy trainer on its own rows. Those trainers run at the speed
-//       of their arithmetic, so stacking members would not make them faster.
-//     libtorch (a GPU, or wider members; population_torch.cpp): the members' weights
+//                       of two implementations (population_trainer_backend):
+//     hand-written (the CPU, hidden <= hand_written_max_hidden, fewer than
+//       gpu_min_population members or no GPU): each member stepped by the hand-written
+//       policy trainer on its own rows. Those trainers run at the speed of their
+//       arithmetic, so stacking members would not make them faster.
+//     libtorch (wider members, or gpu_min_population members and more on a GPU;
+//       population_torch.cpp): the members' weights
 //       stacked into tensors [members, out, in] and a step for every member at once in
 //       batched matrix products (baddbmm), so libtorch's per-operation overhead is paid
 //       once per step for the whole population and a GPU gets work worth its launch cost.
@@ -87,7 +89,15 @@ std::unique_ptr<trainable> make_population_trainer(const policy_config& cfg, siz
                                                    const std::vector<float>& init,
                                                    trainer_backend backend = trainer_backend::automatic);
 
-/// What `automatic` picks for a population: what it picks for one of its members.
-trainer_backend population_trainer_backend(const policy_config& cfg);
+/// The fewest members the automatic choice trains on a GPU. One H200 against the
+/// hand-written trainer on its host's CPU (tools/gpu-check, bench's league figures):
+/// 7.4 times slower at 16 members, 1.6 times faster at 256, 8.7 times at 4,096.
+inline constexpr size_t gpu_min_population = 256;
+
+/// What `automatic` picks for a population of `members`: libtorch's stacked trainer for
+/// members wider than hand_written_max_hidden, and for gpu_min_population members or more
+/// where trainers run on a GPU (trainers_on_gpu: asked only then); else the hand-written
+/// one, on the CPU.
+trainer_backend population_trainer_backend(const policy_config& cfg, size_t members);
 
 }  // namespace oversight

@@ -4,10 +4,10 @@
 //
 // The executable does not link libtorch (tools/torch_module.hpp): the libtorch trainers
 // live in the libtorch module and register themselves here when it loads. A trainer
-// that needs them (a width past hand_written_max_hidden, a GPU, or a test asking for
-// them) calls libtorch_backend(), which loads the module through the loader the
-// executable installed (base/device.hpp) the first time. Binaries that link libtorch
-// (the test binary) have them registered before main().
+// that needs them (a width past hand_written_max_hidden, a large population on a GPU,
+// or a test asking for them) calls libtorch_backend(), which loads the module through
+// the loader the executable installed (base/device.hpp) the first time. Binaries that
+// link libtorch (the test binary) have them registered before main().
 #pragma once
 
 #include <atomic>

@@ -59,10 +59,11 @@ void train_figures(bool quick, std::vector<figure>& out) {
 
 /// League learner updates/s: one population trainer (policies/population.hpp) against
 /// one policy trainer per learner, at 16, 256 and 4096 learners of the league's shape
-/// (hidden 32), with the trainers the league runs (hand-written on the CPU, libtorch's on
-/// a GPU) and with libtorch's (the population stacked into batched products) on the
-/// training device. tools/gpu-check runs bench with the GPU visible and hidden: the
-/// first figures of the two runs are the league's GPU against its CPU. A learner
+/// (hidden 32), with the trainers the league runs (hand-written, except a population of
+/// gpu_min_population members or more on a GPU: libtorch's there) and with libtorch's
+/// (the population stacked into batched products) on the training device.
+/// tools/gpu-check runs bench with the GPU visible and hidden: the batched figures at 256
+/// and 4,096 learners of the two runs are the league's GPU against its CPU. A learner
 /// update is one learner's trainer step (2 epochs) on its 48 rows, a league tick's share
 /// (16 natural queries and about two matches of 16). Each figure runs for at least
 /// `budget` seconds.

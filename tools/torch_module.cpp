@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "base/address_space.hpp"
 #include "base/log.hpp"
 
 namespace oversight {
@@ -56,8 +57,10 @@ void load_torch_module() {
     }
     throw std::runtime_error("cannot load the libtorch module, which holds libtorch's trainers and the scenarios that need libtorch: " + why);
   }
-  log().info("loaded {} in {:.3f} s", path.string(),
-             std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  // The address space after loading: what a limit (ulimit -v) must leave room for.
+  log().info("loaded {} in {:.3f} s; the process now holds {:.3f} GB of address space", path.string(),
+             std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(),
+             address_space_bytes() / 1e9);
 }
 
 void* torch_module_symbol(const char* name) {

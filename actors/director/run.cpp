@@ -19,6 +19,7 @@
 #include "actors/director/director.hpp"
 #include "actors/node/node.hpp"
 #include "actors/recorder/recorder.hpp"
+#include "base/address_space.hpp"
 #include "base/error.hpp"
 #include "base/log.hpp"
 #include "runtime/event_log.hpp"
@@ -143,19 +144,8 @@ double memory_available() {
   }
   double limit = avail > 0 ? avail + swap : 1e300;
   rlimit as{};
-  if (getrlimit(RLIMIT_AS, &as) == 0 && as.rlim_cur != RLIM_INFINITY) {
-    double vm = 0;
-    std::ifstream st("/proc/self/status");
-    for (std::string key; st >> key;) {
-      if (key == "VmSize:") {
-        st >> vm;
-        vm *= 1024;
-        break;
-      }
-      st.ignore(4096, '\n');
-    }
-    limit = std::min(limit, double(as.rlim_cur) - vm);
-  }
+  if (getrlimit(RLIMIT_AS, &as) == 0 && as.rlim_cur != RLIM_INFINITY)
+    limit = std::min(limit, double(as.rlim_cur) - address_space_bytes());
   std::ifstream cg("/sys/fs/cgroup/memory.max"), cg_used("/sys/fs/cgroup/memory.current");
   std::string max_text;
   double used = 0;

@@ -3,7 +3,8 @@
 // new flat parameters. With one scheduler worker it is a detached actor (a thread of its
 // own, so a step overlaps with serving); with more it runs on the scheduler, where the
 // two hand-offs per step are cheap (a spinning worker picks the request up).
-// One per learner today; on a GPU node the trainable runs on CUDA (policies decide).
+// One per learner or population; where the trainable runs (CPU or CUDA) the policies
+// decide (policies/nets.hpp, policies/population.hpp).
 #pragma once
 
 #include <memory>

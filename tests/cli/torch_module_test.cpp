@@ -21,13 +21,6 @@ namespace {
 const fs::path scenarios_dir = fs::path(OVERSIGHT_SOURCE_DIR) / "scenarios";
 const std::string module_name = "liboversight_torch.so";
 
-/// Runs `bin args...` with any GPU hidden from CUDA: on a machine with one, every trainer
-/// is libtorch's (policies/nets.hpp), and these tests are about the CPU's choice.
-process_result run_cpu_only(const std::string& bin, std::vector<std::string> args, const fs::path& cwd) {
-  args.insert(args.begin(), {"CUDA_VISIBLE_DEVICES=", bin});
-  return run_process("/usr/bin/env", args, cwd);
-}
-
 /// One error line on stderr, naming `names`, and `status`.
 void require_error_line(const process_result& r, int status, const std::vector<std::string>& names) {
   INFO("status " << r.status << "\nstdout:\n" << r.out << "\nstderr:\n" << r.err);
@@ -51,7 +44,7 @@ TEST_CASE("cli: the libtorch module is loaded by a trainer too wide to write by 
       args.push_back("--set");
       args.push_back(s);
     }
-    auto r = run_cpu_only(OVERSIGHT_BIN, args, tmp.path());
+    auto r = run_process(OVERSIGHT_BIN, args, tmp.path());
     INFO(scenario << " stderr:\n" << r.err);
     CHECK(r.status == 0);
     CHECK(fs::is_regular_file(tmp / out / "run.sqlite"));
@@ -79,7 +72,7 @@ TEST_CASE("cli: without its libtorch module oversight runs the other scenarios a
   const auto bin = tmp / "oversight";
   fs::copy_file(OVERSIGHT_BIN, bin);
   const auto module = tmp / module_name;
-  auto oversight = [&](std::vector<std::string> args) { return run_cpu_only(bin.string(), args, tmp.path()); };
+  auto oversight = [&](std::vector<std::string> args) { return run_process(bin.string(), args, tmp.path()); };
 
   auto version = oversight({"--version"});
   CHECK(version.status == 0);

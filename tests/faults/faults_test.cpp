@@ -95,25 +95,6 @@ class child {
     }
   }
   pid_t pid() const { return pid_; }
-  /// Waits for the exit, reading the child's address space (VmSize) every 5 ms until
-  /// then; `last_kb` is the last reading, taken at most 5 ms before it exited.
-  process_result wait_watching_address_space(long& last_kb) {
-    last_kb = 0;
-    for (;;) {
-      std::ifstream st("/proc/" + std::to_string(pid_) + "/status");
-      for (std::string key; st >> key;) {
-        if (key == "VmSize:") {
-          st >> last_kb;
-          break;
-        }
-        st.ignore(4096, '\n');
-      }
-      int ws = 0;
-      const pid_t r = ::waitpid(pid_, &ws, WNOHANG);
-      if (r == pid_) return finished(ws);
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-  }
   void signal(int sig) { REQUIRE(::kill(pid_, sig) == 0); }
   /// Waits for the exit; the status as run_process gives it.
   process_result wait() {
@@ -122,12 +103,6 @@ class child {
     do {
       r = ::waitpid(pid_, &ws, 0);
     } while (r < 0 && errno == EINTR);
-    return finished(ws);
-  }
-
- private:
-  /// The result of the child that exited with wait status `ws`.
-  process_result finished(int ws) {
     done_ = true;
     process_result res;
     res.status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
@@ -135,6 +110,8 @@ class child {
     res.err = slurp(err_);
     return res;
   }
+
+ private:
   static std::string slurp(const fs::path& f) {
     std::ifstream in(f, std::ios::binary);
     return std::string(std::istreambuf_iterator<char>(in), {});
@@ -431,30 +408,17 @@ TEST_CASE("faults: threads that cannot start and memory that cannot suffice end 
     require_user_error(d.wait(), {"eval.queries = 1000000", "GB of memory"});
   }
   SECTION("running out of memory inside an actor: failed, FAILED, the cause and the parameter") {
-    // The limit has to pass the check before the run (at 25 MB of address space it asks
-    // for 1.2 GB) and leave the libtorch module room to load (its libraries' address
-    // space: about 0.72 GB with Debian's CPU libtorch 1.13, several GB with a CUDA
-    // build's), then fail inside the run. So it is measured: a small run that loads the
-    // module (critic.hidden = 256) ends holding `base` of address space; the large run
-    // needs about 2.1 GB more (2.88 GB at its peak under 1.13, 2.60 GB under 2.6, for a
-    // base of 0.78 GB), and gets 1.12 GB more. The GPU is hidden: CUDA reserves address
-    // space by the terabyte when it starts, which no limit here could allow.
-    long base_kb = 0;
-    {
-      child small({"run", red_team_toml.string(), "--set", "critic.hidden=256", "--set", "eval.queries=64", "--set",
-                   "ticks=2", "--out", (tmp / "oom-probe").string()},
-                  tmp.path(), 0, true);
-      const auto r = small.wait_watching_address_space(base_kb);
-      INFO(r.err);
-      REQUIRE(r.status == 0);
-      REQUIRE_THAT(r.err, !Contains("error"));
-    }
-    INFO("a small run that loads the libtorch module ends holding " << base_kb << " kB of address space");
-    REQUIRE(base_kb > 100000);
+    // The check before the run (at 25 MB of address space) asks for 1.2 GB; the run's
+    // address space peaks at 2.9 GB under Debian's libtorch 1.13 and 2.6 GB under
+    // libtorch 2.6 (the same 2.25 GB in use; 1.35 GB for a small run). A limit of
+    // 1.95 GB passes the check and fails inside the run under either: the libtorch
+    // module loads, then the critic's libtorch trainer cannot allocate its weights. A
+    // CUDA build's libraries alone need more than that (docs/gpu.md); the GPU is hidden,
+    // as CUDA reserves address space by the terabyte when it starts.
     const auto out = tmp / "oom";
     child c({"run", red_team_toml.string(), "--set", "critic.hidden=1536", "--set", "critic.ensemble=32", "--set",
              "ticks=2", "--out", out.string()},
-            tmp.path(), base_kb + 1120000, true);
+            tmp.path(), 1900000, true);
     const auto r = c.wait();
     INFO(r.err << "\nstdout:\n" << r.out);
     CHECK(r.status == 1);

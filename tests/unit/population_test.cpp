@@ -155,6 +155,18 @@ TEST_CASE("population: a population step equals separate policy trainer steps of
   }
 }
 
+TEST_CASE("population: the automatic choice takes the GPU from gpu_min_population members on", "[unit][population]") {
+  const bool gpu = std::string(init_torch(1)) == "cuda";
+  auto cfg = small_config();
+  CHECK(population_trainer_backend(cfg, 1) == trainer_backend::hand_written);
+  CHECK(population_trainer_backend(cfg, gpu_min_population - 1) == trainer_backend::hand_written);
+  CHECK(population_trainer_backend(cfg, gpu_min_population) ==
+        (gpu ? trainer_backend::libtorch : trainer_backend::hand_written));
+  CHECK(population_trainer_backend(cfg, 4096) == (gpu ? trainer_backend::libtorch : trainer_backend::hand_written));
+  cfg.hidden = hand_written_max_hidden + 1;  // too wide to write by hand: libtorch at any size
+  CHECK(population_trainer_backend(cfg, 1) == trainer_backend::libtorch);
+}
+
 TEST_CASE("population: a row naming a member out of range is refused with its index", "[unit][population]") {
   init_torch(1);
   const auto cfg = small_config();
