@@ -64,6 +64,7 @@ struct handshake {
   bool server = false;
   bool done = false;        ///< the TLS handshake finished
   bool peer_ended = false;  ///< a read or write found the connection ended or broken
+  bool shut_down = false;   ///< before that, this side shut the connection down (shutdown())
   uint64_t bytes_in = 0;    ///< bytes read after the handshake
   basp_framing framing;     ///< of those bytes, on a server-side session
   uint64_t oversized = 0;   ///< a payload length refused (0: none)
@@ -175,8 +176,16 @@ bool note_transfer(SSL* ssl, int n, const void* data, bool read) {
       h.oversized = h.framing.feed(static_cast<const unsigned char*>(data), size_t(n));
     return h.oversized == 0;
   }
-  if (error != SSL_ERROR_WANT_READ && error != SSL_ERROR_WANT_WRITE) h.peer_ended = true;
+  // After this side's shutdown the peer's hang-up answers it: not an end of the peer's.
+  if (error != SSL_ERROR_WANT_READ && error != SSL_ERROR_WANT_WRITE && !h.shut_down) h.peer_ended = true;
   return true;
+}
+
+/// After shutdown(fd, ...) by this process: marks the session on `fd`, if one is followed.
+void note_shutdown(int fd) {
+  std::lock_guard<std::mutex> lock(mu);
+  for (auto& [ssl, h] : sessions)
+    if (SSL_get_fd(ssl) == fd) h.shut_down = true;
 }
 
 }  // namespace
@@ -246,6 +255,15 @@ int SSL_write(SSL* ssl, const void* buf, int num) {
   const int n = forward(ssl, buf, num);
   if (watching) note_transfer(ssl, n, nullptr, false);
   return n;
+}
+
+// caf_io's graceful close (network::shutdown_write and friends). The session is marked
+// before the call, so a read racing with it cannot blame the peer for this side's close.
+int shutdown(int fd, int how) noexcept {
+  using namespace oversight;
+  static const auto forward = real<int (*)(int, int)>("shutdown");
+  if (watching) note_shutdown(fd);
+  return forward(fd, how);
 }
 
 }  // extern "C"

@@ -6,11 +6,14 @@
 // sends bytes that are not CAF's protocol. CAF 0.17 gives no hook for either. A node must
 // say that it refused bytes from the network and whose they were, so this unit stands
 // between caf_openssl and OpenSSL. It defines OpenSSL's SSL_new, SSL_free, SSL_read and
-// SSL_write; the dynamic linker resolves caf_openssl's calls to these definitions before
-// libssl's, because the executable comes first in its lookup order. They forward to
-// libssl's own (dlsym RTLD_NEXT) and, while a report is installed, follow every session:
-// its peer's address, the alert sent or received, OpenSSL's reason for a failure, the
-// bytes read after the handshake and whether the peer ended the connection. A server-side
+// SSL_write, and the C library's shutdown; the dynamic linker resolves caf_openssl's and
+// caf_io's calls to these definitions before libssl's and libc's, because the executable
+// comes first in its lookup order. They forward to the libraries' own (dlsym RTLD_NEXT)
+// and, while a report is installed, follow every session: its peer's address, the alert
+// sent or received, OpenSSL's reason for a failure, the bytes read after the handshake
+// and whether the peer ended the connection before this side shut it down (caf_io closes
+// gracefully: shutdown(SHUT_WR), then it reads on until the peer hangs up, an end that
+// is then its own, not the peer's). A server-side
 // session is reported when it is freed if its handshake never finished, or if it finished
 // and this side closed the connection while the peer still held it open (what caf_io does
 // to bytes it cannot parse, and to a peer silent past the connection timeout). A peer
