@@ -13,11 +13,10 @@
 // sent or received, OpenSSL's reason for a failure, the bytes read after the handshake
 // and whether the peer ended the connection before this side shut it down (caf_io closes
 // gracefully: shutdown(SHUT_WR), then it reads on until the peer hangs up, an end that
-// is then its own, not the peer's). A server-side
-// session is reported when it is freed if its handshake never finished, or if it finished
-// and this side closed the connection while the peer still held it open (what caf_io does
-// to bytes it cannot parse, and to a peer silent past the connection timeout). A peer
-// that hangs up itself is not reported.
+// is then its own, not the peer's). A server-side session is reported when it is freed
+// if its handshake never finished, or if it finished and this side closed the connection
+// while the peer still held it open (what caf_io does to bytes it cannot parse, and to a
+// peer silent past the connection timeout). A peer that hangs up itself is not reported.
 //
 // caf_io allocates a message's payload whole, at the length its header announces (up to
 // 4 GiB), before reading it; so SSL_read also follows BASP's framing on a server-side

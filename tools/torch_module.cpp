@@ -1,10 +1,8 @@
 #include "tools/torch_module.hpp"
 
 #include <dlfcn.h>
-#include <sys/resource.h>
 
 #include <chrono>
-#include <cstdio>
 #include <mutex>
 #include <stdexcept>
 #include <string>
@@ -47,14 +45,10 @@ void load_torch_module() {
     if (why.find(path.string()) == std::string::npos) why = path.string() + ": " + why;
     // glibc's words when mmap refuses a library: say what a user can change, when a
     // limit on address space (ulimit -v) is what refused it.
-    rlimit as{};
-    if ((why.find("failed to map segment") != std::string::npos ||
-         why.find("cannot allocate memory") != std::string::npos) &&
-        getrlimit(RLIMIT_AS, &as) == 0 && as.rlim_cur != RLIM_INFINITY) {
-      char limit[64];
-      std::snprintf(limit, sizeof limit, "%.2f GB", double(as.rlim_cur) / 1e9);
-      why += std::string(" (its libraries do not fit under the address-space limit of ") + limit + ", ulimit -v)";
-    }
+    const std::string limit = address_space_limit_clause();
+    if (!limit.empty() && (why.find("failed to map segment") != std::string::npos ||
+                           why.find("cannot allocate memory") != std::string::npos))
+      why += "; its libraries do not fit" + limit;
     throw std::runtime_error("cannot load the libtorch module, which holds libtorch's trainers and the scenarios that need libtorch: " + why);
   }
   // The address space after loading: what a limit (ulimit -v) must leave room for.

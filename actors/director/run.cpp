@@ -12,7 +12,6 @@
 #include <new>
 #include <optional>
 #include <sys/mman.h>
-#include <sys/resource.h>
 #include <thread>
 #include <unistd.h>
 
@@ -143,9 +142,7 @@ double memory_available() {
     mi.ignore(64, '\n');
   }
   double limit = avail > 0 ? avail + swap : 1e300;
-  rlimit as{};
-  if (getrlimit(RLIMIT_AS, &as) == 0 && as.rlim_cur != RLIM_INFINITY)
-    limit = std::min(limit, double(as.rlim_cur) - address_space_bytes());
+  if (const double as = address_space_limit_bytes(); as > 0) limit = std::min(limit, as - address_space_bytes());
   std::ifstream cg("/sys/fs/cgroup/memory.max"), cg_used("/sys/fs/cgroup/memory.current");
   std::string max_text;
   double used = 0;
@@ -186,10 +183,7 @@ void check_threads_can_start(int threads) {
   if (reserve != MAP_FAILED) ::munmap(reserve, headroom);
   else failure = "no address space left for the run";
   if (!failure.empty()) {
-    rlimit as{};
-    std::string limit;
-    if (getrlimit(RLIMIT_AS, &as) == 0 && as.rlim_cur != RLIM_INFINITY)
-      limit = " under the address-space limit of " + human_bytes(double(as.rlim_cur)) + " (ulimit -v)";
+    const std::string limit = address_space_limit_clause();
     throw std::runtime_error("--threads " + std::to_string(threads) + ": only " + std::to_string(started) +
                              " of the " + std::to_string(want) + " threads a run needs could start" + limit + " (" +
                              failure + "); use fewer threads");
